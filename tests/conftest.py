@@ -1,0 +1,18 @@
+"""Suite-wide isolation: every test session gets its own labelloop home.
+
+Datasets live in a throwaway database directory so tests never touch the
+user's ``~/.labelloop``; the zoo cache is shared across the session so the
+quickstart media is generated once.
+"""
+
+import os
+import tempfile
+
+_HOME = tempfile.mkdtemp(prefix="labelloop-tests-")
+os.environ["LABELLOOP_HOME"] = _HOME
+os.environ["LABELLOOP_DATABASE_DIR"] = os.path.join(_HOME, "db")
+os.environ.setdefault("LABELLOOP_ZOO_DIR", os.path.join(_HOME, "zoo"))
+os.environ["LABELLOOP_ANNOTATION_CONFIG_PATH"] = os.path.join(_HOME, "annotation_config.json")
+for _name in list(os.environ):
+    if _name.startswith(("LABELLOOP_CVAT_", "FIFTYONE_CVAT_")):
+        del os.environ[_name]
