@@ -1,0 +1,58 @@
+"""What every CVAT resource shares: get, exists, list with filters, patch, delete."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from typing import Any
+
+from labelloop.cvat.client import CVATClient
+from labelloop.cvat.errors import CVATNotFound
+
+logger = logging.getLogger(__name__)
+
+
+class Resource:
+    """A collection endpoint such as ``/api/tasks`` and its ``/<id>`` members."""
+
+    #: Path of the collection, e.g. ``"/api/tasks"``.
+    path: str = ""
+
+    def __init__(self, client: CVATClient) -> None:
+        self.client = client
+
+    def url(self, resource_id: int) -> str:
+        """Path of one member."""
+        return f"{self.path}/{int(resource_id)}"
+
+    def get(self, resource_id: int) -> dict[str, Any]:
+        """The member's JSON; :class:`CVATNotFound` if it does not exist."""
+        return self.client.get_json(self.url(resource_id))
+
+    def exists(self, resource_id: int) -> bool:
+        """Whether the member exists (404 means no)."""
+        try:
+            self.client.get(self.url(resource_id))
+        except CVATNotFound:
+            return False
+        return True
+
+    def list(self, **filters: Any) -> Iterator[dict[str, Any]]:
+        """Every member matching the server-side ``filters`` (e.g. ``task_id=3``)."""
+        params = {k: v for k, v in filters.items() if v is not None}
+        return self.client.paginate(self.path, params)
+
+    def patch(self, resource_id: int, body: dict[str, Any]) -> dict[str, Any]:
+        """Partially update a member; the same body sent twice gives the same state."""
+        return self.client.send_json("PATCH", self.url(resource_id), body, idempotent=True)
+
+    def delete(self, resource_id: int, missing_ok: bool = True) -> bool:
+        """Delete a member; returns ``False`` if it was already gone and ``missing_ok``."""
+        try:
+            self.client.delete(self.url(resource_id))
+        except CVATNotFound:
+            if not missing_ok:
+                raise
+            logger.debug("%s already deleted", self.url(resource_id))
+            return False
+        return True

@@ -1,0 +1,15 @@
+"""Fixtures of the CVAT client/backend tests."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.cvat.flaky_server import FlakyServer
+
+
+@pytest.fixture
+def flaky():
+    server = FlakyServer().start()
+    server.add("/api/server/about", 200, {"version": "2.73.0", "name": "CVAT"})
+    yield server
+    server.stop()
