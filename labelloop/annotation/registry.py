@@ -1,0 +1,87 @@
+"""Backend registry: turn a backend name (or config class) plus kwargs into a config.
+
+Backends are found through :data:`labelloop.annotation.config.annotation_config`:
+each entry's ``config_cls`` names the config class, whose ``backend_cls`` names
+the backend. Nothing here knows any backend by name.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from labelloop.annotation.config import annotation_config
+
+if TYPE_CHECKING:
+    from labelloop.annotation.base import AnnotationBackendConfig
+
+
+def import_class(path: str, what: str = "class") -> type:
+    """Import ``"package.module.Name"`` (``ValueError`` naming the path when it fails)."""
+    if not isinstance(path, str) or "." not in path:
+        raise ValueError(f"{what} must be a dotted path like 'package.module.Class', not {path!r}")
+    module_name, _, attr = path.rpartition(".")
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError as err:
+        raise ValueError(f"Cannot import {what} {path!r}: {err}") from None
+    try:
+        return getattr(module, attr)
+    except AttributeError:
+        raise ValueError(f"Cannot import {what} {path!r}: {module_name} has no {attr!r}") from None
+
+
+def class_path(obj: type | object) -> str:
+    """The dotted path that :func:`import_class` turns back into ``obj``'s class."""
+    cls = obj if isinstance(obj, type) else type(obj)
+    return f"{cls.__module__}.{cls.__qualname__}"
+
+
+def backend_names() -> list[str]:
+    """Names of the configured backends."""
+    return sorted(annotation_config.backends)
+
+
+def build_config(
+    backend: str | type | None, label_schema: dict[str, Any] | None, **kwargs: Any
+) -> AnnotationBackendConfig:
+    """The backend config for one call: config-entry parameters overlaid by ``kwargs``.
+
+    ``backend`` is a configured name, ``None`` for the default backend, or an
+    :class:`AnnotationBackendConfig` subclass.
+    """
+    from labelloop.annotation.base import AnnotationBackendConfig
+
+    if backend is None:
+        backend = annotation_config.default_backend
+    if isinstance(backend, type):
+        config_cls: type = backend
+        name = getattr(backend, "default_name", None) or backend.__name__
+        params: dict[str, Any] = {}
+    elif isinstance(backend, str):
+        name = backend
+        params = annotation_config.backend_params(name)
+        config_cls_path = kwargs.pop("config_cls", None) or params.get("config_cls")
+        if not config_cls_path:
+            raise ValueError(
+                f"Annotation backend {name!r} has no 'config_cls'; set "
+                f"annotation_config.backends[{name!r}]['config_cls'] to the dotted path of its "
+                "AnnotationBackendConfig subclass"
+            )
+        config_cls = (
+            import_class(config_cls_path, f"config_cls of backend {name!r}")
+            if isinstance(config_cls_path, str)
+            else config_cls_path
+        )
+    else:
+        raise ValueError(
+            f"backend must be a backend name {backend_names()} or a config class, not {backend!r}"
+        )
+    if not (isinstance(config_cls, type) and issubclass(config_cls, AnnotationBackendConfig)):
+        raise ValueError(
+            f"config_cls of backend {name!r} must be an AnnotationBackendConfig subclass, "
+            f"not {config_cls!r}"
+        )
+    params.pop("config_cls", None)
+    params.update({k: v for k, v in kwargs.items() if v is not None or k not in params})
+    return config_cls(name, label_schema, **params)

@@ -1,0 +1,612 @@
+"""Label schema: accept every form ``annotate()`` takes, infer what is missing, validate all.
+
+:func:`build_label_schema` turns ``label_schema`` (dict or list of fields) or the
+single-field arguments into the normalised schema stored with a run::
+
+    {field: {"type": str, "classes": [str | {"classes": [...], "attributes": {...}}],
+             "attributes": {name: spec}, "mask_targets": {int|str: str} (segmentation),
+             "existing_field": bool, "allow_additions": bool, ... (existing fields),
+             "only_keyframes": bool (existing trackable frame fields)}}
+
+It reads the collection only through a :class:`SchemaSource`, so it runs on
+plain inputs too. Every problem is a ``ValueError`` raised before anything is
+sent anywhere, naming the field and the fix.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Protocol
+
+from labelloop.annotation.attributes import (
+    RESERVED_ATTRS,
+    check_unique_widgets,
+    observed_attributes,
+    parse_attributes,
+    validate_attr_spec,
+)
+from labelloop.core import labels as fol
+
+if TYPE_CHECKING:
+    from labelloop.annotation.base import AnnotationBackend
+
+logger = logging.getLogger(__name__)
+
+#: Label class annotated by each label type (``scalar`` has none).
+LABEL_TYPES: dict[str, type[fol.Label] | None] = {
+    "classification": fol.Classification,
+    "classifications": fol.Classifications,
+    "detection": fol.Detection,
+    "detections": fol.Detections,
+    "instance": fol.Detection,
+    "instances": fol.Detections,
+    "polyline": fol.Polyline,
+    "polylines": fol.Polylines,
+    "polygon": fol.Polyline,
+    "polygons": fol.Polylines,
+    "keypoint": fol.Keypoint,
+    "keypoints": fol.Keypoints,
+    "segmentation": fol.Segmentation,
+    "scalar": None,
+}
+#: The key under which downloads group each label type's annotations.
+RETURN_TYPES: dict[str, str] = {
+    "classification": "classification",
+    "classifications": "classifications",
+    "detection": "detections",
+    "detections": "detections",
+    "instance": "detections",
+    "instances": "detections",
+    "polyline": "polylines",
+    "polylines": "polylines",
+    "polygon": "polylines",
+    "polygons": "polylines",
+    "keypoint": "keypoints",
+    "keypoints": "keypoints",
+    "segmentation": "segmentation",
+    "scalar": "scalar",
+}
+SPATIAL_TYPES = frozenset(
+    t for t in LABEL_TYPES if t not in ("classification", "classifications", "scalar")
+)
+#: Types that become tracks (with ``index`` and keyframes) in frame fields.
+TRACKABLE_TYPES = SPATIAL_TYPES - {"segmentation"}
+LABELED_TYPES = frozenset(t for t in LABEL_TYPES if t not in ("segmentation", "scalar"))
+EDIT_FLAGS = (
+    "allow_additions",
+    "allow_deletions",
+    "allow_label_edits",
+    "allow_index_edits",
+    "allow_spatial_edits",
+)
+_FIELD_KEYS = frozenset({"type", "classes", "attributes", "mask_targets", *EDIT_FLAGS})
+_RESERVED_FIELDS = frozenset({"id", "_id", "filepath", "tags", "metadata", "media_type", "frames"})
+_NAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
+_HEX_RE = re.compile(r"^#[0-9a-fA-F]{6}$")
+DEFAULT_MASK_TARGETS: dict[int, str] = {0: "background", **{i: str(i) for i in range(1, 256)}}
+
+
+@dataclass(frozen=True)
+class FieldInfo:
+    """What an existing field holds: a label class or a scalar Python type."""
+
+    label_cls: type[fol.Label] | None = None
+    scalar_type: type | None = None
+
+
+class SchemaSource(Protocol):
+    """What schema inference reads from the collection being annotated."""
+
+    media_type: str
+
+    def field_info(self, path: str) -> FieldInfo | None:
+        """``None`` when the field does not exist."""
+
+    def iter_labels(self, path: str) -> Iterable[fol.Label]:
+        """Existing labels of ``path`` in the collection (list labels' items)."""
+
+    def declared_classes(self, path: str) -> list[str] | None:
+        """``classes[path]`` of the dataset, else its ``default_classes``, else ``None``."""
+
+    def declared_mask_targets(self, path: str) -> dict[Any, str] | None:
+        """``mask_targets[path]`` of the dataset, else ``default_mask_targets``, else ``None``."""
+
+
+def build_label_schema(
+    source: SchemaSource,
+    backend: AnnotationBackend,
+    label_schema: dict[str, Any] | list[str] | tuple[str, ...] | None = None,
+    label_field: str | None = None,
+    label_type: str | None = None,
+    classes: list[Any] | None = None,
+    attributes: Any = True,
+    mask_targets: dict[Any, str] | None = None,
+    **flags: bool,
+) -> dict[str, dict[str, Any]]:
+    """The normalised, validated schema (see the module docstring)."""
+    unknown = sorted(set(flags) - set(EDIT_FLAGS))
+    if unknown:
+        raise ValueError(f"Unknown argument(s) {unknown}; the edit flags are {list(EDIT_FLAGS)}")
+    for flag, value in flags.items():
+        if not isinstance(value, bool):
+            raise ValueError(f"{flag} must be True or False, not {value!r}")
+    if source.media_type not in backend.supported_media_types:
+        raise ValueError(
+            f"The {backend.config.name!r} backend cannot annotate {source.media_type!r} "
+            f"collections; it supports {list(backend.supported_media_types)}"
+        )
+    raw = _raw_schema(label_schema, label_field, backend)
+    defaults: dict[str, Any] = {
+        "type": label_type,
+        "classes": classes,
+        "mask_targets": mask_targets,
+    }
+    out = {}
+    for field, spec in raw.items():
+        merged = dict(spec)
+        for key, value in defaults.items():
+            if merged.get(key) is None and value is not None:
+                merged[key] = value
+        merged.setdefault("attributes", attributes)
+        for flag, value in flags.items():
+            merged.setdefault(flag, value)
+        explicit = spec if label_schema is not None else merged
+        out[field] = _normalize_field(source, backend, field, merged, explicit=explicit)
+    return out
+
+
+def _raw_schema(
+    label_schema: Any, label_field: str | None, backend: AnnotationBackend
+) -> dict[str, dict[str, Any]]:
+    if label_field is not None and not isinstance(label_field, str):
+        raise ValueError(f"label_field must be a field name string, not {label_field!r}")
+    if label_schema is None:
+        if label_field:
+            return {label_field: {}}
+        if backend.requires_label_schema:
+            raise ValueError(
+                "Nothing to annotate: pass label_field= (with label_type= and classes= for a new "
+                "field) or label_schema={field: {...}}"
+            )
+        return {}
+    if label_field and label_field not in label_schema:
+        logger.warning("label_field=%r is ignored because label_schema is given", label_field)
+    if isinstance(label_schema, (list, tuple)):
+        raw: dict[str, dict[str, Any]] = {}
+        for name in label_schema:
+            if not isinstance(name, str):
+                raise ValueError(
+                    f"label_schema as a list must hold field names, not {name!r}; use a dict "
+                    "{field: {...}} to give details"
+                )
+            if name in raw:
+                raise ValueError(f"label_schema lists field {name!r} twice; list it once")
+            raw[name] = {}
+        return raw
+    if not isinstance(label_schema, dict):
+        raise ValueError(
+            "label_schema must be a dict {field: {'type': ..., 'classes': [...]}} or a list of "
+            f"field names, not {type(label_schema).__name__}"
+        )
+    if not label_schema:
+        raise ValueError("label_schema is empty; give at least one field")
+    raw = {}
+    for name, spec in label_schema.items():
+        if spec is None:
+            spec = {}
+        if not isinstance(spec, dict):
+            raise ValueError(
+                f"label_schema[{name!r}] must be a dict like {{'type': 'detections', 'classes': "
+                f"[...]}}, not {type(spec).__name__}"
+            )
+        raw[name] = dict(spec)
+    return raw
+
+
+def _check_field_name(source: SchemaSource, backend: AnnotationBackend, field: Any) -> None:
+    if not isinstance(field, str) or not field:
+        raise ValueError(f"Label field names must be non-empty strings, not {field!r}")
+    is_frame = field.startswith("frames.")
+    base = field[len("frames.") :] if is_frame else field
+    if not all(_NAME_RE.match(part) for part in base.split(".")) or "." in base:
+        raise ValueError(
+            f"Invalid label field name {field!r}: use letters, digits and underscores, starting "
+            "with a letter (prefix 'frames.' for frame-level video fields)"
+        )
+    if base in _RESERVED_FIELDS:
+        raise ValueError(
+            f"{field!r} is a built-in field and cannot be annotated; pick another name"
+        )
+    video = source.media_type == "video"
+    if is_frame and not video:
+        raise ValueError(
+            f"Field {field!r} is a frame-level field but the collection holds "
+            f"{source.media_type} samples; drop the 'frames.' prefix"
+        )
+    if video and not is_frame and not backend.supports_video_sample_fields:
+        raise ValueError(
+            f"The {backend.config.name!r} backend cannot annotate sample-level fields of videos "
+            f"({field!r}); annotate the frame-level field 'frames.{field}' instead"
+        )
+
+
+def _normalize_field(
+    source: SchemaSource,
+    backend: AnnotationBackend,
+    field: str,
+    spec: dict[str, Any],
+    explicit: dict[str, Any],
+) -> dict[str, Any]:
+    _check_field_name(source, backend, field)
+    where = f"label_schema[{field!r}]"
+    unknown = sorted(set(spec) - _FIELD_KEYS)
+    if unknown:
+        raise ValueError(
+            f"{where}: unknown key(s) {unknown}; allowed keys are {sorted(_FIELD_KEYS)}"
+        )
+    for flag in EDIT_FLAGS:
+        if flag in spec and not isinstance(spec[flag], bool):
+            raise ValueError(f"{where}: {flag!r} must be True or False, not {spec[flag]!r}")
+    info = source.field_info(field)
+    label_type = _resolve_type(source, backend, field, spec.get("type"), info)
+    is_frame = field.startswith("frames.")
+    if source.media_type == "video" and not is_frame and label_type in SPATIAL_TYPES:
+        raise ValueError(
+            f"{where}: {label_type!r} labels of videos live on frames; use 'frames.{field}'"
+        )
+    labels = list(source.iter_labels(field)) if info and info.label_cls else []
+    out: dict[str, Any] = {"type": label_type}
+    if label_type == "scalar":
+        out["classes"] = _scalar_classes(where, spec.get("classes"))
+        _refuse_attributes(where, explicit, label_type)
+    elif label_type == "segmentation":
+        if explicit.get("classes") is not None:
+            raise ValueError(
+                f"{where}: segmentation classes come from mask_targets; pass "
+                "mask_targets={1: 'class1', 2: 'class2'} instead of classes"
+            )
+        out["mask_targets"] = _mask_targets(source, where, field, spec.get("mask_targets"), info)
+        out["classes"] = [
+            name for value, name in out["mask_targets"].items() if value not in (0, "#000000")
+        ]
+        _refuse_attributes(where, explicit, label_type)
+    else:
+        out["classes"], groups_attrs = _classes(
+            source, backend, where, field, spec, info, labels, label_type
+        )
+        exclude = ("keyframe",) if is_frame else ()
+        observed = observed_attributes(labels, exclude) if info else None
+        out["attributes"] = parse_attributes(
+            where, spec.get("attributes", True), observed, backend, label_type in SPATIAL_TYPES
+        )
+        clash = sorted(set(out["attributes"]) & groups_attrs)
+        if clash:
+            raise ValueError(
+                f"{where}: attribute(s) {clash} are defined both for the field and for a class "
+                "group; define each attribute in one place"
+            )
+    if spec.get("mask_targets") is not None and label_type != "segmentation":
+        raise ValueError(
+            f"{where}: mask_targets only apply to 'segmentation' fields, not {label_type!r}; "
+            "remove mask_targets"
+        )
+    out["existing_field"] = info is not None
+    if info is not None:
+        out.update(_edit_flags(spec, label_type, is_frame))
+        if is_frame and label_type in TRACKABLE_TYPES and backend.supports_keyframes:
+            out["only_keyframes"] = _only_keyframes(field, labels)
+    return out
+
+
+def _resolve_type(
+    source: SchemaSource,
+    backend: AnnotationBackend,
+    field: str,
+    label_type: Any,
+    info: FieldInfo | None,
+) -> str:
+    where = f"label_schema[{field!r}]"
+    supported = backend.supported_label_types
+    if label_type is not None:
+        if label_type not in LABEL_TYPES:
+            raise ValueError(
+                f"{where}: unknown label type {label_type!r}; use one of {list(LABEL_TYPES)}"
+            )
+        if label_type not in supported:
+            raise ValueError(
+                f"{where}: the {backend.config.name!r} backend cannot annotate {label_type!r} "
+                f"labels; it supports {list(supported)}"
+            )
+    if info is None:
+        if label_type is None:
+            raise ValueError(
+                f"{where}: {field!r} is a new field, so its type is needed; pass label_type= or "
+                f"'type' in the schema (one of {list(supported)})"
+            )
+        return label_type
+    if info.label_cls is None:
+        return _resolve_scalar_type(backend, where, field, label_type, info)
+    if label_type is not None:
+        if LABEL_TYPES[label_type] is not info.label_cls:
+            raise ValueError(
+                f"{where}: existing field {field!r} holds {info.label_cls.__name__} labels, which "
+                f"cannot be annotated as {label_type!r}; drop the type to infer it or pick "
+                "another field"
+            )
+        if label_type in ("instance", "instances"):
+            _check_all_masked(source, where, field)
+        return label_type
+    inferred = _infer_type(source, field, info.label_cls)
+    if inferred not in supported:
+        raise ValueError(
+            f"{where}: the {backend.config.name!r} backend cannot annotate {inferred!r} labels "
+            f"(field {field!r}); it supports {list(supported)}"
+        )
+    return inferred
+
+
+def _resolve_scalar_type(
+    backend: AnnotationBackend, where: str, field: str, label_type: Any, info: FieldInfo
+) -> str:
+    if info.scalar_type not in backend.supported_scalar_types:
+        allowed = [t.__name__ for t in backend.supported_scalar_types]
+        raise ValueError(
+            f"{where}: existing field {field!r} holds neither labels nor scalars of type "
+            f"{allowed}, so it cannot be annotated; pick another field"
+        )
+    if label_type not in (None, "scalar"):
+        raise ValueError(
+            f"{where}: existing field {field!r} holds {info.scalar_type.__name__} values; "
+            f"annotate it as 'scalar', not {label_type!r}"
+        )
+    if "scalar" not in backend.supported_label_types:
+        raise ValueError(f"{where}: the {backend.config.name!r} backend cannot annotate scalars")
+    return "scalar"
+
+
+def _infer_type(source: SchemaSource, field: str, label_cls: type[fol.Label]) -> str:
+    """Label type for an existing field; ambiguous classes are decided by the data, never
+    by dropping labels (boxes for every detection unless all of them have masks)."""
+    singular = label_cls not in fol.LIST_LABELS
+    if label_cls in (fol.Detection, fol.Detections):
+        dets = list(source.iter_labels(field))
+        masked = sum(d.get_field("mask") is not None for d in dets)
+        if dets and masked == len(dets):
+            return "instance" if singular else "instances"
+        if masked:
+            logger.info(
+                "Field %r: %d of %d detections have masks; all are uploaded as boxes (masks are "
+                "kept). Pass label_type='instances' to edit masks once every detection has one",
+                field,
+                masked,
+                len(dets),
+            )
+        return "detection" if singular else "detections"
+    if label_cls in (fol.Polyline, fol.Polylines):
+        lines = list(source.iter_labels(field))
+        if lines and all(p.get_field("filled") for p in lines):
+            return "polygon" if singular else "polygons"
+        return "polyline" if singular else "polylines"
+    for name, cls in LABEL_TYPES.items():
+        if cls is label_cls and name not in ("instance", "instances", "polygon", "polygons"):
+            return name
+    raise ValueError(
+        f"Field {field!r} holds {label_cls.__name__} labels, which cannot be annotated"
+    )
+
+
+def _check_all_masked(source: SchemaSource, where: str, field: str) -> None:
+    missing = sum(d.get_field("mask") is None for d in source.iter_labels(field))
+    if missing:
+        raise ValueError(
+            f"{where}: {missing} detection(s) in {field!r} have no mask and cannot be uploaded as "
+            "instances; use label_type='detections' to edit their boxes, or add masks first"
+        )
+
+
+def _refuse_attributes(where: str, explicit: dict[str, Any], label_type: str) -> None:
+    if explicit.get("attributes") not in (None, True, False):
+        raise ValueError(
+            f"{where}: {label_type!r} fields have no label attributes; remove 'attributes'"
+        )
+
+
+def _scalar_classes(where: str, classes: Any) -> list[Any]:
+    if classes is None:
+        return []
+    if not isinstance(classes, (list, tuple)) or not all(
+        isinstance(c, (str, int, float, bool)) for c in classes
+    ):
+        raise ValueError(f"{where}: scalar classes must be a list of values, not {classes!r}")
+    return list(classes)
+
+
+def _classes(
+    source: SchemaSource,
+    backend: AnnotationBackend,
+    where: str,
+    field: str,
+    spec: dict[str, Any],
+    info: FieldInfo | None,
+    labels: list[fol.Label],
+    label_type: str,
+) -> tuple[list[Any], set[str]]:
+    """Validated classes plus the attribute names defined by class groups."""
+    classes = spec.get("classes")
+    observed = sorted({lbl.get_field("label") for lbl in labels} - {None})
+    if classes is None:
+        if info is None:
+            raise ValueError(
+                f"{where}: {field!r} is a new field, so it needs classes; pass classes=[...] or "
+                "'classes' in the schema"
+            )
+        classes = source.declared_classes(field) or observed
+    if not isinstance(classes, (list, tuple)):
+        raise ValueError(f"{where}: classes must be a list, not {type(classes).__name__}")
+    out: list[Any] = []
+    names: list[str] = []
+    group_attrs: set[str] = set()
+    spatial = label_type in SPATIAL_TYPES
+    for item in classes:
+        if isinstance(item, str):
+            out.append(item)
+            names.append(item)
+        elif isinstance(item, dict):
+            group = _class_group(backend, where, item, spatial)
+            out.append(group)
+            names.extend(group["classes"])
+            group_attrs |= set(group["attributes"])
+        else:
+            raise ValueError(
+                f"{where}: classes must hold strings or {{'classes': [...], 'attributes': {{...}}}} "
+                f"groups, not {item!r}"
+            )
+    duplicates = sorted({n for n in names if names.count(n) > 1})
+    if duplicates:
+        raise ValueError(f"{where}: class(es) {duplicates} appear more than once; list each once")
+    extra = [c for c in observed if c not in names]
+    if extra:
+        logger.info("Field %r: adding observed class(es) %s to the schema", field, extra)
+        out.extend(extra)
+        names.extend(extra)
+    if not names:
+        raise ValueError(f"{where}: classes is empty; give at least one class")
+    return out, group_attrs
+
+
+def _class_group(
+    backend: AnnotationBackend, where: str, item: dict[str, Any], spatial: bool
+) -> dict[str, Any]:
+    missing = [k for k in ("classes", "attributes") if k not in item]
+    extra = sorted(set(item) - {"classes", "attributes"})
+    if missing or extra:
+        raise ValueError(
+            f"{where}: a class group must have exactly the keys 'classes' and 'attributes' "
+            f"(missing {missing}, unknown {extra})"
+        )
+    group_classes = item["classes"]
+    if (
+        not isinstance(group_classes, (list, tuple))
+        or not group_classes
+        or not all(isinstance(c, str) for c in group_classes)
+    ):
+        raise ValueError(
+            f"{where}: a class group's 'classes' must be a non-empty list of strings, not "
+            f"{group_classes!r}"
+        )
+    attrs = item["attributes"]
+    if not isinstance(attrs, dict):
+        raise ValueError(
+            f"{where}: a class group's 'attributes' must be a dict of name -> spec, not {attrs!r}"
+        )
+    specs = {
+        name: validate_attr_spec(
+            f"{where}, class group {list(group_classes)}, attribute {name!r}",
+            name,
+            spec if spec else backend.recommend_attr_tool(name, None),
+            backend,
+            spatial,
+        )
+        for name, spec in attrs.items()
+    }
+    check_unique_widgets(f"{where}, class group {list(group_classes)}", specs)
+    return {"classes": list(group_classes), "attributes": specs}
+
+
+def _mask_targets(
+    source: SchemaSource, where: str, field: str, targets: Any, info: FieldInfo | None
+) -> dict[Any, str]:
+    if targets is None:
+        targets = source.declared_mask_targets(field)
+    if targets is None:
+        if info is None:
+            raise ValueError(
+                f"{where}: {field!r} is a new segmentation field, so it needs mask_targets, e.g. "
+                "mask_targets={1: 'cat', 2: 'dog'}"
+            )
+        targets = DEFAULT_MASK_TARGETS
+    if not isinstance(targets, dict) or not targets:
+        raise ValueError(
+            f"{where}: mask_targets must be a non-empty dict of pixel value -> class name, not "
+            f"{targets!r}"
+        )
+    out: dict[Any, str] = {}
+    for key, name in targets.items():
+        if isinstance(key, str) and key.isdigit():
+            key = int(key)
+        valid_key = (isinstance(key, int) and not isinstance(key, bool) and key >= 0) or (
+            isinstance(key, str) and _HEX_RE.match(key)
+        )
+        if not valid_key:
+            raise ValueError(
+                f"{where}: mask_targets keys must be non-negative ints or '#rrggbb' colours, "
+                f"not {key!r}"
+            )
+        if not isinstance(name, str) or not name:
+            raise ValueError(f"{where}: mask_targets[{key!r}] must be a class name, not {name!r}")
+        out[key] = name
+    named = [n for k, n in out.items() if k not in (0, "#000000")]
+    if len(set(named)) != len(named):
+        raise ValueError(f"{where}: mask_targets maps several values to one class name")
+    return out
+
+
+def _edit_flags(spec: dict[str, Any], label_type: str, is_frame: bool) -> dict[str, bool]:
+    flags = {
+        "allow_additions": spec.get("allow_additions", True),
+        "allow_deletions": spec.get("allow_deletions", True),
+    }
+    if label_type in LABELED_TYPES:
+        flags["allow_label_edits"] = spec.get("allow_label_edits", True)
+    if is_frame and label_type in TRACKABLE_TYPES:
+        flags["allow_index_edits"] = spec.get("allow_index_edits", True)
+    if label_type in SPATIAL_TYPES:
+        flags["allow_spatial_edits"] = spec.get("allow_spatial_edits", True)
+    return flags
+
+
+def _only_keyframes(field: str, labels: list[fol.Label]) -> bool:
+    flags = [lbl.get_field("keyframe") for lbl in labels if lbl.has_field("keyframe")]
+    if any(flags):
+        return True
+    if flags:
+        logger.warning(
+            "Field %r: labels carry 'keyframe' but none is True, so every frame's labels are "
+            "uploaded as keyframes",
+            field,
+        )
+    return False
+
+
+def schema_attributes(spec: dict[str, Any], label: str | None) -> dict[str, dict[str, Any]]:
+    """Attribute specs that apply to a label of class ``label`` (field-wide + its class group)."""
+    out = dict(spec.get("attributes") or {})
+    for item in spec.get("classes") or []:
+        if isinstance(item, dict) and label in item["classes"]:
+            out.update(item["attributes"])
+    return out
+
+
+def class_names(spec: dict[str, Any]) -> list[Any]:
+    """Flat list of a normalised field spec's class names."""
+    out: list[Any] = []
+    for item in spec.get("classes") or []:
+        out.extend(item["classes"] if isinstance(item, dict) else [item])
+    return out
+
+
+__all__ = [
+    "DEFAULT_MASK_TARGETS",
+    "EDIT_FLAGS",
+    "FieldInfo",
+    "LABEL_TYPES",
+    "RESERVED_ATTRS",
+    "RETURN_TYPES",
+    "SchemaSource",
+    "build_label_schema",
+    "class_names",
+    "schema_attributes",
+]
