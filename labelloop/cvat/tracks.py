@@ -146,20 +146,22 @@ def build_tracks(
     frame_count: int,
     frame_range: FrameRange | None = None,
     options: ConvertOptions | None = None,
+    only_keyframes: bool | None = None,
 ) -> TrackUpload:
     """Tracks and plain shapes for one video's labels of one field.
 
     ``labels`` yields ``(frame_number, label)`` with 1-based frame numbers and
     single or list labels; frames outside ``frame_range`` are skipped.
-    ``frame_count`` is the video's number of frames. Instance masks cannot be
-    tracked in CVAT, so masked detections are sent as plain shapes.
+    ``frame_count`` is the video's number of frames. ``only_keyframes=None``
+    sends only keyframes when any label has ``keyframe=True``. Instance masks
+    cannot be tracked in CVAT, so masked detections are sent as plain shapes.
     """
     options = options_or_default(options)
     frame_range = frame_range or FrameRange()
     last_frame = frame_range.size(frame_count) - 1
     upload = TrackUpload()
     keyed: dict[tuple[str, int, int], list[tuple[int, Label, dict]]] = {}
-    only_keyframes = False
+    marked = False
     skipped = 0
     for frame_number, label in labels:
         cvat_frame = frame_range.to_cvat(frame_number)
@@ -167,7 +169,7 @@ def build_tracks(
             skipped += 1
             continue
         for item in _items(label):
-            only_keyframes = only_keyframes or item.get_field("keyframe") is True
+            marked = marked or item.get_field("keyframe") is True
             shapes = convert.to_cvat(item, frame_size, cvat_frame, options)
             index = item.get_field("index")
             if index is None or shapes[0]["type"] == "mask":
@@ -181,6 +183,8 @@ def build_tracks(
                 )
     if skipped:
         logger.debug("Skipped %d labels on frames outside %s", skipped, frame_range)
+    if only_keyframes is None:
+        only_keyframes = marked
     for (name, index, _), entries in keyed.items():
         entries.sort(key=lambda e: e[0])
         for before, after in zip(entries, entries[1:]):

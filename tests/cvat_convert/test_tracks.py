@@ -112,6 +112,15 @@ def test_only_keyframes_are_sent_when_any_label_is_marked():
     ]
 
 
+def test_explicit_keyframe_choice_overrides_the_markings():
+    labels = [(n, box(n / 100, keyframe=n == 3)) for n in range(1, 6)]
+    (built,) = build_tracks(labels, SIZE, frame_count=5, only_keyframes=False).tracks
+    assert [s["frame"] for s in built["shapes"]] == [0, 1, 2, 3, 4]
+    unmarked = [(n, box(n / 100)) for n in range(1, 6)]
+    (built,) = build_tracks(unmarked, SIZE, frame_count=5, only_keyframes=True).tracks
+    assert [s["frame"] for s in built["shapes"]] == [0, 4]
+
+
 def test_frame_range_and_list_labels_and_multi_part_polylines():
     frames = FrameRange(start=1, step=2)  # CVAT holds media frames 1, 3, 5, ... (numbers 2, 4, 6)
     parts = [[(0, 0), (0.5, 0), (0.5, 0.5)], [(0.6, 0.6), (0.9, 0.6), (0.9, 0.9)]]
