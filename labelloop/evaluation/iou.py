@@ -118,33 +118,3 @@ def _raster_pair(
                 draw.polygon([((x - x0) * scale, (y - y0) * scale) for x, y in shape], fill=1)
         masks.append(np.asarray(img, dtype=bool))
     return masks[0], masks[1]
-
-
-def frame_masks(
-    boxes: np.ndarray, masks: Sequence[np.ndarray | None], width: int, height: int
-) -> list[np.ndarray]:
-    """Paste per-box instance masks into ``height x width`` frames.
-
-    ``boxes`` are relative ``[x, y, w, h]``; a mask whose shape differs from the
-    box's pixel size is resized (nearest) to fit, and a missing mask fills its box.
-    """
-    out = []
-    for box, mask in zip(np.asarray(boxes, float).reshape(-1, 4), masks):
-        frame = np.zeros((height, width), dtype=bool)
-        x0 = int(round(box[0] * width))
-        y0 = int(round(box[1] * height))
-        bw = max(1, int(round(box[2] * width)))
-        bh = max(1, int(round(box[3] * height)))
-        if mask is None:
-            patch = np.ones((bh, bw), dtype=bool)
-        else:
-            patch = np.asarray(mask).astype(bool)
-            if patch.shape != (bh, bw):
-                img = Image.fromarray(patch.astype(np.uint8) * 255)
-                patch = np.asarray(img.resize((bw, bh), Image.Resampling.NEAREST)) > 127
-        xs, ys = max(x0, 0), max(y0, 0)
-        xe, ye = min(x0 + bw, width), min(y0 + bh, height)
-        if xe > xs and ye > ys:
-            frame[ys:ye, xs:xe] = patch[ys - y0 : ye - y0, xs - x0 : xe - x0]
-        out.append(frame)
-    return out

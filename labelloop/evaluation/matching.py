@@ -13,9 +13,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-#: Label used in match lists for "no object on this side".
-MISSING = None
-
 
 @dataclass
 class ImageMatches:
