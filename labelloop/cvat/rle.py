@@ -33,12 +33,14 @@ def decode(rle: Sequence[float], width: int, height: int) -> np.ndarray:
     """A ``(height, width)`` bool mask from run lengths (missing tail runs are zeros)."""
     if width < 0 or height < 0:
         raise ValueError(f"width and height must be >= 0, got {width}x{height}")
-    counts = np.asarray(rle, dtype=np.float64).ravel()
-    if counts.size and (
-        not np.all(np.isfinite(counts)) or np.any(counts < 0) or np.any(counts % 1)
-    ):
-        raise ValueError("rle must hold non-negative whole run lengths")
+    counts = np.asarray(rle).ravel()
+    if counts.dtype.kind not in "iu":  # CVAT's JSON may carry runs as floats
+        counts = counts.astype(np.float64)
+        if not np.all(np.isfinite(counts)) or np.any(counts % 1):
+            raise ValueError("rle must hold non-negative whole run lengths")
     counts = counts.astype(np.int64)
+    if np.any(counts < 0):
+        raise ValueError("rle must hold non-negative whole run lengths")
     size = width * height
     total = int(counts.sum())
     if total > size:

@@ -106,7 +106,8 @@ def _segments(entries: list[tuple[int, Label, dict]]) -> list[list[tuple[int, La
 
 def _track_shape(shape: dict[str, Any], options: ConvertOptions) -> dict[str, Any]:
     out = {k: v for k, v in shape.items() if k not in _TRACK_KEYS}
-    out["attributes"] = [a for a in shape["attributes"] if options.is_mutable(a["name"])]
+    name = shape["label"]
+    out["attributes"] = [a for a in shape["attributes"] if options.is_mutable(a["name"], name)]
     out["keyframe"] = True
     return out
 
@@ -134,7 +135,9 @@ def _make_track(
         "frame": key_shapes[0][0],
         "group": first["group"],
         "source": "manual",
-        "attributes": [a for a in first["attributes"] if not options.is_mutable(a["name"])],
+        "attributes": [
+            a for a in first["attributes"] if not options.is_mutable(a["name"], first["label"])
+        ],
         "shapes": shapes,
     }
 

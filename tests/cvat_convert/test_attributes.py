@@ -117,3 +117,19 @@ def test_attribute_named_like_a_label_field_is_refused():
 def test_options_reject_unknown_attribute_types():
     with pytest.raises(ValueError, match="attributes\\['a'\\] has type 'slider'"):
         ConvertOptions(attributes={"a": {"type": "slider"}})
+
+
+def test_class_attributes_apply_only_to_their_class():
+    options = ConvertOptions(
+        attributes={"note": {"type": "text"}},
+        class_attributes={"car": {"doors": {"type": "select", "values": [2, 4]}}},
+    )
+    car = Detection(label="car", bounding_box=BOX, note="n", doors=4)
+    bike = Detection(label="bike", bounding_box=BOX, note="n", doors=4)
+    car_shape = detection.to_cvat(car, (10, 10), options=options)[0]
+    bike_shape = detection.to_cvat(bike, (10, 10), options=options)[0]
+    assert [a["name"] for a in car_shape["attributes"]] == ["label_id", "note", "doors"]
+    assert [a["name"] for a in bike_shape["attributes"]] == ["label_id", "note"]
+    assert detection.from_cvat(car_shape, (10, 10), options).doors == 4
+    with pytest.raises(ValueError, match="class_attributes|attributes\\['x'\\]"):
+        ConvertOptions(class_attributes={"car": {"x": {"type": "slider"}}})

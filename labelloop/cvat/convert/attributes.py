@@ -113,22 +113,25 @@ def attributes_to_cvat(
     if options.id_attr and mutable is not False:
         out.append({"name": options.id_attr, "value": label.id})
     skip = _bound_names(options) | HANDLED_ELSEWHERE
-    if options.attributes is not None:
-        names: Iterable[str] = [n for n in options.attributes if n not in skip]
+    class_name = label.get_field("label")
+    schema = options.schema_for(class_name if isinstance(class_name, str) else None)
+    if schema is not None:
+        names: Iterable[str] = [n for n in schema if n not in skip]
     else:
         reserved = _reserved(label)
         names = [n for n in label.dynamic_attributes if n not in skip and n not in reserved]
     for name in names:
-        if mutable is not None and options.is_mutable(name) != mutable:
+        spec = (schema or {}).get(name)
+        if mutable is not None and (spec is None or bool(spec.get("mutable", True))) != mutable:
             continue
         value = label.get_field(name)
         if value is None:
             continue
-        if options.attributes is None and not isinstance(value, (str, int, float, np.generic)):
+        if schema is None and not isinstance(value, (str, int, float, np.generic)):
             logger.debug("Not sending non-scalar attribute %r of label %s", name, label.id)
             continue
         text = encode_value(value, name)
-        _check_allowed(name, text, options.spec(name))
+        _check_allowed(name, text, spec)
         out.append({"name": name, "value": text})
     return out
 
@@ -160,7 +163,9 @@ def attributes_from_cvat(
 ) -> dict[str, Any]:
     """Label constructor kwargs (``id`` and custom attributes) from a CVAT object."""
     kwargs: dict[str, Any] = {}
-    reserved = (set(label_cls._DECLARED) | {"tags"}) - set(options.attributes or ())
+    class_name = obj.get("label")
+    schema = options.schema_for(class_name if isinstance(class_name, str) else None) or {}
+    reserved = (set(label_cls._DECLARED) | {"tags"}) - set(schema)
     for attr in obj.get("attributes") or ():
         name, text = attr["name"], attr.get("value")
         if name == options.id_attr:
@@ -174,7 +179,7 @@ def attributes_from_cvat(
                 f"CVAT attribute {name!r} collides with the {label_cls.__name__} field of "
                 "that name; rename the attribute in the label schema"
             )
-        value = decode_value(text, options.spec(name), coerce=options.coerce_text)
+        value = decode_value(text, schema.get(name), coerce=options.coerce_text)
         if value is not None:
             kwargs[name] = value
     if options.occluded and "occluded" in obj:

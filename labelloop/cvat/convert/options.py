@@ -16,7 +16,8 @@ class ConvertOptions:
 
     ``attributes`` is the field's attribute schema (name -> ``{"type", "values",
     "mutable", ...}``); ``None`` means every scalar custom attribute of a label is
-    sent as text. ``occluded_attr``/``group_id_attr`` name the label attributes
+    sent as text. ``class_attributes`` adds per-class specs (class -> name ->
+    spec) on top of the global ones. ``occluded_attr``/``group_id_attr`` name the label attributes
     bound to CVAT's shape ``occluded`` flag and ``group`` number (schema entries of
     type ``occluded``/``group_id`` bind the same way). ``id_attr`` is the CVAT
     attribute carrying the label id (``None``: ids are not sent). ``coerce_text``
@@ -30,6 +31,7 @@ class ConvertOptions:
     """
 
     attributes: Mapping[str, Mapping[str, Any]] | None = None
+    class_attributes: Mapping[str, Mapping[str, Mapping[str, Any]]] | None = None
     occluded_attr: str | None = None
     group_id_attr: str | None = None
     id_attr: str | None = "label_id"
@@ -40,7 +42,7 @@ class ConvertOptions:
     mask_targets: Mapping[int, str] | None = None
 
     def __post_init__(self) -> None:
-        for name, spec in (self.attributes or {}).items():
+        for name, spec in self._all_specs():
             if not isinstance(spec, Mapping):
                 raise ValueError(
                     f"attributes[{name!r}] must be a dict like {{'type': 'text'}}, got {spec!r}"
@@ -51,13 +53,26 @@ class ConvertOptions:
                     f"attributes[{name!r}] has type {kind!r}; expected one of {ATTRIBUTE_TYPES}"
                 )
 
+    def _all_specs(self) -> list[tuple[str, Mapping[str, Any]]]:
+        specs = list((self.attributes or {}).items())
+        for per_class in (self.class_attributes or {}).values():
+            specs.extend(per_class.items())
+        return specs
+
     def _bound(self, kind: str, explicit: str | None) -> str | None:
         if explicit:
             return explicit
-        for name, spec in (self.attributes or {}).items():
-            if spec.get("type") == kind:
+        for name, spec in self._all_specs():
+            if isinstance(spec, Mapping) and spec.get("type") == kind:
                 return name
         return None
+
+    def schema_for(self, class_name: str | None) -> Mapping[str, Mapping[str, Any]] | None:
+        """The attribute specs of class ``class_name``: global plus its own (``None``: any)."""
+        own = (self.class_attributes or {}).get(class_name) if class_name else None
+        if own is None:
+            return self.attributes
+        return {**(self.attributes or {}), **own}
 
     @property
     def occluded(self) -> str | None:
@@ -69,13 +84,13 @@ class ConvertOptions:
         """The label attribute bound to CVAT's ``group`` number, if any."""
         return self._bound("group_id", self.group_id_attr)
 
-    def spec(self, name: str) -> Mapping[str, Any] | None:
-        """The schema entry of attribute ``name`` (``None`` when unknown)."""
-        return (self.attributes or {}).get(name)
+    def spec(self, name: str, class_name: str | None = None) -> Mapping[str, Any] | None:
+        """The schema entry of attribute ``name`` for ``class_name`` (``None``: unknown)."""
+        return (self.schema_for(class_name) or {}).get(name)
 
-    def is_mutable(self, name: str) -> bool:
+    def is_mutable(self, name: str, class_name: str | None = None) -> bool:
         """Whether attribute ``name`` may change between the frames of a track."""
-        spec = self.spec(name)
+        spec = self.spec(name, class_name)
         return spec is None or bool(spec.get("mutable", True))
 
 
