@@ -4,10 +4,13 @@ against cases worked out by hand from CVAT's TrackManager algorithm."""
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from labelloop.core.labels import Detection, Detections, Keypoint, Polyline
 from labelloop.cvat.convert import ConvertOptions, UnsupportedObjectError
 from labelloop.cvat.tracks import FrameRange, build_tracks, expand_track, track_labels
+from tests.cvat_convert.helpers import FAST, assert_close
 
 SIZE = (100, 100)
 
@@ -287,3 +290,48 @@ def test_keypoint_tracks_keep_missing_points_through_templates():
         back[0].points[0] == pytest.approx((0.1, 0.1))
         and back[0].points[1][0] != back[0].points[1][0]
     )
+
+
+@FAST
+@given(
+    st.sets(st.integers(1, 30), min_size=1, max_size=20),
+    st.integers(30, 40),
+    st.sampled_from(["box", "polygon", "points"]),
+)
+def test_indexed_labels_survive_build_and_expand(frames, frame_count, kind):
+    def make(n):
+        x = n / 100
+        if kind == "box":
+            return Detection(label="o", bounding_box=[x, 0.2, 0.1, 0.3], index=4)
+        if kind == "points":
+            return Keypoint(label="o", points=[(x, 0.1), (0.5, x)], index=4)
+        return Polyline(
+            label="o", points=[[(x, 0), (0.5, x), (0.2, 0.9)]], closed=True, filled=True, index=4
+        )
+
+    labels = {n: make(n) for n in sorted(frames)}
+    (built,) = build_tracks(labels.items(), SIZE, frame_count=frame_count).tracks
+    back = dict(track_labels(built, SIZE, frame_count, index=4))
+    assert sorted(back) == [n - 1 for n in labels]  # nothing on gap frames or after the end
+    for n, original in labels.items():
+        label = back[n - 1]
+        assert label.keyframe is True
+        label.clear_field("keyframe")
+        assert_close(label, original, tol=1e-12)
+
+
+@FAST
+@given(st.integers(2, 25), st.sets(st.integers(1, 25)), st.floats(-0.01, 0.01), st.floats(0, 170))
+def test_linear_motion_is_rebuilt_from_any_keyframes(length, marked, speed, turn):
+    # Turns stay under 180 degrees: CVAT always rotates along the shorter arc.
+    def make(n):
+        return box(0.3 + speed * n, keyframe=n in marked, rotation=(turn * n / length) % 360)
+
+    labels = [(n, make(n)) for n in range(1, length + 1)]
+    (built,) = build_tracks(labels, SIZE, frame_count=length, only_keyframes=True).tracks
+    back = dict(track_labels(built, SIZE, length, index=1))
+    assert sorted(back) == list(range(length))
+    for n, original in labels:
+        got = back[n - 1]
+        assert got.bounding_box == pytest.approx(original.bounding_box, abs=1e-9)
+        assert got.get_field("rotation", 0.0) == pytest.approx(original.rotation, abs=1e-6)
