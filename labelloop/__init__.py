@@ -4,6 +4,15 @@ The public face of the package. Everything a user script needs is importable
 from here; the subpackages hold the implementation.
 """
 
+from labelloop.core.dataset import (
+    Dataset,
+    dataset_exists,
+    delete_dataset,
+    delete_non_persistent_datasets,
+    list_datasets,
+    load_dataset,
+)
+from labelloop.core.expressions import ViewExpression, ViewField
 from labelloop.core.labels import (
     Classification,
     Classifications,
@@ -16,10 +25,27 @@ from labelloop.core.labels import (
     Polylines,
     Segmentation,
 )
+from labelloop.core.metadata import ImageMetadata, Metadata, VideoMetadata
+from labelloop.core.sample import Frame, Sample
+from labelloop.core.view import DatasetView
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "Dataset",
+    "DatasetView",
+    "Frame",
+    "ImageMetadata",
+    "Metadata",
+    "Sample",
+    "VideoMetadata",
+    "ViewExpression",
+    "ViewField",
+    "dataset_exists",
+    "delete_dataset",
+    "delete_non_persistent_datasets",
+    "list_datasets",
+    "load_dataset",
     "Classification",
     "Classifications",
     "Detection",

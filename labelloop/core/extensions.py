@@ -35,3 +35,8 @@ def call(name: str, collection: Any, *args: Any, **kwargs: Any) -> Any:
             "import labelloop (not only labelloop.core) before using it"
         ) from None
     return func(collection, *args, **kwargs)
+
+
+def lookup(name: str) -> Callable[..., Any] | None:
+    """The registered implementation of ``name``, or ``None`` (for optional hooks)."""
+    return _IMPLEMENTATIONS.get(name)

@@ -28,8 +28,10 @@ def new_id() -> str:
             _PID = os.getpid()
             _RANDOM = os.urandom(5)
         count = next(_COUNTER) & 0xFFFFFF
-    return (int(time.time()) & 0xFFFFFFFF).to_bytes(4, "big").hex() + _RANDOM.hex() + (
-        count.to_bytes(3, "big").hex()
+    return (
+        (int(time.time()) & 0xFFFFFFFF).to_bytes(4, "big").hex()
+        + _RANDOM.hex()
+        + (count.to_bytes(3, "big").hex())
     )
 
 

@@ -54,9 +54,7 @@ class Label:
         try:
             return values[name]
         except KeyError:
-            raise AttributeError(
-                f"{type(self).__name__} has no attribute '{name}'"
-            ) from None
+            raise AttributeError(f"{type(self).__name__} has no attribute '{name}'") from None
 
     def __setattr__(self, name: str, value: Any) -> None:
         if name.startswith("_"):

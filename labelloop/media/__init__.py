@@ -1,1 +1,1 @@
-
+"""Reading media files: sizes, frame counts and frames of images and videos."""

@@ -1,0 +1,172 @@
+"""values / count / distinct / count_values / bounds over a collection.
+
+Simple cases (a whole dataset, or a dataset filtered only by compilable
+``filter_labels`` on the field being read) are answered by the store with
+one query; everything else walks the view's documents once, so the cost is
+always linear in the data read.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import TYPE_CHECKING, Any
+
+from labelloop.core.expressions import get_path
+from labelloop.core.fields import is_label_spec, list_attr
+from labelloop.core.stages import FilterLabels
+
+if TYPE_CHECKING:
+    from labelloop.core.collection import SampleCollection
+
+
+class _Target:
+    """A parsed field path: which field, which label attribute, frame level or not."""
+
+    def __init__(self, collection: SampleCollection, path: str) -> None:
+        dataset = collection._dataset
+        self.path = path
+        self.is_frame = path == "frames" or path.startswith("frames.")
+        rest = path[len("frames.") :] if path.startswith("frames.") else path
+        head, _, tail = rest.partition(".")
+        self.field = head
+        schema = dataset._frame_schema if self.is_frame else dataset._sample_schema
+        self.spec = schema.get(head)
+        self.list_attr = list_attr(self.spec) if is_label_spec(self.spec) else None
+        self.attr: str | None = None  # label attribute read, when that's all the path does
+        self.items = False  # reading list items (vs single labels / containers)
+        if is_label_spec(self.spec):
+            parts = tail.split(".") if tail else []
+            if self.list_attr and parts[:1] == [self.list_attr]:
+                self.items = True
+                parts = parts[1:]
+            if len(parts) == 1 and (self.items or not self.list_attr):
+                self.attr = parts[0]
+            elif not parts and self.items:
+                self.attr = ""  # the items themselves (only counted)
+            elif not parts and not self.list_attr:
+                self.attr = ""  # a single label, counted
+
+
+def _fast_filters(collection: SampleCollection, target: _Target) -> tuple[Any, bool] | None:
+    """``(where, only_matches)`` when every stage is a compilable filter on the target field."""
+    stages = collection._stages
+    store = collection._dataset._store
+    wheres = []
+    only_matches = False
+    for stage in stages:
+        if not isinstance(stage, FilterLabels):
+            return None
+        stage_frame = stage.field.startswith("frames.")
+        stage_field = stage.field[len("frames.") :] if stage_frame else stage.field
+        if stage_field != target.field or stage_frame != target.is_frame:
+            return None
+        if not target.items or not store.can_compile(stage.filter):
+            return None
+        wheres.append(stage.filter)
+        only_matches = only_matches or stage.only_matches
+    if target.is_frame and wheres:
+        return None
+    where = None
+    if len(wheres) == 1:
+        where = wheres[0]
+    elif wheres:
+        where = {"$op": "and", "args": wheres}
+    return where, only_matches
+
+
+def _store_values(collection: SampleCollection, target: _Target) -> list[Any] | None:
+    """Per-sample values answered by the store, or ``None`` when not possible."""
+    dataset = collection._dataset
+    store = dataset._store
+    if target.is_frame or target.attr is None or target.attr == "":
+        if not collection._stages and not target.is_frame and target.spec is not None:
+            if target.path == "id":
+                return dataset._store.sample_ids(dataset._id)
+            if not is_label_spec(target.spec) and "." not in target.path:
+                return [v for _, v in store.sample_values(dataset._id, target.path)]
+        return None
+    fast = _fast_filters(collection, target)
+    if fast is None:
+        return None
+    where, only_matches = fast
+    grouped: dict[str, list[Any]] = {}
+    for sample_id, _, value in store.label_values(
+        dataset._id, target.field, False, target.items, target.attr, where
+    ):
+        grouped.setdefault(sample_id, []).append(value)
+    ids = store.sample_ids(dataset._id)
+    if not target.items:
+        return [grouped[i][0] if i in grouped else None for i in ids]
+    present = {
+        sid for sid, _, _ in store.label_values(dataset._id, target.field, False, False, "id")
+    }
+    out = []
+    for sample_id in ids:
+        if only_matches and sample_id not in grouped:
+            continue
+        out.append(grouped.get(sample_id, []) if sample_id in present else None)
+    return out
+
+
+def _flatten(value: Any, out: list[Any]) -> None:
+    if isinstance(value, list):
+        for item in value:
+            _flatten(item, out)
+    elif value is not None:
+        out.append(value)
+
+
+def values(collection: SampleCollection, path: str, unwind: bool = False) -> list[Any]:
+    """Values of ``path`` per sample (nested lists for list paths)."""
+    target = _Target(collection, path)
+    result = _store_values(collection, target)
+    if result is None:
+        frames = target.is_frame
+        result = [get_path(doc, path) for doc in collection._iter_docs(frames=frames)]
+    if unwind:
+        flat: list[Any] = []
+        _flatten(result, flat)
+        return flat
+    return result
+
+
+def count(collection: SampleCollection, path: str | None = None) -> int:
+    """Number of samples, or of non-``None`` values of ``path`` (lists unwound)."""
+    dataset = collection._dataset
+    if path is None:
+        if not collection._stages:
+            return dataset._store.count_samples(dataset._id)
+        return sum(1 for _ in collection._iter_docs())
+    if path == "frames":
+        if not collection._stages:
+            return dataset._store.count_frames(dataset._id)
+        return sum(len(d.get("frames") or []) for d in collection._iter_docs(frames=True))
+    target = _Target(collection, path)
+    if target.attr == "" and not target.is_frame:
+        fast = _fast_filters(collection, target)
+        if fast is not None:
+            return dataset._store.count_labels(
+                dataset._id, target.field, False, target.items, fast[0]
+            )
+    return len(values(collection, path, unwind=True))
+
+
+def distinct(collection: SampleCollection, path: str) -> list[Any]:
+    """Sorted distinct non-``None`` values of ``path``."""
+    found = set()
+    for value in values(collection, path, unwind=True):
+        found.add(tuple(value) if isinstance(value, list) else value)
+    return sorted(found, key=lambda v: (str(type(v)), v))
+
+
+def count_values(collection: SampleCollection, path: str) -> dict[Any, int]:
+    """``{value: occurrences}`` of the values of ``path``."""
+    return dict(Counter(values(collection, path, unwind=True)))
+
+
+def bounds(collection: SampleCollection, path: str) -> tuple[Any, Any]:
+    """``(min, max)`` of the values of ``path`` (``(None, None)`` when there are none)."""
+    found = [v for v in values(collection, path, unwind=True) if not isinstance(v, bool)]
+    if not found:
+        return None, None
+    return min(found), max(found)

@@ -1,0 +1,520 @@
+"""What datasets and views share: iteration, view stages, aggregations, runs.
+
+A collection is a dataset plus a list of stages (empty for the dataset
+itself). Stage methods return new :class:`~labelloop.core.view.DatasetView`
+objects; nothing is read until the view is iterated or aggregated.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
+from labelloop.core import aggregations, extensions, runs
+from labelloop.core import stages as st
+
+if TYPE_CHECKING:
+    from labelloop.core.dataset import Dataset
+    from labelloop.core.sample import Sample
+    from labelloop.core.view import DatasetView
+
+logger = logging.getLogger(__name__)
+
+
+class SampleCollection:
+    """Base of :class:`Dataset` and :class:`DatasetView`."""
+
+    _stages: list[st.Stage]
+
+    @property
+    def _dataset(self) -> Dataset:
+        raise NotImplementedError  # Dataset and DatasetView define it
+
+    # -- basics ------------------------------------------------------------
+
+    @property
+    def name(self) -> str:
+        """Name of the underlying dataset."""
+        return self._dataset.name
+
+    @property
+    def media_type(self) -> str | None:
+        """``"image"``, ``"video"`` or ``None`` for an empty dataset."""
+        return self._dataset.media_type
+
+    def _iter_docs(self, frames: bool = False) -> Iterator[dict[str, Any]]:
+        dataset = self._dataset
+        stages = self._stages
+        frames = frames or any(s.frames_needed for s in stages)
+        ids = None
+        if stages and isinstance(stages[0], st.Select):
+            first = stages[0]
+            if first.ordered:
+                ids = list(dict.fromkeys(first.sample_ids))
+            else:
+                wanted = set(first.sample_ids)
+                ids = [i for i in dataset._store.sample_ids(dataset._id) if i in wanted]
+            stages = stages[1:]
+        docs: Any = dataset._iter_base_docs(ids=ids, frames=frames)
+        for stage in stages:
+            docs = stage.apply(docs, dataset)
+        return iter(docs)
+
+    def _sample_from_doc(self, doc: dict[str, Any]) -> Sample:
+        return self._dataset._make_sample(doc, self._stages)
+
+    def __iter__(self) -> Iterator[Sample]:
+        return self.iter_samples()
+
+    def iter_samples(
+        self, progress: bool = False, autosave: bool = False, batch_size: int | None = None
+    ) -> Iterator[Sample]:
+        """Samples in view order; ``autosave=True`` saves each one (in batches) after use."""
+        if not autosave:
+            for doc in self._iter_docs():
+                yield self._sample_from_doc(doc)
+            return
+        size = batch_size or 100
+        pending: list[Sample] = []
+        store = self._dataset._store
+        for doc in self._iter_docs():
+            sample = self._sample_from_doc(doc)
+            yield sample
+            pending.append(sample)
+            if len(pending) >= size:
+                with store.transaction():
+                    for item in pending:
+                        item.save()
+                pending = []
+        with store.transaction():
+            for item in pending:
+                item.save()
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __bool__(self) -> bool:
+        return True
+
+    def first(self) -> Sample:
+        """The first sample (``ValueError`` when empty)."""
+        for sample in self.limit(1):
+            return sample
+        raise ValueError(f"{self._describe()} is empty")
+
+    def last(self) -> Sample:
+        """The last sample (``ValueError`` when empty)."""
+        last = None
+        for doc in self._iter_docs():
+            last = doc
+        if last is None:
+            raise ValueError(f"{self._describe()} is empty")
+        return self._sample_from_doc(last)
+
+    def head(self, num_samples: int = 3) -> list[Sample]:
+        """The first ``num_samples`` samples."""
+        return list(self.limit(num_samples))
+
+    def tail(self, num_samples: int = 3) -> list[Sample]:
+        """The last ``num_samples`` samples."""
+        docs = list(self._iter_docs())[-num_samples:] if num_samples else []
+        return [self._sample_from_doc(d) for d in docs]
+
+    def _describe(self) -> str:
+        return f"Dataset '{self.name}'" if not self._stages else f"A view of dataset '{self.name}'"
+
+    def _serialize(self) -> list[dict[str, Any]]:
+        """The view's stages as JSON (``dataset._load_view(stages)`` rebuilds it)."""
+        return [stage.serialize() for stage in self._stages]
+
+    def view(self) -> DatasetView:
+        """This collection as a view."""
+        from labelloop.core.view import DatasetView
+
+        return DatasetView(self._dataset, list(self._stages))
+
+    def _add_stage(self, stage: st.Stage) -> DatasetView:
+        from labelloop.core.view import DatasetView
+
+        stage.validate(self._dataset)
+        return DatasetView(self._dataset, [*self._stages, stage])
+
+    # -- schema (delegated to the dataset) ---------------------------------
+
+    def get_field_schema(self) -> dict[str, dict[str, Any]]:
+        """``{field: spec}`` of sample fields (spec: ``kind`` and, for labels, ``cls``)."""
+        return self._dataset.get_field_schema()
+
+    def get_frame_field_schema(self) -> dict[str, dict[str, Any]] | None:
+        """``{field: spec}`` of frame fields (``None`` for image datasets)."""
+        return self._dataset.get_frame_field_schema()
+
+    def has_sample_field(self, field_name: str) -> bool:
+        """Whether the dataset declares sample field ``field_name``."""
+        return field_name in self._dataset._sample_schema
+
+    def has_frame_field(self, field_name: str) -> bool:
+        """Whether the dataset declares frame field ``field_name``."""
+        return field_name in self._dataset._frame_schema
+
+    def has_field(self, path: str) -> bool:
+        """Whether ``path`` (``x`` or ``frames.x``) is a declared field."""
+        if path.startswith("frames."):
+            return self.has_frame_field(path[len("frames.") :])
+        return self.has_sample_field(path)
+
+    def get_classes(self, field: str) -> list[str] | None:
+        """Classes of ``field`` (``dataset.classes``, falling back to ``default_classes``)."""
+        return self._dataset.get_classes(field)
+
+    def get_mask_targets(self, field: str) -> dict[Any, str] | None:
+        """Mask targets of ``field`` (falling back to ``default_mask_targets``)."""
+        return self._dataset.get_mask_targets(field)
+
+    # -- stages ------------------------------------------------------------
+
+    def select(self, sample_ids: Any, ordered: bool = False) -> DatasetView:
+        """Only the samples with these ids (``ordered=True``: in the given order)."""
+        return self._add_stage(st.Select(sample_ids, ordered))
+
+    def exclude(self, sample_ids: Any) -> DatasetView:
+        """All samples but those with these ids."""
+        return self._add_stage(st.Exclude(sample_ids))
+
+    def match(self, filter: Any) -> DatasetView:
+        """Samples for which the expression is true."""
+        return self._add_stage(st.Match(filter))
+
+    def match_tags(self, tags: Any, bool: bool = True, all: bool = False) -> DatasetView:
+        """Samples with any (``all=True``: every) of the tags; ``bool=False`` inverts."""
+        return self._add_stage(st.MatchTags(tags, bool, all))
+
+    def exists(self, field: str, bool: bool = True) -> DatasetView:
+        """Samples whose ``field`` is set (``bool=False``: unset)."""
+        return self._add_stage(st.Exists(field, bool))
+
+    def limit(self, limit: int) -> DatasetView:
+        """The first ``limit`` samples."""
+        return self._add_stage(st.Limit(limit))
+
+    def skip(self, skip: int) -> DatasetView:
+        """All but the first ``skip`` samples."""
+        return self._add_stage(st.Skip(skip))
+
+    def take(self, size: int, seed: Any = None) -> DatasetView:
+        """``size`` random samples (reproducible with ``seed``)."""
+        return self._add_stage(st.Take(size, seed))
+
+    def sort_by(self, field_or_expr: Any, reverse: bool = False) -> DatasetView:
+        """Samples ordered by a field path or an expression."""
+        return self._add_stage(st.SortBy(field_or_expr, reverse))
+
+    def filter_labels(self, field: str, filter: Any, only_matches: bool = True) -> DatasetView:
+        """Only the labels of ``field`` matching ``filter`` (an expression about one label)."""
+        return self._add_stage(st.FilterLabels(field, filter, only_matches))
+
+    def match_labels(
+        self,
+        labels: Any = None,
+        ids: Any = None,
+        tags: Any = None,
+        filter: Any = None,
+        fields: Any = None,
+        bool: bool | None = None,
+    ) -> DatasetView:
+        """Samples having a label that meets all the given criteria."""
+        return self._add_stage(st.MatchLabels(labels, ids, tags, filter, fields, bool))
+
+    def select_labels(
+        self,
+        labels: Any = None,
+        ids: Any = None,
+        tags: Any = None,
+        fields: Any = None,
+        omit_empty: bool = True,
+    ) -> DatasetView:
+        """Only the labels meeting the criteria (other label fields hidden)."""
+        return self._add_stage(st.SelectLabels(labels, ids, tags, fields, omit_empty))
+
+    def exclude_labels(
+        self,
+        labels: Any = None,
+        ids: Any = None,
+        tags: Any = None,
+        fields: Any = None,
+        omit_empty: bool = True,
+    ) -> DatasetView:
+        """Every label except those meeting the criteria."""
+        return self._add_stage(st.ExcludeLabels(labels, ids, tags, fields, omit_empty))
+
+    def select_fields(self, field_names: Any = None) -> DatasetView:
+        """Only the named fields (built-in fields always stay)."""
+        return self._add_stage(st.SelectFields(field_names))
+
+    def exclude_fields(self, field_names: Any) -> DatasetView:
+        """Every field except the named ones."""
+        return self._add_stage(st.ExcludeFields(field_names))
+
+    # -- aggregations ------------------------------------------------------
+
+    def values(self, path: str, unwind: bool = False) -> list[Any]:
+        """Values of a field path per sample (``ground_truth.detections.label``: lists)."""
+        return aggregations.values(self, path, unwind)
+
+    def count(self, path: str | None = None) -> int:
+        """Number of samples, or of non-``None`` values of ``path``."""
+        return aggregations.count(self, path)
+
+    def distinct(self, path: str) -> list[Any]:
+        """Sorted distinct values of ``path``."""
+        return aggregations.distinct(self, path)
+
+    def count_values(self, path: str) -> dict[Any, int]:
+        """``{value: count}`` of ``path``."""
+        return aggregations.count_values(self, path)
+
+    def bounds(self, path: str) -> tuple[Any, Any]:
+        """``(min, max)`` of ``path``."""
+        return aggregations.bounds(self, path)
+
+    def set_values(self, path: str, values: list[Any]) -> None:
+        """Set ``path`` on each sample of the view from a list aligned with ``values(path)``."""
+        from labelloop.core.editing import set_values
+
+        set_values(self, path, values)
+
+    # -- whole-collection operations ------------------------------------------
+
+    def clone(self, name: str | None = None, persistent: bool = False) -> Dataset:
+        """A new dataset with this collection's samples (and, for a dataset, its runs)."""
+        return self._dataset._clone(self, name, persistent)
+
+    def compute_metadata(self, overwrite: bool = False) -> None:
+        """Read media headers into ``sample.metadata`` (only missing ones unless ``overwrite``)."""
+        from labelloop.core.editing import compute_metadata
+
+        compute_metadata(self, overwrite)
+
+    def tag_samples(self, tags: Any) -> None:
+        """Add tags to every sample of the collection."""
+        from labelloop.core.editing import edit_tags
+
+        edit_tags(self, st._as_list(tags), add=True)
+
+    def untag_samples(self, tags: Any) -> None:
+        """Remove tags from every sample of the collection."""
+        from labelloop.core.editing import edit_tags
+
+        edit_tags(self, st._as_list(tags), add=False)
+
+    # -- evaluation runs ---------------------------------------------------
+
+    def list_evaluations(self, type: str | None = None, method: str | None = None) -> list[str]:
+        """Keys of evaluation runs."""
+        return runs.list_runs(self, "evaluation", method)
+
+    def has_evaluation(self, eval_key: str) -> bool:
+        """Whether evaluation ``eval_key`` exists."""
+        return runs.has_run(self, eval_key, "evaluation")
+
+    @property
+    def has_evaluations(self) -> bool:
+        """Whether any evaluation run exists."""
+        return bool(self.list_evaluations())
+
+    def get_evaluation_info(self, eval_key: str) -> runs.RunInfo:
+        """Info (key, timestamp, config, ...) of evaluation ``eval_key``."""
+        return runs.get_run(self, eval_key, "evaluation")
+
+    def load_evaluation_results(self, eval_key: str, cache: bool = True) -> Any:
+        """The results object of evaluation ``eval_key``."""
+        return runs.load_results(self, eval_key, cache, "evaluation")
+
+    def load_evaluation_view(self, eval_key: str) -> DatasetView:
+        """The view evaluation ``eval_key`` ran on."""
+        return runs.load_view(self, eval_key, "evaluation")
+
+    def rename_evaluation(self, eval_key: str, new_eval_key: str) -> None:
+        """Rename evaluation ``eval_key``."""
+        runs.rename_run(self, eval_key, new_eval_key, "evaluation")
+
+    def delete_evaluation(self, eval_key: str) -> None:
+        """Delete the record of evaluation ``eval_key``."""
+        cleanup = extensions.lookup("delete_evaluation")
+        if cleanup is not None:  # the evaluation layer also removes its per-label fields
+            cleanup(self, eval_key)
+        else:
+            runs.delete_run(self, eval_key, "evaluation")
+
+    def delete_evaluations(self) -> None:
+        """Delete every evaluation record."""
+        for key in self.list_evaluations():
+            self.delete_evaluation(key)
+
+    # -- annotation runs ---------------------------------------------------
+
+    def list_annotation_runs(
+        self, type: str | None = None, method: str | None = None, **kwargs: Any
+    ) -> list[str]:
+        """Keys of annotation runs (``method="cvat"`` filters by backend)."""
+        return runs.list_runs(self, "annotation", method, **kwargs)
+
+    @property
+    def has_annotation_runs(self) -> bool:
+        """Whether any annotation run exists."""
+        return bool(self.list_annotation_runs())
+
+    def has_annotation_run(self, anno_key: str) -> bool:
+        """Whether annotation run ``anno_key`` exists."""
+        return runs.has_run(self, anno_key, "annotation")
+
+    def get_annotation_info(self, anno_key: str) -> runs.RunInfo:
+        """Info (key, version, timestamp, config) of annotation run ``anno_key``."""
+        return runs.get_run(self, anno_key, "annotation")
+
+    def load_annotation_view(self, anno_key: str, select_fields: bool = False) -> DatasetView:
+        """The view annotation run ``anno_key`` was made on.
+
+        ``select_fields=True`` also hides fields that other annotation runs use.
+        """
+        view = runs.load_view(self, anno_key, "annotation")
+        if not select_fields:
+            return view
+        own = set(_run_fields(self, anno_key))
+        others = set()
+        for key in self.list_annotation_runs():
+            if key != anno_key:
+                others.update(_run_fields(self, key))
+        hidden = [f for f in sorted(others - own) if self.has_field(f)]
+        return view.exclude_fields(hidden) if hidden else view
+
+    def rename_annotation_run(self, anno_key: str, new_anno_key: str) -> None:
+        """Rename annotation run ``anno_key`` (the annotation server is not touched)."""
+        runs.rename_run(self, anno_key, new_anno_key, "annotation")
+
+    def delete_annotation_run(self, anno_key: str) -> None:
+        """Delete the record of annotation run ``anno_key`` (labels and server untouched)."""
+        runs.delete_run(self, anno_key, "annotation")
+
+    def delete_annotation_runs(self) -> None:
+        """Delete every annotation run record."""
+        runs.delete_runs(self, "annotation")
+
+    # -- delegated to higher layers -----------------------------------------
+
+    def evaluate_detections(
+        self,
+        pred_field: str,
+        gt_field: str = "ground_truth",
+        eval_key: str | None = None,
+        classes: list[str] | None = None,
+        iou: float = 0.5,
+        classwise: bool = True,
+        method: str = "coco",
+        compute_mAP: bool = False,
+        **kwargs: Any,
+    ) -> Any:
+        """Match predicted to ground-truth objects (COCO style); see ``labelloop.evaluation``."""
+        return extensions.call(
+            "evaluate_detections",
+            self,
+            pred_field,
+            gt_field=gt_field,
+            eval_key=eval_key,
+            classes=classes,
+            iou=iou,
+            classwise=classwise,
+            method=method,
+            compute_mAP=compute_mAP,
+            **kwargs,
+        )
+
+    def annotate(
+        self,
+        anno_key: str,
+        label_schema: dict[str, Any] | None = None,
+        label_field: str | None = None,
+        label_type: str | None = None,
+        classes: list[Any] | None = None,
+        attributes: Any = True,
+        mask_targets: dict[Any, str] | None = None,
+        allow_additions: bool = True,
+        allow_deletions: bool = True,
+        allow_label_edits: bool = True,
+        allow_index_edits: bool = True,
+        allow_spatial_edits: bool = True,
+        media_field: str = "filepath",
+        backend: str | None = None,
+        launch_editor: bool = False,
+        **kwargs: Any,
+    ) -> Any:
+        """Send the samples and labels to an annotation backend; see ``labelloop.annotation``."""
+        return extensions.call(
+            "annotate",
+            self,
+            anno_key,
+            label_schema=label_schema,
+            label_field=label_field,
+            label_type=label_type,
+            classes=classes,
+            attributes=attributes,
+            mask_targets=mask_targets,
+            allow_additions=allow_additions,
+            allow_deletions=allow_deletions,
+            allow_label_edits=allow_label_edits,
+            allow_index_edits=allow_index_edits,
+            allow_spatial_edits=allow_spatial_edits,
+            media_field=media_field,
+            backend=backend,
+            launch_editor=launch_editor,
+            **kwargs,
+        )
+
+    def load_annotations(
+        self,
+        anno_key: str,
+        dest_field: Any = None,
+        unexpected: Any = "prompt",
+        cleanup: bool = False,
+        progress: bool | None = None,
+        **kwargs: Any,
+    ) -> Any:
+        """Merge the annotations of run ``anno_key`` back into the dataset."""
+        return extensions.call(
+            "load_annotations",
+            self,
+            anno_key,
+            dest_field=dest_field,
+            unexpected=unexpected,
+            cleanup=cleanup,
+            progress=progress,
+            **kwargs,
+        )
+
+    def load_annotation_results(self, anno_key: str, cache: bool = True, **kwargs: Any) -> Any:
+        """The backend results object of annotation run ``anno_key``."""
+        return extensions.call("load_annotation_results", self, anno_key, cache=cache, **kwargs)
+
+    def export(
+        self,
+        export_dir: str | None = None,
+        dataset_type: Any = None,
+        label_field: str | None = None,
+        **kwargs: Any,
+    ) -> Any:
+        """Write the collection to disk in a dataset format; see ``labelloop.formats``."""
+        return extensions.call(
+            "export",
+            self,
+            export_dir=export_dir,
+            dataset_type=dataset_type,
+            label_field=label_field,
+            **kwargs,
+        )
+
+
+def _run_fields(collection: SampleCollection, key: str) -> list[str]:
+    config = runs.get_run(collection, key, "annotation").config
+    schema = config.get("label_schema") or {}
+    return [f for f in schema if f]

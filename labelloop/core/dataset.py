@@ -1,0 +1,832 @@
+"""Datasets: named, stored collections of samples.
+
+A ``Dataset`` object is a handle on rows in the store (see
+``labelloop.store.base``); samples are read on demand. Non-persistent
+datasets are deleted when no live process uses them any more.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import logging
+import weakref
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from typing import Any, NamedTuple
+
+from labelloop.core import extensions, lifecycle, writer
+from labelloop.core.collection import SampleCollection
+from labelloop.core.docs import assemble_labels, label_rows
+from labelloop.core.fields import (
+    FRAME_BUILTINS,
+    SAMPLE_BUILTINS,
+    is_label_spec,
+    list_attr,
+)
+from labelloop.core.ids import new_id
+from labelloop.core.labels import Label, label_class
+from labelloop.core.sample import Frame, Frames, Sample
+from labelloop.core.stages import Stage, load_stage
+from labelloop.store.base import CONTAINER, SAMPLE_LEVEL, get_store
+
+logger = logging.getLogger(__name__)
+
+_INSTANCES: weakref.WeakValueDictionary[str, Dataset] = weakref.WeakValueDictionary()
+_PROPERTIES = (
+    "info",
+    "classes",
+    "default_classes",
+    "mask_targets",
+    "default_mask_targets",
+    "skeletons",
+    "default_skeleton",
+)
+
+
+class LabelInfo(NamedTuple):
+    """Where a label lives: ``sample_id``, ``frame_number`` (``None`` = sample level), ``field``."""
+
+    sample_id: str
+    frame_number: int | None
+    field: str
+    label: Label
+
+
+def _new_doc() -> dict[str, Any]:
+    return {
+        "media_type": None,
+        "info": {},
+        "classes": {},
+        "default_classes": [],
+        "mask_targets": {},
+        "default_mask_targets": {},
+        "skeletons": {},
+        "default_skeleton": None,
+        "sample_fields": copy.deepcopy(SAMPLE_BUILTINS),
+        "frame_fields": copy.deepcopy(FRAME_BUILTINS),
+    }
+
+
+def _int_keys(targets: dict[Any, Any]) -> dict[Any, Any]:
+    return {int(k) if isinstance(k, str) and k.isdigit() else k: v for k, v in targets.items()}
+
+
+def _default_name() -> str:
+    now = dt.datetime.now()
+    base = now.strftime("%Y.%m.%d.%H.%M.%S")
+    store = get_store()
+    name = base
+    while store.get_dataset(name) is not None:
+        name = f"{base}.{now.strftime('%f')}.{new_id()[-6:]}"
+    return name
+
+
+class Dataset(SampleCollection):
+    """A named collection of samples stored in the database.
+
+    ``Dataset()`` creates a new dataset (generated name); ``Dataset("name")``
+    creates one with that name (``ValueError`` if it exists; use
+    :func:`load_dataset`, or ``overwrite=True`` to replace it).
+    """
+
+    _stages: list[Stage] = []
+
+    def __init__(
+        self,
+        name: str | None = None,
+        persistent: bool = False,
+        overwrite: bool = False,
+        _id: str | None = None,
+    ) -> None:
+        self._store = get_store()
+        if _id is None:
+            lifecycle.cleanup_stale()
+            if name is not None and not isinstance(name, str):
+                raise ValueError(f"Dataset names must be strings, not {type(name).__name__}")
+            name = name or _default_name()
+            if overwrite and self._store.get_dataset(name) is not None:
+                delete_dataset(name)
+            _id = new_id()
+            with self._store.transaction():
+                self._store.create_dataset(_id, name, bool(persistent), _new_doc())
+                lifecycle.register(self._store, _id)
+            logger.debug("Created dataset '%s'", name)
+        else:
+            lifecycle.register(self._store, _id)
+        self._id = _id
+        self._deleted = False
+        self._read_record()
+        _INSTANCES[_id] = self
+
+    def _read_record(self) -> None:
+        record = self._store.get_dataset(id=self._id)
+        if record is None:
+            self._deleted = True
+            raise ValueError(f"Dataset '{getattr(self, '_name', self._id)}' has been deleted")
+        self._name = record.name
+        self._persistent = record.persistent
+        self._created_at = record.created_at
+        doc = record.doc
+        doc["mask_targets"] = {f: _int_keys(t) for f, t in doc.get("mask_targets", {}).items()}
+        doc["default_mask_targets"] = _int_keys(doc.get("default_mask_targets", {}))
+        self._doc = doc
+
+    @property
+    def _dataset(self) -> Dataset:
+        return self
+
+    @property
+    def _sample_schema(self) -> dict[str, dict[str, Any]]:
+        return self._doc["sample_fields"]
+
+    @property
+    def _frame_schema(self) -> dict[str, dict[str, Any]]:
+        return self._doc["frame_fields"]
+
+    # -- properties ----------------------------------------------------------
+
+    @property
+    def name(self) -> str:
+        """The dataset's unique name (assigning renames it)."""
+        return self._name
+
+    @name.setter
+    def name(self, value: str) -> None:
+        if not isinstance(value, str) or not value:
+            raise ValueError(f"Dataset names must be non-empty strings, not {value!r}")
+        self._store.update_dataset(self._id, name=value)
+        self._name = value
+
+    @property
+    def persistent(self) -> bool:
+        """Whether the dataset outlives the processes using it."""
+        return self._persistent
+
+    @persistent.setter
+    def persistent(self, value: bool) -> None:
+        self._store.update_dataset(self._id, persistent=bool(value))
+        self._persistent = bool(value)
+
+    @property
+    def created_at(self) -> str:
+        """UTC creation time (ISO text)."""
+        return self._created_at
+
+    @property
+    def media_type(self) -> str | None:
+        """``"image"`` or ``"video"`` (from the first sample added), ``None`` while empty."""
+        return self._doc["media_type"]
+
+    @property
+    def deleted(self) -> bool:
+        """Whether the dataset has been deleted."""
+        return self._deleted
+
+    def _get_prop(self, name: str) -> Any:
+        return self._doc[name]
+
+    def _set_prop(self, name: str, value: Any) -> None:
+        self._doc[name] = value
+        self.save()
+
+    info = property(
+        lambda self: self._get_prop("info"),
+        lambda self, v: self._set_prop("info", dict(v)),
+        doc="Free-form dict of dataset information (call save() after edits).",
+    )
+    classes = property(
+        lambda self: self._get_prop("classes"),
+        lambda self, v: self._set_prop("classes", dict(v)),
+        doc="``{field: [class, ...]}``.",
+    )
+    default_classes = property(
+        lambda self: self._get_prop("default_classes"),
+        lambda self, v: self._set_prop("default_classes", list(v)),
+        doc="Classes of fields without an entry in ``classes``.",
+    )
+    mask_targets = property(
+        lambda self: self._get_prop("mask_targets"),
+        lambda self, v: self._set_prop("mask_targets", dict(v)),
+        doc="``{field: {pixel value: class}}``.",
+    )
+    default_mask_targets = property(
+        lambda self: self._get_prop("default_mask_targets"),
+        lambda self, v: self._set_prop("default_mask_targets", dict(v)),
+        doc="Mask targets of fields without their own.",
+    )
+    skeletons = property(
+        lambda self: self._get_prop("skeletons"),
+        lambda self, v: self._set_prop("skeletons", dict(v)),
+        doc="``{field: skeleton dict}`` for keypoint fields.",
+    )
+    default_skeleton = property(
+        lambda self: self._get_prop("default_skeleton"),
+        lambda self, v: self._set_prop("default_skeleton", v),
+        doc="Skeleton of keypoint fields without their own.",
+    )
+
+    def get_classes(self, field: str) -> list[str] | None:
+        """Classes of ``field``, falling back to ``default_classes`` (``None`` if neither)."""
+        if field in self.classes:
+            return self.classes[field]
+        return self.default_classes or None
+
+    def get_mask_targets(self, field: str) -> dict[Any, str] | None:
+        """Mask targets of ``field``, falling back to ``default_mask_targets``."""
+        if field in self.mask_targets:
+            return self.mask_targets[field]
+        return self.default_mask_targets or None
+
+    def get_skeleton(self, field: str) -> Any:
+        """Skeleton of ``field``, falling back to ``default_skeleton``."""
+        return self.skeletons.get(field, self.default_skeleton)
+
+    def save(self) -> None:
+        """Write the dataset-level properties (info, classes, ...)."""
+        doc = dict(self._doc)
+        doc["mask_targets"] = {
+            f: {str(k): v for k, v in t.items()} for f, t in self._doc["mask_targets"].items()
+        }
+        doc["default_mask_targets"] = {
+            str(k): v for k, v in self._doc["default_mask_targets"].items()
+        }
+        self._store.update_dataset(self._id, doc=doc)
+
+    def reload(self) -> None:
+        """Re-read the dataset's properties and schema from the database."""
+        self._read_record()
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Everything written inside commits once, or not at all on an exception."""
+        try:
+            with self._store.transaction():
+                yield
+        except BaseException:
+            if not self._store.in_transaction:
+                self._read_record()  # in-memory schema may hold rolled-back changes
+            raise
+
+    # -- schema ------------------------------------------------------------
+
+    def _declare_field(self, name: str, spec: dict[str, Any], frame: bool = False) -> None:
+        schema = self._frame_schema if frame else self._sample_schema
+        schema[name] = spec
+        self.save()
+
+    def get_field_schema(self) -> dict[str, dict[str, Any]]:
+        """``{field: spec}`` of sample fields (spec: ``kind`` and, for labels, ``cls``)."""
+        return copy.deepcopy(self._sample_schema)
+
+    def get_frame_field_schema(self) -> dict[str, dict[str, Any]] | None:
+        """``{field: spec}`` of frame fields (``None`` unless this is a video dataset)."""
+        return copy.deepcopy(self._frame_schema) if self.media_type == "video" else None
+
+    def add_sample_field(self, field_name: str, ftype: Any, **kwargs: Any) -> None:
+        """Declare a sample field: ``ftype`` is a Python type, kind name or Label class."""
+        self._add_field(field_name, ftype, frame=False)
+
+    def add_frame_field(self, field_name: str, ftype: Any, **kwargs: Any) -> None:
+        """Declare a frame field (see :meth:`add_sample_field`)."""
+        self._add_field(field_name, ftype, frame=True)
+
+    def _add_field(self, name: str, ftype: Any, frame: bool) -> None:
+        spec = _spec_from_type(ftype)
+        schema = self._frame_schema if frame else self._sample_schema
+        if name in schema:
+            if schema[name] != spec:
+                raise ValueError(
+                    f"Field '{name}' already exists with type {schema[name]}; cannot redeclare it "
+                    f"as {spec}"
+                )
+            return
+        if not name.isidentifier():
+            raise ValueError(f"Field names must be identifiers, not {name!r}")
+        self._declare_field(name, spec, frame=frame)
+
+    def delete_sample_field(self, field_name: str, error_level: int = 0) -> None:
+        """Delete a sample field and its values (labels included) from every sample."""
+        self._delete_field(field_name, frame=False, error_level=error_level)
+
+    def delete_sample_fields(self, field_names: Iterable[str]) -> None:
+        """Delete several sample fields."""
+        for name in list(field_names):
+            self.delete_sample_field(name)
+
+    def delete_frame_field(self, field_name: str, error_level: int = 0) -> None:
+        """Delete a frame field and its values from every frame."""
+        self._delete_field(field_name, frame=True, error_level=error_level)
+
+    def _delete_field(self, name: str, frame: bool, error_level: int) -> None:
+        schema = self._frame_schema if frame else self._sample_schema
+        builtins = FRAME_BUILTINS if frame else SAMPLE_BUILTINS
+        kind = "frame" if frame else "sample"
+        if name in builtins:
+            raise ValueError(f"Cannot delete the built-in {kind} field '{name}'")
+        if name not in schema:
+            if error_level:
+                raise ValueError(f"Dataset '{self.name}' has no {kind} field '{name}'")
+            return
+        with self.transaction():
+            if is_label_spec(schema[name]):
+                self._store.delete_field_labels(self._id, name, frames=frame)
+            elif frame:
+                self._store.update_frame_docs(self._id, remove=name)
+            else:
+                self._store.update_sample_docs(self._id, remove=name)
+            del schema[name]
+            self.save()
+
+    def rename_sample_field(self, field_name: str, new_field_name: str) -> None:
+        """Rename a sample field everywhere."""
+        self._rename_field(field_name, new_field_name, frame=False)
+
+    def rename_frame_field(self, field_name: str, new_field_name: str) -> None:
+        """Rename a frame field everywhere."""
+        self._rename_field(field_name, new_field_name, frame=True)
+
+    def _rename_field(self, old: str, new: str, frame: bool) -> None:
+        schema = self._frame_schema if frame else self._sample_schema
+        builtins = FRAME_BUILTINS if frame else SAMPLE_BUILTINS
+        if old in builtins or old not in schema:
+            raise ValueError(f"Cannot rename '{old}': not a custom field of '{self.name}'")
+        if new in schema or not new.isidentifier():
+            raise ValueError(f"Cannot rename '{old}' to {new!r}: name taken or not an identifier")
+        with self.transaction():
+            if is_label_spec(schema[old]):
+                self._store.rename_field_labels(self._id, old, new, frames=frame)
+            elif frame:
+                self._store.update_frame_docs(self._id, rename=(old, new))
+            else:
+                self._store.update_sample_docs(self._id, rename=(old, new))
+            schema[new] = schema.pop(old)
+            for prop in ("classes", "mask_targets", "skeletons"):
+                if old in self._doc[prop]:
+                    self._doc[prop][new] = self._doc[prop].pop(old)
+            self.save()
+
+    # -- samples -----------------------------------------------------------
+
+    def __getitem__(self, key: Any) -> Any:
+        if isinstance(key, slice):
+            view = self.view()
+            if key.step not in (None, 1):
+                raise ValueError("Dataset slices cannot have a step")
+            start = key.start or 0
+            if start:
+                view = view.skip(start)
+            if key.stop is not None:
+                view = view.limit(max(key.stop - start, 0))
+            return view
+        if not isinstance(key, str):
+            raise KeyError(f"Samples are indexed by id strings, not {key!r}")
+        for doc in self._iter_base_docs(ids=[key]):
+            return self._make_sample(doc, [])
+        raise KeyError(f"No sample with id {key!r} in dataset '{self.name}'")
+
+    def add_sample(self, sample: Sample, expand_schema: bool = True) -> str:
+        """Add one sample (a copy if it already belongs to a dataset); returns its id."""
+        return self.add_samples([sample], expand_schema=expand_schema)[0]
+
+    def add_samples(
+        self,
+        samples: Iterable[Sample],
+        expand_schema: bool = True,
+        progress: Any = None,
+        batch_size: int = 1000,
+    ) -> list[str]:
+        """Add samples in one transaction (all or none are added); returns their ids."""
+        return self._add(samples, keep_ids=False, batch_size=batch_size)
+
+    def _add(self, samples: Iterable[Sample], keep_ids: bool, batch_size: int = 1000) -> list[str]:
+        ids: list[str] = []
+        with self.transaction():
+            batch = writer.Batch()
+            for sample in samples:
+                if not isinstance(sample, Sample):
+                    raise ValueError(f"Expected Sample objects, got {type(sample).__name__}")
+                if sample._dataset is not None:
+                    sample = sample.copy()
+                self._check_media(sample)
+                ids.append(writer.add_sample(self, sample, batch, keep_id=keep_ids))
+                if len(batch.new_samples) >= batch_size:
+                    batch.flush(self, new_labels=True)
+                    batch = writer.Batch()
+            batch.flush(self, new_labels=True)
+        return ids
+
+    def _check_media(self, sample: Sample) -> None:
+        media = sample.media_type
+        if self.media_type is None:
+            self._doc["media_type"] = media
+            self.save()
+        elif media != self.media_type:
+            raise ValueError(
+                f"Cannot add a {media} sample ({sample.filepath!r}) to {self.media_type} "
+                f"dataset '{self.name}'"
+            )
+
+    def delete_samples(self, samples_or_ids: Any) -> None:
+        """Delete samples given as ids, Sample objects or a view."""
+        if isinstance(samples_or_ids, SampleCollection):
+            ids = samples_or_ids.values("id")
+        else:
+            items = (
+                [samples_or_ids] if isinstance(samples_or_ids, (str, Sample)) else samples_or_ids
+            )
+            ids = [s.id if isinstance(s, Sample) else s for s in items]
+        self._store.delete_samples(self._id, ids)
+
+    def clear(self) -> None:
+        """Delete every sample."""
+        self._store.delete_samples(self._id, self._store.sample_ids(self._id))
+
+    def _save_sample(self, sample: Sample) -> None:
+        with self.transaction():
+            batch = writer.Batch()
+            writer.save_sample(self, sample, batch)
+            batch.flush(self)
+
+    def _save_frames(self, sample: Sample, frames: dict[int, Frame]) -> None:
+        with self.transaction():
+            batch = writer.Batch()
+            writer.save_frames(self, sample, frames, batch)
+            batch.flush(self)
+
+    # -- reading -------------------------------------------------------------
+
+    def _label_fields(self, frame: bool) -> dict[str, tuple[str, str | None]]:
+        schema = self._frame_schema if frame else self._sample_schema
+        return {
+            name: (spec["cls"], list_attr(spec))
+            for name, spec in schema.items()
+            if is_label_spec(spec)
+        }
+
+    def _iter_base_docs(
+        self, ids: list[str] | None = None, frames: bool = False
+    ) -> Iterator[dict[str, Any]]:
+        label_fields = self._label_fields(frame=False)
+        for batch in self._store.iter_samples(self._id, ids):
+            sample_ids = [sid for sid, _ in batch]
+            rows = self._store.get_labels(self._id, sample_ids, list(label_fields))
+            labels = assemble_labels(rows, label_fields)
+            for sample_id, doc in batch:
+                doc["id"] = sample_id
+                for field in label_fields:
+                    doc[field] = labels.get((sample_id, SAMPLE_LEVEL, field))
+                if frames:
+                    doc["frames"] = self._frame_docs(sample_id)
+                yield doc
+
+    def _frame_docs(
+        self,
+        sample_id: str,
+        start: int | None = None,
+        stop: int | None = None,
+        numbers: list[int] | None = None,
+    ) -> list[dict[str, Any]]:
+        frames = self._store.get_frames(self._id, sample_id, start, stop, numbers)
+        if not frames:
+            return []
+        label_fields = self._label_fields(frame=True)
+        rows = self._store.get_labels(
+            self._id,
+            [sample_id],
+            list(label_fields),
+            frames=True,
+            frame_range=(frames[0][0], frames[-1][0]),
+        )
+        labels = assemble_labels(rows, label_fields)
+        docs = []
+        for number, frame_id, doc in frames:
+            doc["id"] = frame_id
+            doc["frame_number"] = number
+            for field in label_fields:
+                doc[field] = labels.get((sample_id, number, field))
+            docs.append(doc)
+        return docs
+
+    def _make_sample(self, doc: dict[str, Any], stages: list[Stage]) -> Sample:
+        sample = Sample(doc["filepath"])
+        sample._load_doc(doc)
+        object.__setattr__(sample, "_dataset", self)
+        filtered: set[str] = set()
+        frame_filters = []
+        for stage in stages:
+            filtered.update(stage.filtered_paths(self))
+            ff = stage.frame_filter(self)
+            if ff is not None:
+                frame_filters.append(ff)
+            if type(stage).__name__ in ("SelectFields", "ExcludeFields", "SelectLabels"):
+                object.__setattr__(sample, "_partial", True)
+        object.__setattr__(sample, "_filtered", {p for p in filtered if "." not in p})
+        if sample.media_type == "video":
+            frame_filtered = {p[len("frames.") :] for p in filtered if p.startswith("frames.")}
+
+            def view_filter(frame_doc: dict[str, Any]) -> dict[str, Any]:
+                for ff in frame_filters:
+                    frame_doc = ff(frame_doc)
+                return frame_doc
+
+            object.__setattr__(
+                sample,
+                "_frames",
+                Frames(sample, view_filter if frame_filters else None, frame_filtered),
+            )
+        return sample
+
+    def _load_view(self, stages: list[dict[str, Any]]) -> Any:
+        """Rebuild a view from ``view._serialize()`` output."""
+        from labelloop.core.view import DatasetView
+
+        view = DatasetView(self, [])
+        for data in stages:
+            view = view._add_stage(load_stage(data))
+        return view
+
+    # -- labels ------------------------------------------------------------
+
+    def _label_from_row(self, row: Any) -> Label:
+        data = dict(row.data)
+        data["id"] = row.id
+        return Label.from_dict(data)
+
+    def _get_label(self, label_id: str) -> LabelInfo:
+        """Where label ``label_id`` lives and the label itself (``KeyError`` if unknown)."""
+        found = self._get_labels([label_id])
+        if not found:
+            raise KeyError(f"No label with id {label_id!r} in dataset '{self.name}'")
+        return found[0]
+
+    def _get_labels(self, label_ids: Iterable[str]) -> list[LabelInfo]:
+        """:class:`LabelInfo` of the labels with these ids (unknown ids skipped).
+
+        Items of list labels come back as the item (``Detection``), single
+        labels and list containers as stored (a container without its items).
+        """
+        rows = self._store.find_labels(self._id, list(label_ids))
+        return [
+            LabelInfo(r.sample_id, r.frame_number or None, r.field, self._label_from_row(r))
+            for r in rows
+        ]
+
+    def _set_label(
+        self, sample_id: str, field: str, label: Label, frame_number: int | None = None
+    ) -> None:
+        """Add or replace one label without rewriting its sample.
+
+        For list fields (``Detections``) ``label`` is an item (``Detection``):
+        an existing id is replaced in place, a new one is appended. For
+        single-label fields the field's value becomes ``label``.
+        """
+        frame = frame_number is not None
+        schema = self._frame_schema if frame else self._sample_schema
+        number = frame_number if frame else SAMPLE_LEVEL
+        spec = schema.get(field)
+        container_cls = _container_for(label) if spec is None else label_class(spec["cls"])
+        with self.transaction():
+            if spec is None:
+                self._declare_field(field, {"kind": "label", "cls": container_cls.__name__}, frame)
+            elif not is_label_spec(spec):
+                raise ValueError(f"Field '{field}' holds {spec['kind']} values, not labels")
+            if frame:
+                self._ensure_frame(sample_id, number)
+            stored = self._store.field_label_ids(self._id, sample_id, field, number)
+            if container_cls.list_field:
+                if not isinstance(label, container_cls.item_class):
+                    raise ValueError(
+                        f"Field '{field}' holds {container_cls.__name__}; pass a "
+                        f"{container_cls.item_class.__name__}, not {type(label).__name__}"
+                    )
+                rows = []
+                if not any(p == CONTAINER for p in stored.values()):
+                    rows += label_rows(sample_id, number, field, container_cls())
+                position = stored.get(label.id)
+                if position is None:
+                    position = max(stored.values(), default=-1) + 1
+                from labelloop.core.docs import label_data
+                from labelloop.store.base import LabelRow
+
+                rows.append(
+                    LabelRow(sample_id, number, field, position, label.id, label_data(label))
+                )
+            else:
+                if not isinstance(label, container_cls):
+                    raise ValueError(
+                        f"Field '{field}' holds {container_cls.__name__}, not "
+                        f"{type(label).__name__}"
+                    )
+                self._store.delete_labels(self._id, [i for i in stored if i != label.id])
+                rows = label_rows(sample_id, number, field, label)
+            self._store.upsert_labels(self._id, rows)
+
+    def _ensure_frame(self, sample_id: str, number: int) -> None:
+        if not self._store.get_frames(self._id, sample_id, numbers=[number]):
+            self._store.upsert_frames(self._id, sample_id, [(number, new_id(), {})])
+
+    def delete_labels(
+        self, ids: Any = None, tags: Any = None, view: Any = None, fields: Any = None
+    ) -> None:
+        """Delete labels by id, by tag, or all labels of a view (optionally only ``fields``)."""
+        from labelloop.core.stages import _as_list, label_paths
+
+        paths = label_paths(self, fields)
+        targets: set[str] = set()
+        if ids is not None:
+            targets = set(_as_list(ids))
+            if fields is not None:
+                names = {(p.field, p.is_frame) for p in paths}
+                targets = {
+                    info.label.id
+                    for info in self._get_labels(targets)
+                    if (info.field, info.frame_number is not None) in names
+                }
+        elif tags is not None or view is not None:
+            wanted_tags = set(_as_list(tags))
+            source = view if view is not None else self
+            for doc in source._iter_docs(frames=any(p.is_frame for p in paths)):
+                for path in paths:
+                    for label in path.sample_labels(doc):
+                        if not wanted_tags or wanted_tags & set(label.get("tags") or []):
+                            targets.add(label["id"])
+        else:
+            raise ValueError("delete_labels needs ids, tags or a view")
+        self._store.delete_labels(self._id, targets)
+
+    # -- whole dataset -------------------------------------------------------
+
+    def _clone(self, collection: SampleCollection, name: str | None, persistent: bool) -> Dataset:
+        clone = Dataset(name, persistent=persistent)
+        with clone.transaction():
+            doc = copy.deepcopy(self._doc)
+            clone._doc = doc
+            clone.save()
+            if collection is self:
+                self._store.copy_dataset(self._id, clone._id)
+            else:
+                clone._add(_detached(collection), keep_ids=True)
+        return clone
+
+    def stats(self, include_media: bool = False) -> dict[str, Any]:
+        """Counts and sizes of samples, frames, labels (and media with ``include_media``)."""
+        from labelloop.core.editing import media_stats
+
+        raw = self._store.stats(self._id)
+        out: dict[str, Any] = {
+            "samples_count": raw["samples_count"],
+            "samples_bytes": raw["samples_bytes"] + raw["labels_bytes"],
+            "labels_count": raw["labels_count"],
+            "labels_bytes": raw["labels_bytes"],
+        }
+        total = out["samples_bytes"]
+        if self.media_type == "video":
+            out["frames_count"] = raw["frames_count"]
+            out["frames_bytes"] = raw["frames_bytes"]
+            total += raw["frames_bytes"]
+        if include_media:
+            out["media_bytes"] = media_stats(self)
+            total += out["media_bytes"]
+        out["total_bytes"] = total
+        for key in [k for k in out if k.endswith("_bytes")]:
+            out[key[: -len("_bytes")] + "_size"] = _human(out[key])
+        return out
+
+    def delete(self) -> None:
+        """Delete the dataset and everything in it."""
+        self._store.delete_dataset(self._id)
+        self._deleted = True
+        _INSTANCES.pop(self._id, None)
+
+    @classmethod
+    def from_dir(
+        cls,
+        dataset_dir: str | None = None,
+        dataset_type: Any = None,
+        name: str | None = None,
+        persistent: bool = False,
+        **kwargs: Any,
+    ) -> Dataset:
+        """A new dataset read from disk in a dataset format; see ``labelloop.formats``."""
+        return extensions.call(
+            "from_dir",
+            cls,
+            dataset_dir=dataset_dir,
+            dataset_type=dataset_type,
+            name=name,
+            persistent=persistent,
+            **kwargs,
+        )
+
+    def __repr__(self) -> str:
+        return (
+            f"<Dataset '{self.name}': {len(self)} {self.media_type or 'image'} samples, "
+            f"persistent={self.persistent}>"
+        )
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Dataset) and other._id == self._id
+
+    __hash__ = object.__hash__
+
+
+def _container_for(label: Label) -> type[Label]:
+    from labelloop.core.labels import LIST_LABELS
+
+    for cls in LIST_LABELS:
+        if cls.item_class is type(label):
+            return cls
+    return type(label)
+
+
+def _detached(collection: SampleCollection) -> Iterator[Sample]:
+    """Samples of a view as new objects keeping ids (for cloning), frames included."""
+    for doc in collection._iter_docs(frames=collection.media_type == "video"):
+        sample = Sample(doc["filepath"])
+        sample._load_doc(doc)
+        object.__setattr__(sample, "_seen", {})
+        for frame_doc in doc.get("frames") or []:
+            frame = Frame()
+            frame._load_doc(frame_doc)
+            object.__setattr__(frame, "_seen", {})
+            sample.frames[frame_doc["frame_number"]] = frame
+        yield sample
+
+
+def _spec_from_type(ftype: Any) -> dict[str, Any]:
+    names = {
+        int: "int",
+        float: "float",
+        str: "str",
+        bool: "bool",
+        list: "list",
+        dict: "dict",
+        dt.datetime: "datetime",
+        dt.date: "date",
+    }
+    if isinstance(ftype, type) and issubclass(ftype, Label):
+        return {"kind": "label", "cls": ftype.__name__}
+    if ftype in names:
+        return {"kind": names[ftype]}
+    if isinstance(ftype, str) and ftype in set(names.values()) | {"array"}:
+        return {"kind": ftype}
+    if isinstance(ftype, dict) and "kind" in ftype:
+        return dict(ftype)
+    raise ValueError(
+        f"Unsupported field type {ftype!r}; use int, float, str, bool, list, dict, datetime, "
+        "a Label class or one of their names"
+    )
+
+
+def _human(num: float) -> str:
+    for unit in ("B", "KB", "MB", "GB", "TB"):
+        if abs(num) < 1024 or unit == "TB":
+            return f"{num:.1f}{unit}" if unit != "B" else f"{int(num)}B"
+        num /= 1024
+    return f"{num}B"
+
+
+# -- module functions ---------------------------------------------------------------
+
+
+def list_datasets() -> list[str]:
+    """Names of all datasets, sorted."""
+    lifecycle.cleanup_stale()
+    return get_store().list_datasets()
+
+
+def dataset_exists(name: str) -> bool:
+    """Whether a dataset called ``name`` exists."""
+    return get_store().get_dataset(name) is not None
+
+
+def load_dataset(name: str) -> Dataset:
+    """The dataset called ``name`` (the same object if already loaded in this process)."""
+    record = get_store().get_dataset(name)
+    if record is None:
+        raise ValueError(f"No dataset named {name!r}; existing ones: {list_datasets()}")
+    existing = _INSTANCES.get(record.id)
+    if existing is not None:
+        existing.reload()
+        return existing
+    return Dataset(_id=record.id)
+
+
+def delete_dataset(name: str, verbose: bool = False) -> None:
+    """Delete the dataset called ``name``."""
+    store = get_store()
+    record = store.get_dataset(name)
+    if record is None:
+        raise ValueError(f"No dataset named {name!r}")
+    store.delete_dataset(record.id)
+    existing = _INSTANCES.pop(record.id, None)
+    if existing is not None:
+        existing._deleted = True
+    if verbose:
+        logger.info("Deleted dataset '%s'", name)
+
+
+def delete_non_persistent_datasets(verbose: bool = False) -> None:
+    """Delete non-persistent datasets that no live process uses."""
+    lifecycle.cleanup_stale(verbose=verbose)

@@ -1,0 +1,115 @@
+"""Bulk edits of a collection's samples: set_values, tags, metadata.
+
+Each runs in one transaction per call, so a failure midway leaves the
+dataset unchanged.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any
+
+from labelloop.core.metadata import ImageMetadata, VideoMetadata
+from labelloop.media import metadata as media
+
+if TYPE_CHECKING:
+    from labelloop.core.collection import SampleCollection
+    from labelloop.core.dataset import Dataset
+
+logger = logging.getLogger(__name__)
+
+
+def _set_path(obj: Any, parts: list[str], value: Any, path: str) -> None:
+    """Assign ``value`` at ``parts`` below ``obj``, zipping lists with lists."""
+    head, rest = parts[0], parts[1:]
+    if not rest:
+        obj[head] = value
+        return
+    child = obj[head]
+    if child is None:
+        if value is None or value == []:
+            return
+        raise ValueError(f"Cannot set '{path}': '{head}' is None on a sample")
+    if isinstance(child, list):
+        if not isinstance(value, list) or len(value) != len(child):
+            raise ValueError(
+                f"Cannot set '{path}': expected a list of {len(child)} values for '{head}', "
+                f"got {value!r:.80}"
+            )
+        for item, item_value in zip(child, value):
+            _set_path(item, rest, item_value, path)
+        return
+    _set_path(child, rest, value, path)
+
+
+def set_values(collection: SampleCollection, path: str, values: list[Any]) -> None:
+    """Set ``path`` on each sample of ``collection`` from a list aligned with the view."""
+    values = list(values)
+    count = collection.count()
+    if len(values) != count:
+        raise ValueError(
+            f"set_values('{path}') got {len(values)} values for {count} samples; pass one "
+            "value per sample in view order"
+        )
+    dataset = collection._dataset
+    with dataset.transaction():
+        for sample, value in zip(collection.iter_samples(), values):
+            if path.startswith("frames."):
+                parts = path[len("frames.") :].split(".")
+                numbers = sample.frames.keys()
+                if isinstance(value, dict):
+                    pairs = value.items()
+                else:
+                    value = list(value or [])
+                    if len(value) != len(numbers):
+                        raise ValueError(
+                            f"Cannot set '{path}': sample {sample.id} has {len(numbers)} frames "
+                            f"but {len(value)} values were given"
+                        )
+                    pairs = zip(numbers, value)
+                for number, frame_value in pairs:
+                    _set_path(sample.frames[number], parts, frame_value, path)
+            else:
+                _set_path(sample, path.split("."), value, path)
+            sample.save()
+
+
+def edit_tags(collection: SampleCollection, tags: list[str], add: bool) -> None:
+    """Add or remove sample tags."""
+    dataset = collection._dataset
+    with dataset.transaction():
+        for sample in collection.iter_samples():
+            current = list(sample.tags or [])
+            if add:
+                current += [t for t in tags if t not in current]
+            else:
+                current = [t for t in current if t not in tags]
+            sample.tags = current
+            sample.save()
+
+
+def compute_metadata(collection: SampleCollection, overwrite: bool = False) -> None:
+    """Fill ``metadata`` from the media files' headers (missing files are logged)."""
+    dataset = collection._dataset
+    with dataset.transaction():
+        for sample in collection.select_fields().iter_samples():
+            if sample.metadata is not None and not overwrite:
+                continue
+            try:
+                if sample.media_type == "video":
+                    sample.metadata = VideoMetadata(**media.video_metadata(sample.filepath))
+                else:
+                    sample.metadata = ImageMetadata(**media.image_metadata(sample.filepath))
+            except (OSError, ValueError) as err:
+                logger.warning("Cannot read metadata of %s: %s", sample.filepath, err)
+                continue
+            sample.save()
+
+
+def media_stats(dataset: Dataset) -> int:
+    """Total bytes of the dataset's media files (from metadata, else the file system)."""
+    total = 0
+    for filepath, meta in zip(dataset.values("filepath"), dataset.values("metadata")):
+        size = (meta or {}).get("size_bytes") if isinstance(meta, dict) else None
+        total += size if size is not None else media.file_size(filepath)
+    return total

@@ -1,0 +1,185 @@
+"""Turning samples and frames into store rows, declaring new fields on the way.
+
+Used by ``Dataset.add_samples`` (new samples) and ``sample.save()`` (existing
+ones). Saving writes a document's current labels and deletes only the label
+ids it was loaded with that are gone now (``_seen``), so labels a view hid
+stay untouched; positions of hidden labels are kept, new items go after them.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from labelloop.core.docs import label_rows, value_to_doc
+from labelloop.core.fields import FRAME_BUILTINS, SAMPLE_BUILTINS, check_value, is_label_spec
+from labelloop.core.ids import new_id
+from labelloop.core.labels import Label
+from labelloop.store.base import CONTAINER, SAMPLE_LEVEL, LabelRow
+
+if TYPE_CHECKING:
+    from labelloop.core.dataset import Dataset
+    from labelloop.core.sample import Frame, Sample, _Document
+
+
+class Batch:
+    """Rows collected for one write (flushed inside the caller's transaction)."""
+
+    def __init__(self) -> None:
+        self.new_samples: list[tuple[str, dict[str, Any]]] = []
+        self.samples: list[tuple[str, dict[str, Any]]] = []
+        self.frames: dict[str, list[tuple[int, str, dict[str, Any]]]] = {}
+        self.deleted_frames: dict[str, list[int]] = {}
+        self.labels: list[LabelRow] = []
+        self.deleted_labels: list[str] = []
+
+    def flush(self, dataset: Dataset, new_labels: bool = False) -> None:
+        """Write everything collected (call inside a transaction)."""
+        store, did = dataset._store, dataset._id
+        if self.new_samples:
+            store.insert_samples(did, self.new_samples)
+        if self.samples:
+            store.update_samples(did, self.samples)
+        for sample_id, numbers in self.deleted_frames.items():
+            store.delete_frames(did, sample_id, numbers)
+        for sample_id, rows in self.frames.items():
+            store.upsert_frames(did, sample_id, rows)
+        if self.deleted_labels:
+            store.delete_labels(did, self.deleted_labels)
+        if self.labels:
+            store.upsert_labels(did, self.labels, replace=not new_labels)
+
+
+def _declare(
+    dataset: Dataset, schema: dict[str, dict[str, Any]], name: str, value: Any, frame: bool
+) -> None:
+    spec = check_value(name, schema.get(name), value)
+    if spec is not None:
+        dataset._declare_field(name, spec, frame=frame)
+
+
+def _fields_doc(
+    dataset: Dataset, doc: _Document, frame: bool
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """``(plain fields, label fields)`` of a sample or frame, declaring new fields."""
+    schema = dataset._frame_schema if frame else dataset._sample_schema
+    builtins = FRAME_BUILTINS if frame else SAMPLE_BUILTINS
+    plain: dict[str, Any] = {}
+    labels: dict[str, Any] = {}
+    for name, value in doc._fields.items():
+        if name == "id" or (frame and name == "frame_number"):
+            continue
+        if name not in builtins:
+            _declare(dataset, schema, name, value, frame)
+        if is_label_spec(schema.get(name)) or isinstance(value, Label):
+            labels[name] = value
+        else:
+            plain[name] = value_to_doc(value)
+    return plain, labels
+
+
+def _label_changes(
+    dataset: Dataset,
+    doc: _Document,
+    sample_id: str,
+    frame_number: int,
+    labels: dict[str, Any],
+    batch: Batch,
+    new: bool,
+) -> None:
+    for name, value in labels.items():
+        seen = {} if new else doc._seen.get(name, {})
+        positions = None
+        next_position = 0
+        stored: dict[str, int] = seen
+        if not new and name in doc._filtered:
+            stored = dataset._store.field_label_ids(dataset._id, sample_id, name, frame_number)
+            positions = stored
+            next_position = max(stored.values(), default=-1) + 1
+        rows = (
+            label_rows(sample_id, frame_number, name, value, positions, next_position)
+            if value is not None
+            else []
+        )
+        current = {r.id for r in rows}
+        is_list = isinstance(value, Label) and value.list_field is not None
+        if not is_list:  # a single label replaces whatever the field held
+            gone = [i for i in stored if i not in current]
+        else:
+            gone = [i for i in seen if i not in current]
+            if name in doc._filtered and value is not None:
+                # a replaced container: drop the old container row, keep hidden items
+                gone += [i for i, p in stored.items() if p == CONTAINER and i not in current]
+        batch.deleted_labels.extend(gone)
+        batch.labels.extend(rows)
+        doc._seen[name] = {r.id: r.position for r in rows}
+
+
+def add_sample(dataset: Dataset, sample: Sample, batch: Batch, keep_id: bool = False) -> str:
+    """Collect rows for a new sample and bind the sample to the dataset."""
+    sample_id = sample._id if keep_id and sample._id else new_id()
+    plain, labels = _fields_doc(dataset, sample, frame=False)
+    batch.new_samples.append((sample_id, plain))
+    _label_changes(dataset, sample, sample_id, SAMPLE_LEVEL, labels, batch, new=True)
+    frames = sample._frames
+    object.__setattr__(sample, "_id", sample_id)
+    object.__setattr__(sample, "_dataset", dataset)
+    object.__setattr__(sample, "_filtered", set())
+    if frames is not None:
+        rows = []
+        for number in sorted(frames._cache):
+            rows.append(_frame_row(dataset, sample_id, frames._cache[number], batch, new=True))
+        batch.frames[sample_id] = rows
+        frames._stored = sorted(frames._cache)
+        frames._deleted = set()
+    return sample_id
+
+
+def _frame_row(
+    dataset: Dataset, sample_id: str, frame: Frame, batch: Batch, new: bool
+) -> tuple[int, str, dict[str, Any]]:
+    number = frame._fields["frame_number"]
+    frame_id = frame._id if frame._id else new_id()
+    object.__setattr__(frame, "_id", frame_id)
+    plain, labels = _fields_doc(dataset, frame, frame=True)
+    _label_changes(dataset, frame, sample_id, number, labels, batch, new=new)
+    return number, frame_id, plain
+
+
+def save_sample(dataset: Dataset, sample: Sample, batch: Batch) -> None:
+    """Collect rows for an existing sample's fields, labels and loaded frames."""
+    sample_id = sample._id
+    plain, labels = _fields_doc(dataset, sample, frame=False)
+    if sample._partial:  # fields hidden by the view stay as stored
+        stored = next(iter(dataset._store.iter_samples(dataset._id, [sample_id])), [])
+        if stored:
+            merged = dict(stored[0][1])
+            merged.update(plain)
+            plain = merged
+    batch.samples.append((sample_id, plain))
+    _label_changes(dataset, sample, sample_id, SAMPLE_LEVEL, labels, batch, new=False)
+    frames = sample._frames
+    if frames is not None:
+        save_frames(dataset, sample, frames._cache, batch, deleted=frames._deleted)
+
+
+def save_frames(
+    dataset: Dataset,
+    sample: Sample,
+    frames: dict[int, Frame],
+    batch: Batch,
+    deleted: set[int] | None = None,
+) -> None:
+    """Collect rows for some frames of a stored sample (and frames to delete)."""
+    frames_obj = sample._frames
+    if deleted:
+        batch.deleted_frames[sample._id] = sorted(deleted)
+    stored = set(frames_obj._stored_numbers()) if frames_obj is not None else set()
+    rows = [
+        _frame_row(dataset, sample._id, frames[n], batch, new=n not in stored)
+        for n in sorted(frames)
+    ]
+    batch.frames.setdefault(sample._id, []).extend(rows)
+    if frames_obj is not None:
+        frames_obj._stored = sorted((stored - (deleted or set())) | set(frames))
+        if deleted:
+            frames_obj._deleted = set()

@@ -1,0 +1,343 @@
+"""The storage interface: everything the core asks of a database.
+
+The core speaks only to :class:`Store`; engines (SQLite today, PostgreSQL
+later) implement it. Documents cross this boundary as plain Python values
+(dicts decoded by :mod:`labelloop.store.codec`), never as SQL.
+
+Layout the engines keep (names are logical, not necessarily tables):
+
+* datasets: ``id``, unique ``name``, ``persistent``, ``created_at`` and a JSON
+  ``doc`` (info, classes, field schema, ...);
+* samples: ``(dataset_id, id)``, insertion ``seq``, JSON ``doc`` with every
+  non-label field;
+* frames: ``(dataset_id, sample_id, frame_number)``, ``id``, JSON ``doc``;
+* labels: one row per label: ``(dataset_id, id)``, ``sample_id``,
+  ``frame_number`` (0 = sample level), ``field``, ``position`` (-1 for a
+  single label or a list label's container, 0.. for the items) and JSON
+  ``data`` (the label without its id);
+* runs: ``(dataset_id, key)``, ``type``, JSON ``info`` and ``results``;
+* users: which live processes hold a dataset open (non-persistent cleanup).
+
+Label filters are passed as serialized view expressions (``ViewExpression``
+JSON); :meth:`Store.can_compile` says whether the engine can evaluate one
+itself, otherwise the core filters in Python.
+"""
+
+from __future__ import annotations
+
+import os
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager
+from typing import Any, NamedTuple
+
+#: Frame number used for sample-level labels.
+SAMPLE_LEVEL = 0
+#: Position of a single label or of a list label's container row.
+CONTAINER = -1
+
+
+class DatasetRecord(NamedTuple):
+    """One stored dataset."""
+
+    id: str
+    name: str
+    persistent: bool
+    created_at: str
+    doc: dict[str, Any]
+
+
+class LabelRow(NamedTuple):
+    """One stored label (``data`` excludes the id)."""
+
+    sample_id: str
+    frame_number: int
+    field: str
+    position: int
+    id: str
+    data: dict[str, Any]
+
+
+class Store(ABC):
+    """A database holding any number of datasets."""
+
+    # -- transactions ------------------------------------------------------
+
+    @abstractmethod
+    def transaction(self) -> AbstractContextManager[None]:
+        """All writes inside commit together or not at all; nesting joins the outer one."""
+
+    @property
+    @abstractmethod
+    def in_transaction(self) -> bool:
+        """Whether a transaction is open in this process."""
+
+    @abstractmethod
+    def close(self) -> None:
+        """Release connections."""
+
+    # -- datasets ----------------------------------------------------------
+
+    @abstractmethod
+    def list_datasets(self) -> list[str]:
+        """Names of all datasets, sorted."""
+
+    @abstractmethod
+    def get_dataset(self, name: str | None = None, id: str | None = None) -> DatasetRecord | None:
+        """The dataset called ``name`` (or with ``id``), or ``None``."""
+
+    @abstractmethod
+    def create_dataset(self, id: str, name: str, persistent: bool, doc: dict[str, Any]) -> None:
+        """Create an empty dataset (``ValueError`` if the name is taken)."""
+
+    @abstractmethod
+    def update_dataset(
+        self,
+        dataset_id: str,
+        *,
+        name: str | None = None,
+        persistent: bool | None = None,
+        doc: dict[str, Any] | None = None,
+    ) -> None:
+        """Change a dataset's name, persistence or document."""
+
+    @abstractmethod
+    def delete_dataset(self, dataset_id: str) -> None:
+        """Delete a dataset with its samples, frames, labels and runs."""
+
+    @abstractmethod
+    def register_user(self, dataset_id: str, pid: int, host: str) -> None:
+        """Record that process ``pid`` on ``host`` uses the dataset."""
+
+    @abstractmethod
+    def unregister_user(self, dataset_id: str, pid: int, host: str) -> None:
+        """Forget that process ``pid`` uses the dataset."""
+
+    @abstractmethod
+    def list_users(self, dataset_id: str) -> list[tuple[int, str]]:
+        """``(pid, host)`` of processes registered as using the dataset."""
+
+    @abstractmethod
+    def list_non_persistent(self) -> list[DatasetRecord]:
+        """All non-persistent datasets."""
+
+    # -- samples -----------------------------------------------------------
+
+    @abstractmethod
+    def count_samples(self, dataset_id: str) -> int:
+        """Number of samples."""
+
+    @abstractmethod
+    def sample_ids(self, dataset_id: str) -> list[str]:
+        """All sample ids in insertion order."""
+
+    @abstractmethod
+    def insert_samples(self, dataset_id: str, rows: Sequence[tuple[str, dict[str, Any]]]) -> None:
+        """Append ``(id, doc)`` samples after the existing ones."""
+
+    @abstractmethod
+    def update_samples(self, dataset_id: str, rows: Sequence[tuple[str, dict[str, Any]]]) -> None:
+        """Replace the documents of existing samples."""
+
+    @abstractmethod
+    def delete_samples(self, dataset_id: str, ids: Iterable[str]) -> None:
+        """Delete samples with their frames and labels."""
+
+    @abstractmethod
+    def iter_samples(
+        self, dataset_id: str, ids: Sequence[str] | None = None, batch_size: int = 1000
+    ) -> Iterator[list[tuple[str, dict[str, Any]]]]:
+        """Batches of ``(id, doc)``: all in order, or those of ``ids`` in that order."""
+
+    @abstractmethod
+    def sample_values(
+        self, dataset_id: str, key: str, ids: Sequence[str] | None = None
+    ) -> list[tuple[str, Any]]:
+        """``(id, doc[key])`` for all samples in order (or those of ``ids``)."""
+
+    @abstractmethod
+    def update_sample_docs(
+        self, dataset_id: str, *, remove: str | None = None, rename: tuple[str, str] | None = None
+    ) -> None:
+        """Remove or rename a key in every sample document."""
+
+    # -- frames ------------------------------------------------------------
+
+    @abstractmethod
+    def frame_numbers(self, dataset_id: str, sample_id: str) -> list[int]:
+        """Stored frame numbers of a sample, ascending."""
+
+    @abstractmethod
+    def count_frames(self, dataset_id: str, sample_ids: Sequence[str] | None = None) -> int:
+        """Number of stored frames (of the given samples)."""
+
+    @abstractmethod
+    def get_frames(
+        self,
+        dataset_id: str,
+        sample_id: str,
+        start: int | None = None,
+        stop: int | None = None,
+        numbers: Sequence[int] | None = None,
+    ) -> list[tuple[int, str, dict[str, Any]]]:
+        """``(frame_number, id, doc)`` for frames in ``[start, stop]`` or in ``numbers``."""
+
+    @abstractmethod
+    def upsert_frames(
+        self, dataset_id: str, sample_id: str, rows: Sequence[tuple[int, str, dict[str, Any]]]
+    ) -> None:
+        """Insert or replace frames."""
+
+    @abstractmethod
+    def delete_frames(
+        self, dataset_id: str, sample_id: str, numbers: Sequence[int] | None = None
+    ) -> None:
+        """Delete some (or all) frames of a sample with their labels."""
+
+    @abstractmethod
+    def update_frame_docs(
+        self, dataset_id: str, *, remove: str | None = None, rename: tuple[str, str] | None = None
+    ) -> None:
+        """Remove or rename a key in every frame document."""
+
+    # -- labels ------------------------------------------------------------
+
+    @abstractmethod
+    def get_labels(
+        self,
+        dataset_id: str,
+        sample_ids: Sequence[str],
+        fields: Sequence[str] | None = None,
+        frames: bool = False,
+        frame_range: tuple[int, int] | None = None,
+        where: dict[str, Any] | None = None,
+    ) -> list[LabelRow]:
+        """Labels of the samples, ordered by sample, field, frame, position.
+
+        ``frames`` selects frame-level labels (optionally within ``frame_range``)
+        instead of sample-level ones; ``where`` maps fields to a compilable
+        expression that items (position >= 0) must satisfy.
+        """
+
+    @abstractmethod
+    def find_labels(self, dataset_id: str, ids: Sequence[str]) -> list[LabelRow]:
+        """The labels with these ids (any order; unknown ids are skipped)."""
+
+    @abstractmethod
+    def field_label_ids(
+        self, dataset_id: str, sample_id: str, field: str, frame_number: int
+    ) -> dict[str, int]:
+        """``{label_id: position}`` of one field of one sample or frame."""
+
+    @abstractmethod
+    def upsert_labels(
+        self, dataset_id: str, rows: Sequence[LabelRow], replace: bool = True
+    ) -> None:
+        """Insert or replace labels (by id); ``replace=False`` refuses existing ids (ValueError)."""
+
+    @abstractmethod
+    def delete_labels(self, dataset_id: str, ids: Iterable[str]) -> None:
+        """Delete labels by id."""
+
+    @abstractmethod
+    def delete_field_labels(self, dataset_id: str, field: str, frames: bool) -> None:
+        """Delete every label of a (sample- or frame-level) field."""
+
+    @abstractmethod
+    def rename_field_labels(self, dataset_id: str, old: str, new: str, frames: bool) -> None:
+        """Move every label of a field to a new field name."""
+
+    @abstractmethod
+    def can_compile(self, expr: Any) -> bool:
+        """Whether the engine can evaluate a serialized label expression itself."""
+
+    @abstractmethod
+    def count_labels(
+        self, dataset_id: str, field: str, frames: bool, items: bool, where: Any = None
+    ) -> int:
+        """Number of labels of a field (items of list labels, or single labels)."""
+
+    @abstractmethod
+    def label_values(
+        self, dataset_id: str, field: str, frames: bool, items: bool, attr: str, where: Any = None
+    ) -> Iterator[tuple[str, int, Any]]:
+        """``(sample_id, frame_number, value of attr)`` for labels, in storage order."""
+
+    # -- runs --------------------------------------------------------------
+
+    @abstractmethod
+    def save_run(
+        self, dataset_id: str, key: str, type: str, info: dict[str, Any], results: Any = None
+    ) -> None:
+        """Insert or replace a run record."""
+
+    @abstractmethod
+    def set_run_results(self, dataset_id: str, key: str, results: Any) -> None:
+        """Replace the results of a run."""
+
+    @abstractmethod
+    def get_run(self, dataset_id: str, key: str) -> tuple[str, dict[str, Any], Any] | None:
+        """``(type, info, results)`` of a run, or ``None``."""
+
+    @abstractmethod
+    def list_runs(self, dataset_id: str, type: str | None = None) -> list[tuple[str, str, dict]]:
+        """``(key, type, info)`` of runs, sorted by key."""
+
+    @abstractmethod
+    def rename_run(self, dataset_id: str, key: str, new_key: str) -> None:
+        """Rename a run."""
+
+    @abstractmethod
+    def delete_run(self, dataset_id: str, key: str) -> None:
+        """Delete a run."""
+
+    # -- whole-dataset operations -------------------------------------------
+
+    @abstractmethod
+    def copy_dataset(self, src_id: str, dst_id: str) -> None:
+        """Copy every sample, frame, label and run of one dataset into another (empty) one."""
+
+    @abstractmethod
+    def stats(self, dataset_id: str) -> dict[str, int]:
+        """``samples_count/bytes``, ``frames_count/bytes``, ``labels_count/bytes``."""
+
+
+_STORES: dict[tuple[int, str], Store] = {}
+
+
+def database_dir() -> str:
+    """Directory of the default database.
+
+    ``LABELLOOP_DATABASE_DIR``, else ``LABELLOOP_HOME``, else ``~/.labelloop``.
+    """
+    path = (
+        os.environ.get("LABELLOOP_DATABASE_DIR")
+        or os.environ.get("LABELLOOP_HOME")
+        or os.path.join("~", ".labelloop")
+    )
+    return os.path.abspath(os.path.expanduser(path))
+
+
+def database_uri() -> str:
+    """The configured database (``LABELLOOP_DATABASE_URI``, default an SQLite file)."""
+    uri = os.environ.get("LABELLOOP_DATABASE_URI")
+    return uri or "sqlite:///" + os.path.join(database_dir(), "labelloop.sqlite")
+
+
+def get_store() -> Store:
+    """The store for the configured database, one per process and URI."""
+    uri = database_uri()
+    key = (os.getpid(), uri)
+    store = _STORES.get(key)
+    if store is None:
+        if uri.startswith("sqlite:///"):
+            from labelloop.store.sqlite import SQLiteStore
+
+            store = SQLiteStore(uri[len("sqlite:///") :])
+        else:
+            raise ValueError(
+                f"Unsupported LABELLOOP_DATABASE_URI {uri!r}; use 'sqlite:///<path>' "
+                "(or unset it to use LABELLOOP_DATABASE_DIR)"
+            )
+        _STORES[key] = store
+    return store
