@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from labelloop.core.labels import Detection
-from labelloop.cvat.convert import ConvertOptions, detection
+from labelloop.core.labels import Detection, Polyline
+from labelloop.cvat.convert import ConvertOptions, detection, polyline
 from labelloop.cvat.convert.attributes import decode_value, encode_value
 
 BOX = [0.1, 0.2, 0.3, 0.4]
@@ -133,3 +133,9 @@ def test_class_attributes_apply_only_to_their_class():
     assert detection.from_cvat(car_shape, (10, 10), options).doors == 4
     with pytest.raises(ValueError, match="class_attributes|attributes\\['x'\\]"):
         ConvertOptions(class_attributes={"car": {"x": {"type": "slider"}}})
+
+
+def test_rotation_is_an_ordinary_attribute_for_non_rectangles():
+    label = Polyline(label="r", points=[[(0, 0), (1, 1)]], rotation=5)
+    (shape,) = polyline.to_cvat(label, (10, 10), options=ConvertOptions(id_attr=None))
+    assert shape["attributes"] == [{"name": "rotation", "value": "5"}] and shape["rotation"] == 0

@@ -18,14 +18,14 @@ from typing import Any
 import numpy as np
 
 from labelloop.core.ids import is_id
-from labelloop.core.labels import Label
+from labelloop.core.labels import Detection, Label
 from labelloop.cvat.convert.options import ConvertOptions
 
 logger = logging.getLogger(__name__)
 
 _INT_RE = re.compile(r"^[+-]?\d+$")
-#: Custom attributes that converters handle themselves and never send as CVAT attributes.
-HANDLED_ELSEWHERE = frozenset({"rotation", "keyframe"})
+#: Custom attributes that tracks resp. rectangles carry themselves, not as CVAT attributes.
+HANDLED_ELSEWHERE = {"keyframe": Label, "rotation": Detection}
 
 
 def encode_value(value: Any, name: str = "value") -> str:
@@ -112,7 +112,7 @@ def attributes_to_cvat(
     out: list[dict[str, str]] = []
     if options.id_attr and mutable is not False:
         out.append({"name": options.id_attr, "value": label.id})
-    skip = _bound_names(options) | HANDLED_ELSEWHERE
+    skip = _bound_names(options) | {n for n, c in HANDLED_ELSEWHERE.items() if isinstance(label, c)}
     class_name = label.get_field("label")
     schema = options.schema_for(class_name if isinstance(class_name, str) else None)
     if schema is not None:
