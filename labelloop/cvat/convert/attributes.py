@@ -101,16 +101,10 @@ def _bound_names(options: ConvertOptions) -> set[str]:
     }
 
 
-def attributes_to_cvat(
-    label: Label, options: ConvertOptions, *, mutable: bool | None = None
-) -> list[dict[str, str]]:
-    """CVAT attributes of ``label``: its id first, then schema (or all scalar) attributes.
-
-    ``mutable=True``/``False`` keeps only the per-shape resp. per-track attributes
-    of a track; ``None`` keeps all.
-    """
+def attributes_to_cvat(label: Label, options: ConvertOptions) -> list[dict[str, str]]:
+    """CVAT attributes of ``label``: its id first, then schema (or all scalar) attributes."""
     out: list[dict[str, str]] = []
-    if options.id_attr and mutable is not False:
+    if options.id_attr:
         out.append({"name": options.id_attr, "value": label.id})
     skip = _bound_names(options) | {n for n, c in HANDLED_ELSEWHERE.items() if isinstance(label, c)}
     class_name = label.get_field("label")
@@ -122,8 +116,6 @@ def attributes_to_cvat(
         names = [n for n in label.dynamic_attributes if n not in skip and n not in reserved]
     for name in names:
         spec = (schema or {}).get(name)
-        if mutable is not None and (spec is None or bool(spec.get("mutable", True))) != mutable:
-            continue
         value = label.get_field(name)
         if value is None:
             continue
@@ -149,7 +141,10 @@ def shape_flags(label: Label, options: ConvertOptions) -> tuple[bool, int]:
     if options.group_id:
         value = label.get_field(options.group_id)
         if value is not None:
-            if isinstance(value, bool) or not float(value).is_integer() or value < 0:
+            whole = isinstance(value, (int, np.integer)) or (
+                isinstance(value, float) and value.is_integer()
+            )
+            if isinstance(value, bool) or not whole or value < 0:
                 raise ValueError(
                     f"Attribute {options.group_id!r} of label {label.id} is bound to CVAT's "
                     f"group number, so it must be a non-negative integer, not {value!r}"

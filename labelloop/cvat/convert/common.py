@@ -66,6 +66,8 @@ def to_pixels(xy: np.ndarray, frame_size: tuple[int, int]) -> list[float]:
 
 def from_pixels(points: Sequence[float], frame_size: tuple[int, int]) -> list[tuple[float, float]]:
     """Relative ``(x, y)`` tuples from flat absolute CVAT points."""
+    if len(points) % 2:
+        raise ValueError(f"CVAT points must be x, y pairs; got {len(points)} values")
     arr = np.asarray(points, dtype=np.float64).reshape(-1, 2) / np.asarray(frame_size, float)
     return [(float(x), float(y)) for x, y in arr]
 
