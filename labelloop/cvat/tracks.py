@@ -84,10 +84,11 @@ class FrameRange:
 
 @dataclass
 class TrackUpload:
-    """What :func:`build_tracks` produces: tracks, and shapes of labels without index."""
+    """What :func:`build_tracks` produces: tracks, shapes of labels without index, tags."""
 
     tracks: list[dict[str, Any]] = field(default_factory=list)
     shapes: list[dict[str, Any]] = field(default_factory=list)
+    tags: list[dict[str, Any]] = field(default_factory=list)
 
 
 def _items(label: Label) -> list[Label]:
@@ -174,8 +175,11 @@ def build_tracks(
         for item in _items(label):
             marked = marked or item.get_field("keyframe") is True
             shapes = convert.to_cvat(item, frame_size, cvat_frame, options)
+            if shapes and "type" not in shapes[0]:
+                upload.tags.extend(shapes)
+                continue
             index = item.get_field("index")
-            if index is None or shapes[0]["type"] == "mask":
+            if index is None or not shapes or shapes[0]["type"] == "mask":
                 if index is not None:
                     logger.warning("Sending masked detection %s as a plain shape", item.id)
                 upload.shapes.extend(shapes)

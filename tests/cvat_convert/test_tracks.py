@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from labelloop.core.labels import Detection, Detections, Keypoint, Polyline
+from labelloop.core.labels import Classification, Detection, Detections, Keypoint, Polyline
 from labelloop.cvat.convert import ConvertOptions, UnsupportedObjectError
 from labelloop.cvat.tracks import FrameRange, build_tracks, expand_track, track_labels
 from tests.cvat_convert.helpers import FAST, assert_close
@@ -67,7 +67,9 @@ def test_tracks_get_outside_after_gaps_and_at_their_end():
     labels = [(n, box(n / 100)) for n in (1, 2, 3, 6, 7)]
     labels += [(n, box(n / 100, index=2)) for n in (9, 10)]
     labels += [(4, Detection(label="car", bounding_box=[0, 0, 0.1, 0.1]))]
+    labels += [(5, Classification(label="rain"))]
     upload = build_tracks(labels, SIZE, frame_count=10)
+    assert [(t["label"], t["frame"]) for t in upload.tags] == [("rain", 4)]
     first, second = upload.tracks
     assert first["frame"] == 0 and first["label"] == "car"
     assert [(s["frame"], s["outside"]) for s in first["shapes"]] == [
