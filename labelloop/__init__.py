@@ -4,6 +4,7 @@ The public face of the package. Everything a user script needs is importable
 from here; the subpackages hold the implementation.
 """
 
+from labelloop.annotation.config import annotation_config  # also registers annotate() & co
 from labelloop.core.dataset import (
     Dataset,
     dataset_exists,
@@ -32,6 +33,7 @@ from labelloop.core.view import DatasetView
 __version__ = "0.1.0"
 
 __all__ = [
+    "annotation_config",
     "Dataset",
     "DatasetView",
     "Frame",

@@ -77,23 +77,29 @@ class AnnotationBackendConfig:
         Non-secret keyword arguments that name a public attribute (e.g. ``url``)
         override the stored value for this session.
         """
-        for key in list(kwargs):
-            if key not in self.credential_names and kwargs[key] is not None:
+        self.update_credentials(**kwargs)
+        self._credentials.update(
+            resolve_credentials(
+                self.name,
+                self.credential_names,
+                {},
+                self._credentials,
+                required=self.required_credentials,
+            )
+        )
+
+    def update_credentials(self, **kwargs: Any) -> None:
+        """Apply explicitly given credentials/``url`` now; resolve the rest when connecting."""
+        given = {k: v for k, v in kwargs.items() if v is not None}
+        for key in list(given):
+            if key not in self.credential_names:
                 if key.startswith("_") or key not in vars(self):
                     raise ValueError(
                         f"Unknown credential {key!r} for backend {self.name!r}; expected one "
                         f"of {sorted(self.credential_names)}"
                     )
-                setattr(self, key, kwargs.pop(key))
-        self._credentials.update(
-            resolve_credentials(
-                self.name,
-                self.credential_names,
-                kwargs,
-                self._credentials,
-                required=self.required_credentials,
-            )
-        )
+                setattr(self, key, given.pop(key))
+        self._credentials.update(given)
 
     def build_backend(self) -> AnnotationBackend:
         """An instance of this config's backend class."""
@@ -327,23 +333,44 @@ class AnnotationResults(abc.ABC):
     def cleanup(self) -> None:
         """Delete everything this run created on the annotation service."""
 
+    def diff(self, dest_field: str | dict[str, str] | None = None) -> Any:
+        """Dry run: what ``load_annotations`` would add, delete, edit and refuse, per field."""
+        from labelloop.annotation.api import diff_annotations
+
+        return diff_annotations(self, dest_field)
+
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready dict: ``cls`` plus every public attribute."""
-        out: dict[str, Any] = {"cls": class_path(self)}
+        """JSON-ready dict: ``cls``, the config (no credentials), every public attribute."""
+        out: dict[str, Any] = {
+            "cls": class_path(self),
+            "anno_key": self._anno_key,
+            "config": self._config.serialize(),
+        }
         for key, value in vars(self).items():
             if not key.startswith("_"):
                 out[key] = encode_id_map(value) if key == "id_map" else value
         return out
 
-    @staticmethod
+    @classmethod
     def from_dict(
-        data: dict[str, Any], samples: Any, config: AnnotationBackendConfig, anno_key: str
+        cls,
+        data: dict[str, Any],
+        samples: Any,
+        config: AnnotationBackendConfig | None = None,
+        anno_key: str | None = None,
     ) -> AnnotationResults:
-        """Rebuild results from :meth:`to_dict` output for ``samples``."""
+        """Rebuild results from :meth:`to_dict` output for ``samples`` (the class
+        named by ``cls`` is used, so ``AnnotationResults.from_dict`` works for any backend)."""
         data = dict(data)
-        cls = import_class(data.pop("cls"), "annotation results class")
+        target = import_class(data.pop("cls"), "annotation results class")
+        stored_config = data.pop("config", None)
+        stored_key = data.pop("anno_key", None)
+        if config is None:
+            if stored_config is None:
+                raise ValueError("Stored annotation results lack their config")
+            config = AnnotationBackendConfig.from_dict(stored_config)
         id_map = decode_id_map(data.pop("id_map", {}) or {})
-        return cls(samples, config, anno_key, id_map, **data)
+        return target(samples, config, anno_key or stored_key, id_map, **data)
 
     def __enter__(self) -> AnnotationResults:
         return self

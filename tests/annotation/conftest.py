@@ -30,3 +30,46 @@ def backend():
     """A memory backend instance for schema tests."""
     config = memory_backend.MemoryBackendConfig("memory", None)
     return memory_backend.MemoryBackend(config)
+
+
+@pytest.fixture(scope="session")
+def image_paths(tmp_path_factory):
+    """Four small real JPEG files."""
+    from PIL import Image
+
+    folder = tmp_path_factory.mktemp("anno_images")
+    paths = []
+    for i in range(4):
+        path = folder / f"img{i}.jpg"
+        Image.new("RGB", (32, 24), (40 * i, 80, 120)).save(path, quality=90)
+        paths.append(str(path))
+    return paths
+
+
+@pytest.fixture(scope="session")
+def video_path(tmp_path_factory):
+    """A real 4-frame MP4 file."""
+    import av
+    import numpy as np
+
+    path = tmp_path_factory.mktemp("anno_video") / "clip.mp4"
+    with av.open(str(path), "w") as out:
+        stream = out.add_stream("mpeg4", rate=4)
+        stream.width, stream.height = 32, 32
+        for i in range(4):
+            frame = av.VideoFrame.from_ndarray(np.full((32, 32, 3), 30 * i, np.uint8), "rgb24")
+            for packet in stream.encode(frame):
+                out.mux(packet)
+        for packet in stream.encode():
+            out.mux(packet)
+    return str(path)
+
+
+@pytest.fixture
+def dataset(image_paths):
+    """Images with detections, a classification and a scalar; deleted afterwards."""
+    from tests.annotation.datasets import make_image_dataset
+
+    ds = make_image_dataset(image_paths)
+    yield ds
+    ds.delete()

@@ -1,0 +1,221 @@
+"""``annotate()``, ``load_annotations()`` and friends, registered as collection methods.
+
+The order of ``annotate`` is what makes failures clean: every argument and the
+whole label schema are validated first, then the backend uploads, and only
+after a successful upload is the run recorded (config without credentials,
+the serialised view, the results). A failed upload calls the backend's
+``abort_upload`` hook and leaves no run behind.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from tqdm import tqdm
+
+from labelloop.annotation.base import AnnotationAPI, AnnotationResults
+from labelloop.annotation.collection import CollectionSource, field_spec
+from labelloop.annotation.merge import Merger, MergeReport, resolve_dest
+from labelloop.annotation.registry import build_config
+from labelloop.annotation.schema import build_label_schema
+from labelloop.annotation.unexpected import UnexpectedLabels
+from labelloop.core import runs
+from labelloop.core.extensions import implements
+
+logger = logging.getLogger(__name__)
+
+RUN_TYPE = "annotation"
+
+
+@implements("annotate")
+def annotate(
+    samples: Any,
+    anno_key: str,
+    label_schema: dict[str, Any] | list[str] | None = None,
+    label_field: str | None = None,
+    label_type: str | None = None,
+    classes: list[Any] | None = None,
+    attributes: Any = True,
+    mask_targets: dict[Any, str] | None = None,
+    allow_additions: bool = True,
+    allow_deletions: bool = True,
+    allow_label_edits: bool = True,
+    allow_index_edits: bool = True,
+    allow_spatial_edits: bool = True,
+    media_field: str = "filepath",
+    backend: str | type | None = None,
+    launch_editor: bool = False,
+    **kwargs: Any,
+) -> AnnotationResults:
+    """Send ``samples`` (and the schema's existing labels) to an annotation backend.
+
+    ``kwargs`` are backend parameters and credentials. Returns the backend's
+    results; the run is recorded under ``anno_key`` only once the upload succeeded.
+    """
+    runs.validate_key(anno_key)
+    dataset = samples._dataset
+    if runs.has_run(dataset, anno_key):
+        raise ValueError(
+            f"An annotation or evaluation run with key {anno_key!r} already exists on dataset "
+            f"{dataset.name!r}; choose another key or delete_annotation_run({anno_key!r})"
+        )
+    if len(samples) == 0:
+        raise ValueError(f"{samples._describe()} is empty; there is nothing to annotate")
+    if media_field != "filepath" and field_spec(samples, media_field) is None:
+        raise ValueError(
+            f"media_field={media_field!r} is not a field of {samples._describe()}; pass the name "
+            "of the field that holds the paths of the media to upload"
+        )
+    config = build_config(backend, None, media_field=media_field, **kwargs)
+    backend_obj = config.build_backend()
+    config.label_schema = build_label_schema(
+        CollectionSource(samples),
+        backend_obj,
+        label_schema=label_schema,
+        label_field=label_field,
+        label_type=label_type,
+        classes=classes,
+        attributes=attributes,
+        mask_targets=mask_targets,
+        allow_additions=allow_additions,
+        allow_deletions=allow_deletions,
+        allow_label_edits=allow_label_edits,
+        allow_index_edits=allow_index_edits,
+        allow_spatial_edits=allow_spatial_edits,
+    )
+    try:
+        results = backend_obj.upload_annotations(samples, anno_key, launch_editor=launch_editor)
+    except BaseException as err:
+        _abort(backend_obj, samples, anno_key, err)
+        raise
+    try:
+        runs.register_run(samples, RUN_TYPE, anno_key, config.serialize(), method=config.name)
+        runs.save_results(dataset, anno_key, results)
+    except BaseException:
+        logger.error("Recording run %r failed; deleting what it created on the backend", anno_key)
+        if runs.has_run(dataset, anno_key):
+            runs.delete_run(dataset, anno_key)
+        results.cleanup()
+        raise
+    return results
+
+
+def _abort(backend: Any, samples: Any, anno_key: str, error: BaseException) -> None:
+    try:
+        backend.abort_upload(samples, anno_key, error)
+    except Exception:
+        logger.exception("Cleaning up after the failed upload of run %r also failed", anno_key)
+
+
+@implements("load_annotation_results")
+def load_annotation_results(
+    samples: Any, anno_key: str, cache: bool = True, **credentials: Any
+) -> AnnotationResults:
+    """The results of run ``anno_key`` (the same object while cached).
+
+    ``credentials`` (e.g. ``username``, ``password``, ``url``) apply to this
+    session only; the run's stored URL is used unless ``url`` is given.
+    """
+    dataset = samples._dataset
+    runs.get_run(dataset, anno_key, RUN_TYPE)  # ValueError naming the key if absent
+    results = runs.load_results(dataset, anno_key, cache=cache, type=RUN_TYPE)
+    if results is None:
+        raise ValueError(f"Annotation run {anno_key!r} has no stored results")
+    results._anno_key = anno_key  # the run may have been renamed since it was cached
+    results.config.update_credentials(**credentials)
+    return results
+
+
+@implements("load_annotations")
+def load_annotations(
+    samples: Any,
+    anno_key: str,
+    dest_field: str | dict[str, str] | None = None,
+    unexpected: Any = "prompt",
+    cleanup: bool = False,
+    progress: bool | None = None,
+    dry_run: bool = False,
+    **credentials: Any,
+) -> Any:
+    """Download run ``anno_key`` and merge it into the dataset in one transaction.
+
+    Returns the :class:`MergeReport` (added/deleted/edited counts and refused
+    changes per field); with ``unexpected="return"`` returns the unexpected
+    labels (or ``None``) as the reference API does. ``dry_run=True`` writes
+    nothing and returns the report of what would change.
+    """
+    dataset = samples._dataset
+    results = load_annotation_results(dataset, anno_key, **credentials)
+    report, handler = merge_results(
+        results, dest_field, unexpected, dry_run=dry_run, progress=bool(progress)
+    )
+    if dry_run:
+        return report
+    _log_refusals(report)
+    try:
+        if cleanup:
+            results.cleanup()
+    finally:  # after cleanup, so the stored run never lists deleted server objects
+        runs.save_results(dataset, anno_key, results)
+    if handler.mode == "return":
+        return handler.returned or None
+    return report
+
+
+def merge_results(
+    results: AnnotationResults,
+    dest_field: Any = None,
+    unexpected: Any = "ignore",
+    dry_run: bool = False,
+    progress: bool = False,
+) -> tuple[MergeReport, UnexpectedLabels]:
+    """Merge (or with ``dry_run`` only diff) ``results``' download into its dataset.
+
+    Arguments are checked before anything is downloaded; the download and all
+    writes happen inside one ``dataset.transaction()``.
+    """
+    dataset = results.samples._dataset
+    schema = results.config.label_schema or {}
+    dests = resolve_dest(dataset, schema, dest_field)
+    handler = UnexpectedLabels(unexpected, dataset, schema, dry_run)
+    backend = results.backend
+    merger = Merger(
+        dataset, schema, results.id_map, dests, handler, backend.spatial_attributes, dry_run
+    )
+    chunks = backend.iter_annotations(results)
+    if progress:
+        chunks = tqdm(chunks, desc=f"Merging {results.anno_key}", unit="sample")
+    if dry_run:
+        return merger.run(chunks), handler
+    with dataset.transaction():
+        report = merger.run(chunks)
+    results.id_map = merger.id_map  # destination-field runs leave it as it was
+    return report, handler
+
+
+def diff_annotations(results: AnnotationResults, dest_field: Any = None) -> MergeReport:
+    """What ``load_annotations`` would change, without writing anything."""
+    return merge_results(results, dest_field, "ignore", dry_run=True)[0]
+
+
+def _log_refusals(report: MergeReport) -> None:
+    for name, diff in report.fields.items():
+        counts = diff.refused_counts()
+        if counts:
+            shown = ", ".join(f"{n} {reason}" for reason, n in sorted(counts.items()))
+            logger.warning(
+                "Field %r: refused %d change(s) the run does not allow: %s",
+                name,
+                len(diff.refused),
+                shown,
+            )
+
+
+def connect_to_api(backend: str | type | None = None, **kwargs: Any) -> AnnotationAPI:
+    """An API object of ``backend`` (default backend if ``None``) for direct use."""
+    config = build_config(backend, None, **kwargs)
+    api = config.build_backend().connect_to_api()
+    if api is None:
+        raise ValueError(f"Annotation backend {config.name!r} has no API to connect to")
+    return api

@@ -1,0 +1,287 @@
+"""The merge engine: apply a run's download to the dataset, one sample at a time.
+
+It consumes the backend's per-sample stream, diffs every field of the schema
+against the run's ``id_map`` (:mod:`labelloop.annotation.diff`), routes
+unexpected labels, and writes through ``sample.save()``. The caller wraps it
+in one ``dataset.transaction()`` so a failure anywhere leaves the dataset as it
+was; with ``dry_run=True`` nothing is written and the report says what would
+change.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import logging
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from itertools import islice
+from typing import Any
+
+from labelloop.annotation.base import SampleChunk
+from labelloop.annotation.collection import field_spec, get_value, split_path
+from labelloop.annotation.diff import (
+    FieldDiff,
+    Location,
+    derived_id,
+    diff_labels,
+    diff_scalar,
+    uploaded_ids,
+)
+from labelloop.annotation.schema import LABEL_TYPES, RETURN_TYPES
+from labelloop.annotation.unexpected import UnexpectedLabels
+from labelloop.core.labels import LIST_LABELS, Label
+
+logger = logging.getLogger(__name__)
+
+BATCH_SIZE = 200
+_CLASSIFICATION_TYPES = {"classification", "classifications"}
+
+
+@dataclass
+class MergeReport:
+    """What a merge changed (or, for a dry run, would change) per field."""
+
+    dry_run: bool
+    fields: dict[str, FieldDiff] = field(default_factory=dict)
+    unexpected: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
+    missing_samples: int = 0
+
+    @property
+    def refused(self) -> list[Any]:
+        """Every refused change (field, sample, frame, label id, reason)."""
+        return [r for diff in self.fields.values() for r in diff.refused]
+
+    def to_dict(self) -> dict[str, Any]:
+        """Counts per field, refusals by reason, unexpected labels and what happened to them."""
+        return {
+            "dry_run": self.dry_run,
+            "fields": {name: diff.to_dict() for name, diff in self.fields.items()},
+            "unexpected": self.unexpected,
+            "missing_samples": self.missing_samples,
+        }
+
+    def __repr__(self) -> str:
+        return json.dumps(self.to_dict(), indent=4)
+
+
+def expected_types(spec: dict[str, Any]) -> set[str]:
+    """Return types that belong to a schema field."""
+    return_type = RETURN_TYPES[spec["type"]]
+    return _CLASSIFICATION_TYPES if return_type in _CLASSIFICATION_TYPES else {return_type}
+
+
+def resolve_dest(samples: Any, schema: dict[str, Any], dest_field: Any) -> dict[str, str]:
+    """``{schema field: field written}`` from ``dest_field`` (checked before downloading)."""
+    if dest_field is None:
+        return {name: name for name in schema}
+    if isinstance(dest_field, str):
+        if len(schema) != 1:
+            raise ValueError(
+                f"dest_field as a string needs a single-field run, but this run has fields "
+                f"{sorted(schema)}; pass a dict {{field: dest}} instead"
+            )
+        dest_field = {next(iter(schema)): dest_field}
+    if not isinstance(dest_field, dict):
+        raise ValueError(f"dest_field must be a field name or a dict, not {dest_field!r}")
+    unknown = sorted(set(dest_field) - set(schema))
+    if unknown:
+        raise ValueError(
+            f"dest_field names {unknown}, which are not fields of this run ({sorted(schema)})"
+        )
+    out = {name: name for name in schema}
+    for name, dest in dest_field.items():
+        if not isinstance(dest, str) or not dest:
+            raise ValueError(f"dest_field[{name!r}] must be a field name, not {dest!r}")
+        source_frame = split_path(name)[0]
+        if source_frame and not dest.startswith("frames."):
+            dest = f"frames.{dest}"
+        if split_path(dest)[0] != source_frame:
+            raise ValueError(
+                f"dest_field[{name!r}] = {dest!r}: a sample-level field cannot load into a "
+                "frame-level field"
+            )
+        if dest != name and dest in schema:
+            raise ValueError(f"dest_field[{name!r}] = {dest!r} is another field of this run")
+        _check_dest_kind(samples, name, dest, schema[name])
+        out[name] = dest
+    if len(set(out.values())) != len(out):
+        raise ValueError(f"dest_field sends several fields to one destination: {out}")
+    return out
+
+
+def _check_dest_kind(samples: Any, name: str, dest: str, spec: dict[str, Any]) -> None:
+    declared = field_spec(samples, dest)
+    if declared is None or dest == name:
+        return
+    cls = LABEL_TYPES[spec["type"]]
+    ok = declared.get("cls") == cls.__name__ if cls else declared.get("kind") != "label"
+    if not ok:
+        raise ValueError(
+            f"dest_field[{name!r}] = {dest!r} holds {declared.get('cls') or declared.get('kind')} "
+            f"values, but this run's {spec['type']!r} labels need another field"
+        )
+
+
+class Merger:
+    """One merge of one run into its dataset."""
+
+    def __init__(
+        self,
+        dataset: Any,
+        schema: dict[str, Any],
+        id_map: dict[str, Any],
+        dests: dict[str, str],
+        unexpected: UnexpectedLabels,
+        spatial_attrs: tuple[str, ...] = (),
+        dry_run: bool = False,
+    ) -> None:
+        self._dataset = dataset
+        self._schema = schema
+        self._dests = dests
+        self._unexpected = unexpected
+        self._spatial_attrs = spatial_attrs
+        self._dry_run = dry_run
+        self.id_map = copy.deepcopy(id_map)
+        self.report = MergeReport(dry_run, {name: FieldDiff() for name in schema})
+        self._taken = {name: _all_ids(self.id_map.get(name, {})) for name in schema}
+        for ids in self._taken.values():
+            unexpected.taken |= ids
+
+    def run(self, chunks: Iterable[SampleChunk]) -> MergeReport:
+        """Merge every chunk, then the run's samples the download did not mention."""
+        done: set[str] = set()
+        for batch in _batches(iter(chunks)):
+            self._merge_batch(batch)
+            done.update(sid for sid, _ in batch)
+        rest = [sid for sid in _run_samples(self.id_map, self._schema) if sid not in done]
+        for batch in _batches((sid, {}) for sid in rest):
+            self._merge_batch(batch)
+        self.report.unexpected = self._unexpected.summary
+        return self.report
+
+    def _merge_batch(self, batch: list[SampleChunk]) -> None:
+        ids = [sid for sid, _ in batch]
+        samples = {s.id: s for s in self._dataset.select(ids).iter_samples()}
+        for sample_id, chunk in batch:
+            sample = samples.get(sample_id)
+            if sample is None:
+                self.report.missing_samples += 1
+                logger.warning(
+                    "Sample %s of the run is no longer in the dataset; skipped", sample_id
+                )
+                continue
+            self._merge_sample(sample, chunk)
+            if not self._dry_run:
+                sample.save()
+
+    def _merge_sample(self, sample: Any, chunk: dict[str, dict[str, Any]]) -> None:
+        for name, spec in self._schema.items():
+            by_type = chunk.get(name, {})
+            expected = expected_types(spec)
+            value: Any = None
+            for return_type, got in by_type.items():
+                if return_type not in expected:
+                    self._unexpected.handle(sample, name, return_type, got)
+                elif value is None or not isinstance(got, dict):
+                    value = got
+                else:  # both classification and classifications: one set of labels
+                    value = _union(name, value, got)
+            entries = self.id_map.get(name, {})
+            if sample.id not in entries and value is None:
+                continue
+            if split_path(name)[0]:
+                uploaded = entries.get(sample.id) or {}
+                downloaded = value or {}
+                frames = sorted(set(uploaded) | set(downloaded))
+                synced = {
+                    f: self._merge_at(sample, name, spec, f, uploaded.get(f), downloaded.get(f))
+                    for f in frames
+                }
+                if self._dests[name] == name:
+                    entries[sample.id] = synced
+            else:
+                synced_entry = self._merge_at(
+                    sample, name, spec, None, entries.get(sample.id), value
+                )
+                if self._dests[name] == name:
+                    entries[sample.id] = synced_entry
+            self.id_map[name] = entries
+
+    def _merge_at(
+        self, sample: Any, name: str, spec: dict[str, Any], frame: int | None, entry: Any, down: Any
+    ) -> Any:
+        """Merge one location; returns its new ``id_map`` entry."""
+        dest = self._dests[name]
+        source_doc = sample.frames[frame] if frame is not None else sample
+        _, source_name = split_path(name)
+        _, dest_name = split_path(dest)
+        current = get_value(source_doc, source_name)
+        where = Location(name, sample.id, frame)
+        diff = self.report.fields[name]
+        if spec["type"] == "scalar":
+            new = diff_scalar(where, spec, current, down, diff)
+            new_entry: Any = True if new is not None else None
+        else:
+            new, synced = diff_labels(
+                where,
+                spec,
+                current,
+                down or {},
+                uploaded_ids(entry),
+                self._taken[name],
+                diff,
+                self._spatial_attrs,
+            )
+            if LABEL_TYPES[spec["type"]] in LIST_LABELS:
+                new_entry = synced
+            else:
+                new_entry = synced[0] if synced else None
+        if dest != name:
+            new = _relabel_ids(new, dest)
+        if not self._dry_run and (dest != name or new is not current):
+            source_doc[dest_name] = new
+        return new_entry
+
+
+def _relabel_ids(value: Any, dest: str) -> Any:
+    """A copy of ``value`` whose labels have ids of their own in ``dest`` (label ids are
+    unique per dataset), the same ones on every load so reloading overwrites them."""
+    if not isinstance(value, Label):
+        return value
+    out = value.copy()
+    for item in [out, *out.items()]:
+        item.set_field("id", derived_id(item.id, dest))
+    return out
+
+
+def _union(name: str, a: Any, b: Any) -> Any:
+    if split_path(name)[0]:
+        out = {f: dict(v) for f, v in a.items()}
+        for f, v in b.items():
+            out.setdefault(f, {}).update(v)
+        return out
+    return {**a, **b}
+
+
+def _all_ids(entries: dict[str, Any]) -> set[str]:
+    out: set[str] = set()
+    for entry in entries.values():
+        if isinstance(entry, dict):
+            for per_frame in entry.values():
+                out.update(uploaded_ids(per_frame))
+        else:
+            out.update(uploaded_ids(entry))
+    return out
+
+
+def _run_samples(id_map: dict[str, Any], schema: dict[str, Any]) -> list[str]:
+    seen: dict[str, None] = {}
+    for name in schema:
+        seen.update(dict.fromkeys(id_map.get(name, {})))
+    return list(seen)
+
+
+def _batches(items: Iterator[SampleChunk]) -> Iterator[list[SampleChunk]]:
+    while batch := list(islice(items, BATCH_SIZE)):
+        yield batch
