@@ -155,12 +155,12 @@ def test_segmentation_refusals():
     options = ConvertOptions(mask_targets={1: "road"})
     with pytest.raises(ValueError, match="pixel values \\[7\\].*add them to mask_targets"):
         segmentation.to_cvat(Segmentation(mask=np.array([[1, 7]])), (2, 1), 0, options)
-    with pytest.raises(ValueError, match="RGB hex targets"):
+    with pytest.raises(ValueError, match="all distinct '#rrggbb' colors"):
         segmentation.to_cvat(
             Segmentation(mask=np.zeros((1, 1), int)),
             (1, 1),
             0,
-            ConvertOptions(mask_targets={"#ff0000": "x"}),
+            ConvertOptions(mask_targets={"#ff00": "x"}),
         )
     with pytest.raises(ValueError, match="need options.mask_targets"):
         segmentation.to_cvat(Segmentation(mask=np.zeros((1, 1), int)), (1, 1))

@@ -197,3 +197,25 @@ def test_scalar_with_classes(classes, data):
     assert tag["attributes"] == []
     back = scalar.from_cvat(tag, field="kind", classes=classes)
     assert back == value and type(back) is type(value)
+
+
+@FAST
+@given(
+    hnp.arrays(
+        np.uint8,
+        hnp.array_shapes(min_dims=2, max_dims=2, min_side=1, max_side=20),
+        elements=st.integers(0, 3),
+    )
+)
+def test_rgb_segmentation(classes):
+    colors = np.array([[0, 0, 0], [255, 0, 0], [0, 128, 255], [1, 2, 3]], dtype=np.uint8)
+    options = ConvertOptions(
+        mask_targets={"#000000": "void", "#ff0000": "a", "#0080FF": "b", "#010203": "c"}
+    )
+    label = Segmentation(mask=colors[classes])
+    frame_size = (classes.shape[1], classes.shape[0])
+    shapes = segmentation.to_cvat(label, frame_size, 0, options)
+    assert len(shapes) == len(set(np.unique(classes).tolist()) - {0})
+    back = segmentation.from_cvat(shapes, frame_size, options, None if shapes else label)
+    assert back.mask.dtype == np.uint8
+    assert_close(back, label)
