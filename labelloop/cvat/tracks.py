@@ -166,7 +166,7 @@ def build_tracks(
     upload = TrackUpload()
     keyed: dict[tuple[str, int, int], list[tuple[int, Label, dict]]] = {}
     marked = False
-    skipped = 0
+    skipped = untracked = 0
     for frame_number, label in labels:
         cvat_frame = frame_range.to_cvat(frame_number)
         if cvat_frame is None or cvat_frame > last_frame:
@@ -180,8 +180,7 @@ def build_tracks(
                 continue
             index = item.get_field("index")
             if index is None or not shapes or shapes[0]["type"] == "mask":
-                if index is not None:
-                    logger.warning("Sending masked detection %s as a plain shape", item.id)
+                untracked += index is not None
                 upload.shapes.extend(shapes)
                 continue
             for part, shape in enumerate(shapes):
@@ -190,6 +189,11 @@ def build_tracks(
                 )
     if skipped:
         logger.debug("Skipped %d labels on frames outside %s", skipped, frame_range)
+    if untracked:
+        logger.warning(
+            "Sent %d indexed masked detections as plain shapes: CVAT cannot track masks",
+            untracked,
+        )
     if only_keyframes is None:
         only_keyframes = marked
     for (name, index, _), entries in keyed.items():

@@ -3,6 +3,7 @@ against cases worked out by hand from CVAT's TrackManager algorithm."""
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -337,3 +338,13 @@ def test_linear_motion_is_rebuilt_from_any_keyframes(length, marked, speed, turn
         got = back[n - 1]
         assert got.bounding_box == pytest.approx(original.bounding_box, abs=1e-9)
         assert got.get_field("rotation", 0.0) == pytest.approx(original.rotation, abs=1e-6)
+
+
+def test_indexed_masks_become_plain_shapes_with_one_warning(caplog):
+    mask = np.ones((2, 2), dtype=bool)
+    labels = [(n, box(0.1, mask=mask)) for n in (1, 2, 3)]
+    upload = build_tracks(labels, SIZE, frame_count=3)
+    assert upload.tracks == [] and [s["type"] for s in upload.shapes] == ["mask"] * 3
+    assert [r.getMessage() for r in caplog.records if r.levelname == "WARNING"] == [
+        "Sent 3 indexed masked detections as plain shapes: CVAT cannot track masks"
+    ]
