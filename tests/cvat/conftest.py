@@ -13,3 +13,6 @@ def flaky():
     server.add("/api/server/about", 200, {"version": "2.73.0", "name": "CVAT"})
     yield server
     server.stop()
+
+
+from labelloop.testing.fixtures import cvat_server, cvat_server_fresh  # noqa: E402, F401

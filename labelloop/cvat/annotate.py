@@ -1,0 +1,416 @@
+"""The annotate flow for images: tasks, media, labels; everything removed again on failure.
+
+For each batch of at most ``task_size`` samples one task is created (inside a
+project when asked), its media streamed up (:mod:`labelloop.cvat.upload`) and
+processed, its jobs assigned, and the batch's existing labels sent in ONE
+``PUT``. CVAT frames are mapped back to samples by file name, never by
+assumed order; each task's server object ids are recorded against label ids.
+Whatever fails, every task and project the run created is deleted before the
+error propagates.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from tqdm.auto import tqdm
+
+from labelloop.core.labels import Detection, Detections, Label
+from labelloop.cvat import convert
+from labelloop.cvat.convert import detection, instance, scalar, segmentation
+from labelloop.cvat.errors import CVATUploadError
+from labelloop.cvat.resources.labels import LabelMaps
+from labelloop.cvat.results import CVATAnnotationResults
+from labelloop.cvat.schema import (
+    ID_ATTR,
+    CVATSchema,
+    FieldLabels,
+    build_schema,
+    schema_from_project,
+)
+from labelloop.cvat.upload import DataOptions, unique_names, upload_media, wait_for_request
+
+if TYPE_CHECKING:
+    from labelloop.cvat.api import CVATAnnotationAPI
+    from labelloop.cvat.backend import CVATBackend, CVATBackendConfig
+
+logger = logging.getLogger(__name__)
+
+_LIST_TYPES = ("classifications", "detections", "instances", "polylines", "polygons", "keypoints")
+_PROGRESS_MIN_SAMPLES = 200
+
+
+@dataclass
+class SampleRow:
+    """What the upload needs of one sample."""
+
+    sample_id: str
+    media_path: str
+    values: dict[str, Any]
+
+
+@dataclass
+class RunState:
+    """Everything created so far (so a failure can remove it) and the ids recorded."""
+
+    task_ids: list[int] = field(default_factory=list)
+    project_ids: list[int] = field(default_factory=list)
+    job_ids: dict[int, list[int]] = field(default_factory=dict)
+    frame_id_map: dict[int, dict[int, dict[str, str]]] = field(default_factory=dict)
+    server_id_map: dict[int, dict[str, dict[int, str]]] = field(default_factory=dict)
+    id_map: dict[str, dict[str, Any]] = field(default_factory=dict)
+    job_counter: int = 0
+
+
+def _iter_samples(samples: Any) -> Iterator[Any]:
+    iterate = getattr(samples, "iter_samples", None)
+    return iter(iterate() if callable(iterate) else samples)
+
+
+def collect_rows(samples: Any, fields: Sequence[str], media_field: str) -> list[SampleRow]:
+    """Sample ids, media paths and the schema fields' values, checked before any request."""
+    rows: list[SampleRow] = []
+    for sample in _iter_samples(samples):
+        path = sample.get_field(media_field) if sample.has_field(media_field) else None
+        if not isinstance(path, str) or not path:
+            raise ValueError(
+                f"Sample {sample.id} has no media path in field {media_field!r}; set "
+                "media_field to the field holding the files to upload"
+            )
+        if not os.path.isfile(path):
+            raise ValueError(f"Media file {path!r} of sample {sample.id} does not exist")
+        values = {f: sample.get_field(f) if sample.has_field(f) else None for f in fields}
+        rows.append(SampleRow(sample.id, path, values))
+    if not rows:
+        raise ValueError("The collection is empty; there is nothing to annotate")
+    return rows
+
+
+def default_task_name(samples: Any) -> str:
+    """``labelloop_<dataset name>`` with spaces replaced."""
+    name = getattr(samples, "dataset_name", None) or getattr(samples, "name", None) or "dataset"
+    return "labelloop_" + re.sub(r"\s+", "_", str(name))
+
+
+def _round_robin(value: str | list[str] | None, index: int) -> str | None:
+    if value is None or isinstance(value, str):
+        return value
+    return value[index % len(value)]
+
+
+def upload_run(backend: CVATBackend, samples: Any, anno_key: str) -> CVATAnnotationResults:
+    """Create the run on the server; on any failure delete what was created, then re-raise."""
+    config: CVATBackendConfig = backend.config
+    if getattr(samples, "media_type", "image") != "image":
+        raise ValueError(
+            f"The CVAT backend uploads image collections; this one holds "
+            f"{samples.media_type!r} media"
+        )
+    for param in ("frame_start", "frame_stop", "frame_step"):
+        if getattr(config, param) is not None:
+            raise ValueError(f"{param} applies to video tasks only; remove it for images")
+    schema = dict(config.label_schema or {})
+    if not schema or None in schema:
+        raise ValueError(
+            "The CVAT backend needs at least one label field: pass label_field=... or "
+            "label_schema=..."
+        )
+    rows = collect_rows(samples, list(schema), config.media_field)
+    api: CVATAnnotationAPI = backend.connect_to_api()
+    state = RunState()
+    try:
+        _upload(api, config, samples, rows, schema, state)
+    except BaseException as err:
+        _remove_created(api, state, err)
+        raise
+    labels_task_map = {f: list(state.task_ids) for f in schema}
+    return CVATAnnotationResults(
+        samples,
+        config,
+        anno_key,
+        state.id_map,
+        backend=backend,
+        task_ids=state.task_ids,
+        job_ids=state.job_ids,
+        project_ids=state.project_ids,
+        frame_id_map=state.frame_id_map,
+        server_id_map=state.server_id_map,
+        labels_task_map=labels_task_map,
+    )
+
+
+def _remove_created(api: CVATAnnotationAPI, state: RunState, err: BaseException) -> None:
+    logger.warning(
+        "Annotation upload failed (%s); deleting the %d task(s) and %d project(s) it created",
+        type(err).__name__,
+        len(state.task_ids),
+        len(state.project_ids),
+    )
+    for task_id in state.task_ids:
+        try:
+            api.tasks.delete(task_id)
+        except Exception as cleanup_err:  # keep the original error; report the leftover
+            logger.error("Could not delete task %d: %s", task_id, cleanup_err)
+    for project_id in state.project_ids:
+        try:
+            api.projects.delete(project_id)
+        except Exception as cleanup_err:
+            logger.error("Could not delete project %d: %s", project_id, cleanup_err)
+
+
+def _resolve_project(
+    api: CVATAnnotationAPI, config: CVATBackendConfig, schema: dict[str, Any]
+) -> tuple[int | None, dict[str, Any]]:
+    """The existing project to use (if any) and the schema it implies."""
+    project_id = config.project_id
+    if project_id is not None and not api.project_exists(project_id):
+        raise ValueError(f"CVAT project {project_id} does not exist on {api.base_url}")
+    if project_id is None and config.project_name:
+        project_id = api.get_project_id(config.project_name)
+    if project_id is None:
+        return None, schema
+    labels = api.labels.of_project(project_id)
+    if not labels:
+        return project_id, schema
+    name = config.project_name or str(project_id)
+    _ensure_id_attributes(api, project_id, labels)
+    return project_id, schema_from_project(schema, labels, name)
+
+
+def _ensure_id_attributes(api: CVATAnnotationAPI, project_id: int, labels: list[dict]) -> None:
+    """Add the hidden ``label_id`` attribute to project labels that lack it."""
+    missing = [
+        {
+            "id": label["id"],
+            "name": label["name"],
+            "attributes": [{"name": ID_ATTR, "input_type": "text", "mutable": True, "values": []}],
+        }
+        for label in labels
+        if not any(a["name"] == ID_ATTR for a in label.get("attributes") or ())
+    ]
+    if missing:
+        api.projects.patch(project_id, {"labels": missing})
+
+
+def _upload(
+    api: CVATAnnotationAPI,
+    config: CVATBackendConfig,
+    samples: Any,
+    rows: list[SampleRow],
+    schema: dict[str, Any],
+    state: RunState,
+) -> None:
+    project_id, schema = _resolve_project(api, config, schema)
+    config.label_schema = schema  # an existing project's classes are stored with the run
+    cvat_schema = build_schema(
+        schema,
+        occluded_attr=config.occluded_attr,
+        group_id_attr=config.group_id_attr,
+        coerce_text_attrs=config.coerce_text_attrs,
+    )
+    if project_id is None and config.project_name:
+        project_id = api.create_project(config.project_name, cvat_schema.labels)
+        state.project_ids.append(project_id)
+    size = config.task_size or len(rows)
+    batches = [rows[i : i + size] for i in range(0, len(rows), size)]
+    base_name = config.task_name or default_task_name(samples)
+    options = DataOptions(
+        image_quality=config.image_quality,
+        use_cache=config.use_cache,
+        use_zip_chunks=config.use_zip_chunks,
+        chunk_size=config.chunk_size,
+    )
+    for field_name in schema:
+        state.id_map[field_name] = {}
+    show = len(rows) >= _PROGRESS_MIN_SAMPLES
+    with tqdm(total=len(rows), desc="Uploading to CVAT", unit="img", disable=not show) as bar:
+        for number, batch in enumerate(batches):
+            name = f"{base_name}_{number + 1}" if len(batches) > 1 else base_name
+            _upload_task(api, config, cvat_schema, project_id, name, number, batch, options, state)
+            bar.update(len(batch))
+
+
+def _upload_task(
+    api: CVATAnnotationAPI,
+    config: CVATBackendConfig,
+    cvat_schema: CVATSchema,
+    project_id: int | None,
+    name: str,
+    number: int,
+    batch: list[SampleRow],
+    options: DataOptions,
+    state: RunState,
+) -> None:
+    assignee = _round_robin(config.task_assignee, number)
+    assignee_id = api.get_user_id(assignee) if assignee else None
+    task = api.tasks.create(
+        name,
+        labels=None if project_id is not None else cvat_schema.labels,
+        project_id=project_id,
+        segment_size=config.segment_size,
+        bug_tracker=_round_robin(config.issue_tracker, number),
+        assignee_id=assignee_id,
+    )
+    task_id = int(task["id"])
+    state.task_ids.append(task_id)
+    maps = api.labels.task_maps(task_id)
+    paths = [row.media_path for row in batch]
+    names = unique_names(paths)
+    rq_id = upload_media(api.client, task_id, paths, options, names=names)
+    wait_for_request(api.client, rq_id, task_id=task_id, timeout=config.upload_timeout)
+    meta = api.tasks.data_meta(task_id)
+    frames = _frame_rows(meta, names, batch, task_id)
+    state.frame_id_map[task_id] = {
+        i: {"sample_id": row.sample_id} for i, (row, _) in frames.items()
+    }
+    jobs = api.jobs.of_task(task_id)
+    state.job_ids[task_id] = [int(j["id"]) for j in jobs]
+    if config.job_assignees:
+        for job in jobs:
+            username = config.job_assignees[state.job_counter % len(config.job_assignees)]
+            state.job_counter += 1
+            user_id = api.get_user_id(username)
+            if user_id is not None:
+                api.jobs.assign(int(job["id"]), user_id)
+    payload = build_payload(cvat_schema, maps, frames, state.id_map)
+    if any(payload[k] for k in ("tags", "shapes")):
+        saved = api.tasks.put_annotations(task_id, payload)
+        state.server_id_map[task_id] = server_ids(saved or {}, maps)
+    else:
+        state.server_id_map[task_id] = {"tags": {}, "shapes": {}, "tracks": {}}
+
+
+def _frame_rows(
+    meta: dict[str, Any], names: list[str], batch: list[SampleRow], task_id: int
+) -> dict[int, tuple[SampleRow, tuple[int, int]]]:
+    """CVAT frame index -> (sample row, (width, height)), matched by file name."""
+    frames = meta.get("frames") or []
+    if meta.get("size", len(frames)) != len(batch) or len(frames) != len(batch):
+        raise CVATUploadError(
+            f"Task {task_id} holds {meta.get('size', len(frames))} frames after processing, but "
+            f"{len(batch)} images were uploaded; check the server's logs for rejected files"
+        )
+    by_name = {name: row for name, row in zip(names, batch)}
+    out: dict[int, tuple[SampleRow, tuple[int, int]]] = {}
+    for index, frame in enumerate(frames):
+        name = os.path.basename(str(frame.get("name", "")))
+        row = by_name.get(name) or (batch[index] if not frame.get("name") else None)
+        if row is None:
+            raise CVATUploadError(
+                f"Task {task_id} frame {index} is named {frame.get('name')!r}, which matches no "
+                "uploaded file"
+            )
+        out[index] = (row, (int(frame["width"]), int(frame["height"])))
+    return out
+
+
+def _labels_of(value: Any) -> list[Label]:
+    if isinstance(value, Label) and value.list_field:
+        return list(value[value.list_field] or [])
+    return [value]
+
+
+def _objects_for(
+    spec: FieldLabels, value: Any, size: tuple[int, int], frame: int, skipped: dict[str, int]
+) -> tuple[list[dict[str, Any]], Any]:
+    """CVAT objects (label names still our classes) for one field value, and its id_map entry."""
+    if spec.is_scalar:
+        classes = spec.scalar_classes or None
+        objects = scalar.to_cvat(
+            value, None, frame, spec.options(None), field=spec.name, classes=classes
+        )
+        return objects, True
+    if spec.label_type == "segmentation":
+        objects = segmentation.to_cvat(value, size, frame, spec.options(None))
+        return objects, value.id
+    objects: list[dict[str, Any]] = []
+    ids: list[str] = []
+    for label in _labels_of(value):
+        cls = label.get_field("label")
+        if cls not in spec.cvat_names:
+            skipped[spec.name] = skipped.get(spec.name, 0) + 1
+            continue
+        options = spec.options(cls)
+        if spec.label_type in ("instance", "instances"):
+            if label.get_field("mask") is None:
+                skipped[spec.name] = skipped.get(spec.name, 0) + 1
+                continue
+            objects += instance.to_cvat(label, size, frame, options)
+        elif isinstance(label, Detection):
+            objects += detection.to_cvat(label, size, frame, options)
+        else:
+            objects += convert.to_cvat(label, size, frame, options)
+        ids.append(label.id)
+    if spec.label_type in _LIST_TYPES:
+        return objects, ids
+    return objects, ids[0] if ids else None
+
+
+def build_payload(
+    cvat_schema: CVATSchema,
+    maps: LabelMaps,
+    frames: dict[int, tuple[SampleRow, tuple[int, int]]],
+    id_map: dict[str, dict[str, Any]],
+) -> dict[str, Any]:
+    """The task's ``PUT`` body (server label and attribute ids) and the run's ``id_map``."""
+    tags: list[dict[str, Any]] = []
+    shapes: list[dict[str, Any]] = []
+    skipped: dict[str, int] = {}
+    for frame, (row, size) in frames.items():
+        for field_name, spec in cvat_schema.fields.items():
+            value = row.values.get(field_name)
+            if value is None or (isinstance(value, (Detections,)) and not value.detections):
+                continue
+            objects, entry = _objects_for(spec, value, size, frame, skipped)
+            if entry is not None and entry != []:
+                id_map[field_name][row.sample_id] = entry
+            for obj in objects:
+                wire = to_wire(obj, spec, maps)
+                (shapes if "type" in obj else tags).append(wire)
+    for field_name, count in skipped.items():
+        logger.warning(
+            "%d label(s) of field '%s' were not uploaded: their class is not in the schema "
+            "(or, for instances, they have no mask)",
+            count,
+            field_name,
+        )
+    return {"version": 0, "tags": tags, "shapes": shapes, "tracks": []}
+
+
+def to_wire(obj: dict[str, Any], spec: FieldLabels, maps: LabelMaps) -> dict[str, Any]:
+    """An object-model dict with the server's label and attribute spec ids."""
+    cls = obj["label"]
+    cvat_name = spec.name if spec.scalar_value_label else spec.cvat_names.get(cls, cls)
+    try:
+        label_id = maps.label_ids[cvat_name]
+    except KeyError:
+        raise ValueError(
+            f"The CVAT task has no label {cvat_name!r} for class {cls!r} of field "
+            f"'{spec.name}'; add the class to the project or the label schema"
+        ) from None
+    attr_ids = maps.attr_ids.get(cvat_name, {})
+    wire = {k: v for k, v in obj.items() if k not in ("label", "attributes", "elements")}
+    wire["label_id"] = label_id
+    wire["attributes"] = [
+        {"spec_id": attr_ids[a["name"]], "value": a["value"]}
+        for a in obj.get("attributes") or ()
+        if a["name"] in attr_ids
+    ]
+    return wire
+
+
+def server_ids(saved: dict[str, Any], maps: LabelMaps) -> dict[str, dict[int, str]]:
+    """``{kind: {cvat object id: label id}}`` from the server's answer to the ``PUT``."""
+    id_specs = {spec_id for spec_id, name in maps.attr_names.items() if name == ID_ATTR}
+    out: dict[str, dict[int, str]] = {"tags": {}, "shapes": {}, "tracks": {}}
+    for kind in out:
+        for obj in saved.get(kind) or ():
+            for attr in obj.get("attributes") or ():
+                if attr.get("spec_id") in id_specs and attr.get("value") and "id" in obj:
+                    out[kind][int(obj["id"])] = attr["value"]
+    return out
