@@ -14,3 +14,6 @@ def cli() -> None:
 def main() -> None:
     """Console-script entry point."""
     cli()
+
+
+import labelloop.cli.cvat_server  # noqa: E402,F401  (registers `cvat-server`)

@@ -1,0 +1,198 @@
+"""Request plumbing shared by every resource: errors, JSON, paging, routing.
+
+Handlers are plain ``async def handler(ctx)`` functions; :func:`endpoint`
+turns one into a Starlette endpoint that authenticates the caller, resolves
+the organization context and renders :class:`ApiError` the way CVAT (Django
+REST framework) renders its errors.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlencode
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+if TYPE_CHECKING:
+    from labelloop.testing.cvat_server.app import ServerState
+
+logger = logging.getLogger(__name__)
+
+JSON_TYPE = "application/vnd.cvat+json"
+
+
+class ApiError(Exception):
+    """An error answer: ``detail`` is a string or a DRF-style field-error dict."""
+
+    def __init__(self, status: int, detail: Any, headers: dict[str, str] | None = None) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.detail = detail
+        self.headers = headers or {}
+
+    def response(self) -> Response:
+        body = self.detail if isinstance(self.detail, (dict, list)) else {"detail": self.detail}
+        return json_response(body, self.status, self.headers)
+
+
+def field_error(name: str, message: str) -> ApiError:
+    """A 400 naming one bad field, as ``{"field": ["message"]}``."""
+    return ApiError(400, {name: [message]})
+
+
+def not_found() -> ApiError:
+    return ApiError(404, "Not found.")
+
+
+def forbidden() -> ApiError:
+    return ApiError(403, "You do not have permission to perform this action.")
+
+
+def json_response(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    return Response(
+        json.dumps(body, separators=(",", ":")),
+        status_code=status,
+        media_type=JSON_TYPE,
+        headers=headers,
+    )
+
+
+def raw_json_response(text: str, status: int = 200) -> Response:
+    """Answer with JSON text that is already encoded (large annotation payloads)."""
+    return Response(text, status_code=status, media_type=JSON_TYPE)
+
+
+@dataclass
+class User:
+    id: int
+    username: str
+    group: str
+
+    @property
+    def is_admin(self) -> bool:
+        return self.group == "admin"
+
+
+@dataclass
+class Ctx:
+    """Everything a handler needs about the current request."""
+
+    request: Request
+    state: ServerState
+    user: User | None
+    org_id: int | None = None
+    org_given: bool = False
+    path_params: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def store(self):
+        return self.state.store
+
+    @property
+    def query(self):
+        return self.request.query_params
+
+    def url(self, path: str) -> str:
+        """Absolute URL of a server path, as CVAT puts in ``url`` fields."""
+        return str(self.request.base_url).rstrip("/") + path
+
+    def int_param(self, name: str) -> int:
+        return int(self.path_params[name])
+
+    def query_int(self, name: str, default: int | None = None) -> int | None:
+        raw = self.query.get(name)
+        if raw is None or raw == "":
+            return default
+        try:
+            return int(raw)
+        except ValueError:
+            raise field_error(name, "A valid integer is required.") from None
+
+    async def json(self) -> Any:
+        body = await self.request.body()
+        if not body:
+            return {}
+        try:
+            return json.loads(body)
+        except ValueError:
+            raise ApiError(400, "JSON parse error - invalid JSON body.") from None
+
+    async def json_object(self) -> dict[str, Any]:
+        data = await self.json()
+        if not isinstance(data, dict):
+            raise field_error("non_field_errors", "Invalid data. Expected a dictionary.")
+        return data
+
+    def require_user(self) -> User:
+        if self.user is None:
+            raise ApiError(401, "Authentication credentials were not provided.")
+        return self.user
+
+
+Handler = Callable[[Ctx], Awaitable[Response]]
+
+
+def paginate(ctx: Ctx, items: list[Any], render: Callable[[Any], Any]) -> Response:
+    """CVAT's page-number pagination: ``{count, next, previous, results}``."""
+    try:
+        page = int(ctx.query.get("page") or 1)
+    except ValueError:
+        raise ApiError(404, "Invalid page.") from None
+    raw_size = ctx.query.get("page_size", "")
+    if raw_size == "all":
+        page_size = max(len(items), 1)
+    else:
+        try:
+            page_size = int(raw_size)
+        except ValueError:
+            page_size = 0
+        page_size = page_size if page_size > 0 else 10
+    start = (page - 1) * page_size
+    if page < 1 or (page > 1 and start >= len(items)):
+        raise ApiError(404, "Invalid page.")
+
+    def link(number: int) -> str:
+        params = dict(ctx.query)
+        params["page"] = str(number)
+        return ctx.url(ctx.request.url.path) + "?" + urlencode(params)
+
+    return json_response(
+        {
+            "count": len(items),
+            "next": link(page + 1) if start + page_size < len(items) else None,
+            "previous": link(page - 1) if page > 1 else None,
+            "results": [render(item) for item in items[start : start + page_size]],
+        }
+    )
+
+
+def as_bool(value: Any, name: str) -> bool:
+    """Parse a boolean the way DRF does for form and JSON input."""
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in ("true", "1", "yes", "on"):
+        return True
+    if text in ("false", "0", "no", "off", ""):
+        return False
+    raise field_error(name, "Must be a valid boolean.")
+
+
+def as_int(value: Any, name: str, minimum: int | None = None, maximum: int | None = None) -> int:
+    """Parse an integer field, with DRF's messages for bad or out-of-range values."""
+    if isinstance(value, bool):
+        raise field_error(name, "A valid integer is required.")
+    try:
+        number = int(str(value).strip())
+    except (TypeError, ValueError):
+        raise field_error(name, "A valid integer is required.") from None
+    if minimum is not None and number < minimum:
+        raise field_error(name, f"Ensure this value is greater than or equal to {minimum}.")
+    if maximum is not None and number > maximum:
+        raise field_error(name, f"Ensure this value is less than or equal to {maximum}.")
+    return number

@@ -1,0 +1,155 @@
+"""Authentication and users, as CVAT answers them."""
+
+from __future__ import annotations
+
+import httpx
+
+from tests.cvat_server.helpers import admin_client, user_client
+from tests.cvat_server.schema import checked_client
+
+
+def test_about_is_public_and_reports_version(cvat_server):
+    with checked_client(cvat_server.url) as client:
+        response = client.get("/api/server/about")
+    assert response.status_code == 200
+    assert response.json()["version"] == "2.73.0"
+
+
+def test_anonymous_requests_get_401(cvat_server):
+    with checked_client(cvat_server.url) as client:
+        response = client.get("/api/tasks")
+    assert response.status_code == 401
+    assert response.json() == {"detail": "Authentication credentials were not provided."}
+
+
+def test_login_sets_session_and_csrf_cookies_and_enforces_csrf(cvat_server):
+    with checked_client(cvat_server.url) as client:
+        response = client.post(
+            "/api/auth/login",
+            json={"username": cvat_server.username, "password": cvat_server.password},
+        )
+        assert response.status_code == 200
+        assert {"sessionid", "csrftoken"} <= set(client.cookies.keys())
+        # reads with the session cookie alone work
+        assert client.get("/api/users/self").json()["username"] == cvat_server.username
+        # writes without the CSRF header are refused, with it they pass
+        missing = client.post("/api/projects", json={"name": "csrf"})
+        assert missing.status_code == 403
+        assert "CSRF" in missing.json()["detail"]
+        wrong = client.post("/api/projects", json={"name": "csrf"}, headers={"X-CSRFToken": "nope"})
+        assert wrong.status_code == 403
+        ok = client.post(
+            "/api/projects",
+            json={"name": "csrf"},
+            headers={"X-CSRFToken": client.cookies["csrftoken"]},
+        )
+        assert ok.status_code == 201
+        token = response.json()["key"]
+        # the REST token works on its own
+        with checked_client(cvat_server.url, headers={"Authorization": f"Token {token}"}) as other:
+            assert other.get("/api/users/self").status_code == 200
+        assert (
+            client.post(
+                "/api/auth/logout", headers={"X-CSRFToken": client.cookies["csrftoken"]}
+            ).status_code
+            == 200
+        )
+        assert client.get("/api/users/self").status_code == 401
+
+
+def test_bad_credentials(cvat_server):
+    with checked_client(cvat_server.url) as client:
+        login = client.post("/api/auth/login", json={"username": "admin", "password": "wrong"})
+        assert login.status_code == 400
+        assert "non_field_errors" in login.json()
+        assert (
+            client.get("/api/users/self", headers={"Authorization": "Token bad"}).status_code == 401
+        )
+        basic = client.get("/api/users/self", auth=("admin", "wrong"))
+        assert basic.status_code == 401
+        good = client.get("/api/users/self", auth=(cvat_server.username, cvat_server.password))
+        assert good.status_code == 200
+
+
+def test_users_search_and_filters(cvat_server):
+    cvat_server.create_user("search-alice", "pw-alice", first_name="Alice")
+    cvat_server.create_user("search-bob", "pw-bob")
+    with admin_client(cvat_server) as client:
+        found = client.get("/api/users", params={"search": "search-"}).json()
+        assert {u["username"] for u in found["results"]} == {"search-alice", "search-bob"}
+        exact = client.get("/api/users", params={"username": "search-alice"}).json()
+        assert exact["count"] == 1
+        assert exact["results"][0]["first_name"] == "Alice"
+        paged = client.get("/api/users", params={"search": "search-", "page_size": 1}).json()
+        assert paged["count"] == 2
+        assert len(paged["results"]) == 1
+        assert paged["next"] is not None
+        second = client.get(paged["next"]).json()
+        assert second["previous"] is not None
+        assert second["results"][0]["username"] != paged["results"][0]["username"]
+        assert client.get("/api/users", params={"page": 99}).status_code == 404
+
+
+def test_personal_access_tokens(cvat_server):
+    user = cvat_server.create_user("pat-user", "pw")
+    with user_client(cvat_server, user["token"]) as client:
+        created = client.post("/api/auth/access_tokens", json={"name": "ci", "read_only": True})
+        assert created.status_code == 201
+        value = created.json()["value"]
+        listed = client.get("/api/auth/access_tokens").json()
+        assert [t["name"] for t in listed["results"]] == ["ci"]
+        assert "value" not in listed["results"][0]
+    bearer = {"Authorization": f"Bearer {value}"}
+    with checked_client(cvat_server.url, headers=bearer) as client:
+        assert client.get("/api/users/self").json()["username"] == "pat-user"
+        assert client.post("/api/projects", json={"name": "ro"}).status_code == 403
+    response = httpx.get(
+        cvat_server.url + "/api/users/self", headers={"Authorization": "Bearer nope"}
+    )
+    assert response.status_code == 401
+
+
+def test_workers_cannot_create_and_users_see_only_their_objects(cvat_server):
+    worker = cvat_server.create_user("perm-worker", "pw", group="worker")
+    owner = cvat_server.create_user("perm-owner", "pw")
+    with user_client(cvat_server, worker["token"]) as client:
+        assert client.post("/api/projects", json={"name": "no"}).status_code == 403
+    with user_client(cvat_server, owner["token"]) as client:
+        task = client.post("/api/tasks", json={"name": "mine", "labels": [{"name": "a"}]}).json()
+        assert task["owner"]["username"] == "perm-owner"
+    with user_client(cvat_server, worker["token"]) as client:
+        assert client.get(f"/api/tasks/{task['id']}").status_code == 403
+        assert task["id"] not in [t["id"] for t in client.get("/api/tasks").json()["results"]]
+    with admin_client(cvat_server) as client:
+        assert (
+            client.patch(f"/api/tasks/{task['id']}", json={"assignee_id": worker["id"]}).status_code
+            == 200
+        )
+    with user_client(cvat_server, worker["token"]) as client:
+        assert (
+            client.get(f"/api/tasks/{task['id']}").json()["assignee"]["username"] == "perm-worker"
+        )
+
+
+def test_organizations_scope_what_is_visible(cvat_server):
+    member = cvat_server.create_user("org-member", "pw")
+    with admin_client(cvat_server) as client:
+        org = client.post("/api/organizations", json={"slug": "lab", "name": "Lab"}).json()
+        inside = client.post(
+            "/api/projects", json={"name": "org-project"}, headers={"X-Organization": "lab"}
+        ).json()
+        outside = client.post("/api/projects", json={"name": "personal-project"}).json()
+        assert inside["organization"] == org["id"]
+        scoped = client.get("/api/projects", params={"org": "lab"}).json()
+        assert [p["id"] for p in scoped["results"]] == [inside["id"]]
+        sandbox = client.get("/api/projects", headers={"X-Organization": ""}).json()
+        assert inside["id"] not in [p["id"] for p in sandbox["results"]]
+        assert outside["id"] in [p["id"] for p in sandbox["results"]]
+    with user_client(cvat_server, member["token"]) as client:
+        assert client.get("/api/projects", headers={"X-Organization": "lab"}).status_code == 403
+    cvat_server.add_membership("lab", "org-member", "maintainer")
+    with user_client(cvat_server, member["token"]) as client:
+        visible = client.get("/api/projects", headers={"X-Organization": "lab"}).json()
+        assert [p["id"] for p in visible["results"]] == [inside["id"]]
+        members = client.get("/api/memberships", params={"org": "lab"}).json()
+        assert {m["user"]["username"] for m in members["results"]} == {"admin", "org-member"}

@@ -1,0 +1,172 @@
+"""Projects, labels, tasks, jobs and background requests over plain HTTP."""
+
+from __future__ import annotations
+
+from tests.cvat_server.helpers import admin_client, create_task, wait_request
+
+LABELS = [
+    {
+        "name": "car",
+        "attributes": [
+            {"name": "color", "mutable": True, "input_type": "select", "values": ["red", "blue"]},
+            {"name": "model", "mutable": False, "input_type": "text", "values": []},
+        ],
+    },
+    {"name": "person", "attributes": []},
+]
+
+
+def test_project_with_labels_and_tasks(cvat_server, image_files):
+    with admin_client(cvat_server) as client:
+        project = client.post("/api/projects", json={"name": "proj-a", "labels": LABELS})
+        assert project.status_code == 201
+        project = project.json()
+        assert project["tasks"]["count"] == 0
+        labels = client.get(project["labels"]["url"]).json()["results"]
+        assert [label["name"] for label in labels] == ["car", "person"]
+        spec_ids = {a["name"]: a["id"] for a in labels[0]["attributes"]}
+        assert set(spec_ids) == {"color", "model"}
+        task = create_task(
+            client, image_files[:2], labels=[], project_id=project["id"], name="in-proj"
+        )
+        assert task["project_id"] == project["id"]
+        # a task in a project uses the project's labels
+        task_labels = client.get("/api/labels", params={"task_id": task["id"]}).json()["results"]
+        assert [label["id"] for label in task_labels] == [label["id"] for label in labels]
+        refreshed = client.get(f"/api/projects/{project['id']}").json()
+        assert refreshed["tasks"]["count"] == 1
+        listed = client.get(refreshed["tasks"]["url"]).json()
+        assert [t["id"] for t in listed["results"]] == [task["id"]]
+        # add a label and an attribute through PATCH
+        patched = client.patch(
+            f"/api/projects/{project['id']}",
+            json={"labels": [{"name": "bike", "attributes": []}]},
+        )
+        assert patched.status_code == 200
+        names = [lab["name"] for lab in client.get(project["labels"]["url"]).json()["results"]]
+        assert names == ["car", "person", "bike"]
+        both = client.post(
+            "/api/tasks", json={"name": "x", "labels": LABELS, "project_id": project["id"]}
+        )
+        assert both.status_code == 400
+        assert client.delete(f"/api/projects/{project['id']}").status_code == 204
+        assert client.get(f"/api/projects/{project['id']}").status_code == 404
+        assert client.get(f"/api/tasks/{task['id']}").status_code == 404
+
+
+def test_label_validation_errors(cvat_server):
+    with admin_client(cvat_server) as client:
+        dup = client.post(
+            "/api/projects", json={"name": "dup", "labels": [{"name": "a"}, {"name": "a"}]}
+        )
+        assert dup.status_code == 400
+        bad_attr = client.post(
+            "/api/projects",
+            json={
+                "name": "bad",
+                "labels": [
+                    {
+                        "name": "a",
+                        "attributes": [
+                            {"name": "x", "mutable": True, "input_type": "select", "values": []}
+                        ],
+                    }
+                ],
+            },
+        )
+        assert bad_attr.status_code == 400
+        missing = client.post("/api/tasks", json={"labels": []})
+        assert missing.status_code == 400
+        assert missing.json() == {"name": ["This field is required."]}
+
+
+def test_task_creation_request_progress_and_jobs(cvat_server, image_files):
+    with admin_client(cvat_server) as client:
+        task = client.post(
+            "/api/tasks",
+            json={
+                "name": "segmented",
+                "labels": LABELS,
+                "segment_size": 2,
+                "bug_tracker": "http://bt/1",
+            },
+        ).json()
+        assert task["status"] == "annotation"
+        assert task["size"] == 0
+        assert task["jobs"]["count"] == 0
+        files = [
+            (f"client_files[{i}]", (p.name, p.read_bytes())) for i, p in enumerate(image_files)
+        ]
+        accepted = client.post(
+            f"/api/tasks/{task['id']}/data",
+            data={"image_quality": "60", "sorting_method": "lexicographical"},
+            files=files,
+        )
+        assert accepted.status_code == 202
+        rq_id = accepted.json()["rq_id"]
+        assert rq_id == f"action=create&target=task&target_id={task['id']}"
+        done = wait_request(client, rq_id)
+        assert done["status"] == "finished"
+        assert done["operation"]["type"] == "create:task"
+        assert done["operation"]["task_id"] == task["id"]
+        listed = client.get("/api/requests", params={"task_id": task["id"]}).json()
+        assert [r["id"] for r in listed["results"]] == [rq_id]
+        task = client.get(f"/api/tasks/{task['id']}").json()
+        assert task["size"] == len(image_files)
+        assert task["image_quality"] == 60
+        assert task["mode"] == "annotation"
+        assert task["segment_size"] == 2
+        assert task["overlap"] == 0
+        jobs = client.get("/api/jobs", params={"task_id": task["id"], "page_size": 100}).json()
+        ranges = sorted((j["start_frame"], j["stop_frame"]) for j in jobs["results"])
+        assert ranges == [(0, 1), (2, 3), (4, 4)]
+        assert task["jobs"]["count"] == 3
+        job = jobs["results"][0]
+        assert (job["type"], job["stage"], job["state"]) == ("annotation", "annotation", "new")
+        # adding data twice is refused
+        again = client.post(
+            f"/api/tasks/{task['id']}/data", data={"image_quality": "60"}, files=files[:1]
+        )
+        assert again.status_code == 400
+
+
+def test_job_stage_state_and_assignee(cvat_server, image_files):
+    user = cvat_server.create_user("job-assignee", "pw")
+    with admin_client(cvat_server) as client:
+        task = create_task(client, image_files[:2], name="job-states")
+        job = client.get("/api/jobs", params={"task_id": task["id"]}).json()["results"][0]
+        patched = client.patch(f"/api/jobs/{job['id']}", json={"stage": "validation"}).json()
+        assert (patched["stage"], patched["state"], patched["status"]) == (
+            "validation",
+            "new",
+            "validation",
+        )
+        assert client.get(f"/api/tasks/{task['id']}").json()["jobs"]["validation"] == 1
+        done = client.patch(
+            f"/api/jobs/{job['id']}",
+            json={"stage": "acceptance", "state": "completed", "assignee": user["id"]},
+        ).json()
+        assert done["status"] == "completed"
+        assert done["assignee"]["username"] == "job-assignee"
+        task = client.get(f"/api/tasks/{task['id']}").json()
+        assert task["status"] == "completed"
+        assert task["jobs"]["completed"] == 1
+        assert client.get("/api/jobs", params={"assignee": "job-assignee"}).json()["count"] == 1
+        bad = client.patch(f"/api/jobs/{job['id']}", json={"stage": "nope"})
+        assert bad.status_code == 400
+        assert "stage" in bad.json()
+        assert client.delete(f"/api/jobs/{job['id']}").status_code == 400
+
+
+def test_task_search_patch_delete_and_status_codes(cvat_server, image_files):
+    with admin_client(cvat_server) as client:
+        task = client.post("/api/tasks", json={"name": "findable-xyz", "labels": LABELS}).json()
+        found = client.get("/api/tasks", params={"search": "findable-xy"}).json()
+        assert [t["id"] for t in found["results"]] == [task["id"]]
+        assert client.get("/api/tasks", params={"name": "findable-xyz"}).json()["count"] == 1
+        renamed = client.patch(f"/api/tasks/{task['id']}", json={"name": "renamed-xyz"}).json()
+        assert renamed["name"] == "renamed-xyz"
+        assert client.put(f"/api/tasks/{task['id']}", json={}).status_code == 405
+        assert client.get("/api/tasks/999999").status_code == 404
+        assert client.delete(f"/api/tasks/{task['id']}").status_code == 204
+        assert client.get(f"/api/tasks/{task['id']}").status_code == 404
