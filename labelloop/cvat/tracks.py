@@ -449,16 +449,17 @@ def track_labels(
 
     Labels get ``index`` and, on keyframes, ``keyframe=True``. Interpolated
     labels get fresh ids (the keyframe's id would otherwise repeat); keyframes
-    keep the id they were uploaded with.
+    keep the id they were uploaded with. ``templates`` (uploaded labels by id)
+    serve the keyframe's label as template for the frames interpolated from it.
     """
     options = options_or_default(options)
     templates = templates or {}
     for shape in expand_track(track, stop):
-        if not shape["keyframe"] and options.id_attr:
-            shape["attributes"] = [a for a in shape["attributes"] if a["name"] != options.id_attr]
         label_id = next(
             (a["value"] for a in shape["attributes"] if a["name"] == options.id_attr), ""
         )
+        if not shape["keyframe"] and options.id_attr:
+            shape["attributes"] = [a for a in shape["attributes"] if a["name"] != options.id_attr]
         label = convert.from_cvat(shape, frame_size, options, templates.get(label_id))
         label.index = index
         if shape["keyframe"]:

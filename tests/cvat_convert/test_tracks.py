@@ -284,11 +284,13 @@ def test_keyframe_uploads_are_filled_in_by_interpolation_with_fresh_ids():
 def test_keypoint_tracks_keep_missing_points_through_templates():
     nan = float("nan")
     points = [(0.1, 0.1), (nan, nan), (0.3, 0.3)]
-    labels = [(n, Keypoint(label="p", points=points, index=1)) for n in (1, 2)]
-    (built,) = build_tracks(labels, SIZE, frame_count=2).tracks
+    labels = [(n, Keypoint(label="p", points=points, index=1, keyframe=n != 2)) for n in (1, 2, 3)]
+    (built,) = build_tracks(labels, SIZE, frame_count=4).tracks
+    assert [s["frame"] for s in built["shapes"]] == [0, 2, 3]  # frame 1 is filled in by CVAT
     templates = {label.id: label for _, label in labels}
-    back = [label for _, label in track_labels(built, SIZE, 2, index=1, templates=templates)]
-    assert [len(k.points) for k in back] == [3, 3]
+    back = [label for _, label in track_labels(built, SIZE, 3, index=1, templates=templates)]
+    assert [len(k.points) for k in back] == [3, 3, 3]
+    assert back[1].id not in templates  # the copy on frame 1 is a new label
     assert (
         back[0].points[0] == pytest.approx((0.1, 0.1))
         and back[0].points[1][0] != back[0].points[1][0]
