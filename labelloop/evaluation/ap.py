@@ -17,7 +17,7 @@ from labelloop.evaluation.iou import box_iou
 from labelloop.evaluation.matching import match_image, score_order
 
 #: The COCO IoU thresholds 0.50, 0.55, ..., 0.95.
-COCO_IOU_THRESHOLDS = np.linspace(0.5, 0.95, 10)
+COCO_IOU_THRESHOLDS = np.round(np.linspace(0.5, 0.95, 10), 2)
 #: The COCO recall sample points 0.00, 0.01, ..., 1.00.
 COCO_RECALL_POINTS = np.linspace(0.0, 1.0, 101)
 #: COCO keeps at most this many detections per image and class.

@@ -22,6 +22,7 @@ import numpy as np
 from PIL import Image
 
 from labelloop.core.labels import Detection, Detections
+from labelloop.formats.registry import ImportedSample
 from labelloop.zoo.drawing import CLASS_COLORS, background, jitter_color, paste_object, silhouette
 from labelloop.zoo.media_cache import atomic_write, read_info, write_info
 
@@ -203,21 +204,19 @@ def _uniqueness(thumbs: np.ndarray) -> np.ndarray:
     return (near - lo) / (hi - lo) if hi > lo else np.zeros_like(near)
 
 
-def sample_dicts(root: Path, indices: Sequence[int]) -> list[dict[str, Any]]:
-    """Field values of the requested samples (media must exist: see :func:`ensure_media`)."""
+def load_samples(root: Path, indices: Sequence[int]) -> list[ImportedSample]:
+    """The requested samples, generating the media first if needed."""
     info = ensure_media(root)
     out = []
     for i in indices:
         spec = scene_spec(i)
-        out.append(
-            {
-                "filepath": os.fspath(root / "data" / filename(i)),
-                "tags": ["validation"],
-                "ground_truth": _ground_truth(spec),
-                "predictions": _prediction_labels(spec),
-                "uniqueness": float(info["uniqueness"][i]),
-            }
-        )
+        fields = {
+            "tags": ["validation"],
+            "ground_truth": _ground_truth(spec),
+            "predictions": _prediction_labels(spec),
+            "uniqueness": float(info["uniqueness"][i]),
+        }
+        out.append(ImportedSample(os.fspath(root / "data" / filename(i)), fields))
     return out
 
 

@@ -22,6 +22,7 @@ import numpy as np
 from PIL import Image
 
 from labelloop.core.labels import Detection, Detections
+from labelloop.formats.registry import ImportedSample
 from labelloop.zoo.drawing import CLASS_COLORS, background, jitter_color, paste_object
 from labelloop.zoo.media_cache import atomic_write, read_info, write_info
 
@@ -156,13 +157,13 @@ def frame_labels(spec: ClipSpec) -> dict[int, Detections]:
     return out
 
 
-def sample_dicts(root: Path, indices: Sequence[int]) -> list[dict[str, Any]]:
-    """Filepath and per-frame ``detections`` of the requested clips."""
+def load_samples(root: Path, indices: Sequence[int]) -> list[ImportedSample]:
+    """The requested clips with per-frame ``detections``, encoding the media first if needed."""
     ensure_media(root)
     return [
-        {
-            "filepath": os.fspath(root / "data" / filename(i)),
-            "frames": {n: {"detections": d} for n, d in frame_labels(clip_spec(i)).items()},
-        }
+        ImportedSample(
+            os.fspath(root / "data" / filename(i)),
+            frames={n: {"detections": d} for n, d in frame_labels(clip_spec(i)).items()},
+        )
         for i in indices
     ]

@@ -15,6 +15,7 @@ class FileServer:
     def __init__(self, files: dict[str, bytes]) -> None:
         self.files = dict(files)
         self.ranges: list[str | None] = []
+        self.paths: list[str] = []
         self.cut_after: int | None = None  # bytes of body to send before dropping, once
         self.ignore_range = False
         server = self
@@ -24,6 +25,7 @@ class FileServer:
                 pass
 
             def do_GET(self):
+                server.paths.append(self.path)
                 body = server.files.get(self.path)
                 if body is None:
                     self.send_response(404)
