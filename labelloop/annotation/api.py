@@ -14,7 +14,7 @@ from typing import Any
 
 from tqdm import tqdm
 
-from labelloop.annotation.base import AnnotationAPI, AnnotationResults
+from labelloop.annotation.base import AnnotationAPI, AnnotationBackend, AnnotationResults
 from labelloop.annotation.collection import CollectionSource, field_spec
 from labelloop.annotation.merge import Merger, MergeReport, resolve_dest
 from labelloop.annotation.registry import build_config
@@ -172,8 +172,10 @@ def merge_results(
 ) -> tuple[MergeReport, UnexpectedLabels]:
     """Merge (or with ``dry_run`` only diff) ``results``' download into its dataset.
 
-    Arguments are checked before anything is downloaded; the download and all
-    writes happen inside one ``dataset.transaction()``.
+    Arguments are checked before anything is downloaded. All writes happen in
+    one ``dataset.transaction()``; a backend that streams (overrides
+    ``iter_annotations``) is read inside it, others are downloaded first so no
+    network call holds the database's write lock.
     """
     dataset = results.samples._dataset
     schema = results.config.label_schema or {}
@@ -183,7 +185,10 @@ def merge_results(
     merger = Merger(
         dataset, schema, results.id_map, dests, handler, backend.spatial_attributes, dry_run
     )
-    chunks = backend.iter_annotations(results)
+    chunks: Any = backend.iter_annotations(results)
+    if type(backend).iter_annotations is AnnotationBackend.iter_annotations:
+        # not a streaming backend: download everything before taking the write lock
+        chunks = list(chunks)
     if progress:
         chunks = tqdm(chunks, desc=f"Merging {results.anno_key}", unit="sample")
     if dry_run:

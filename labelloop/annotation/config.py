@@ -23,7 +23,15 @@ from typing import Any
 logger = logging.getLogger(__name__)
 
 #: Parameters that authenticate a user; never stored in runs, reprs or logs.
-SECRET_PARAMS: tuple[str, ...] = ("username", "password", "email", "headers", "token", "api_key")
+SECRET_PARAMS: tuple[str, ...] = (
+    "username",
+    "password",
+    "email",
+    "headers",
+    "token",
+    "access_token",
+    "api_key",
+)
 
 #: Env prefixes in precedence order: ours first, the reference system's for migrating users.
 ENV_PREFIXES: tuple[str, ...] = ("LABELLOOP", "FIFTYONE")
@@ -34,7 +42,7 @@ _BUILTIN_BACKENDS: dict[str, dict[str, Any]] = {
         "url": "https://app.cvat.ai",
     },
 }
-_STRING_PARAMS = {"url", "username", "password", "email", "token", "api_key", "config_cls"}
+_STRING_PARAMS = {"url", "config_cls", *SECRET_PARAMS} - {"headers"}
 
 
 def config_path() -> Path:

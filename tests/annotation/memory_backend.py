@@ -95,7 +95,7 @@ class MemoryBackend(AnnotationBackend):
 
     def download_annotations(self, results: AnnotationResults) -> dict[str, Any]:
         out: dict[str, Any] = {}
-        for sample_id, chunk in self.iter_annotations(results):
+        for sample_id, chunk in MemoryBackend.iter_annotations(self, results):
             for field, by_type in chunk.items():
                 for return_type, value in by_type.items():
                     out.setdefault(field, {}).setdefault(return_type, {})[sample_id] = value
@@ -118,6 +118,16 @@ class MemoryBackend(AnnotationBackend):
             if state["fail_after"] is not None and count >= state["fail_after"]:
                 raise ConnectionError("the memory server went away mid-download")
             yield item
+
+
+class WholeDownloadBackend(MemoryBackend):
+    """Like :class:`MemoryBackend` but without streaming: only ``download_annotations``."""
+
+    iter_annotations = AnnotationBackend.iter_annotations
+
+
+class WholeDownloadConfig(MemoryBackendConfig):
+    backend_cls = "tests.annotation.memory_backend.WholeDownloadBackend"
 
 
 class MemoryResults(AnnotationResults):

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 import labelloop as ll
+from labelloop.annotation.config import annotation_config
 from tests.annotation.datasets import digest
 from tests.annotation.memory_backend import SERVER
 
@@ -237,3 +238,47 @@ def test_dry_run_reports_without_writing(dataset):
     assert report.refused[0].reason == "deletion"
     real = dataset.load_annotations("r", unexpected="ignore")
     assert real.fields["ground_truth"].to_dict() == report.fields["ground_truth"].to_dict()
+
+
+def test_instances_masks_classification_return_types_and_deleted_samples(dataset, caplog):
+    first, second = dataset.head(2)
+    with_masks = ll.Detections(
+        detections=[
+            ll.Detection(label="cat", bounding_box=[0.1, 0.1, 0.5, 0.5], mask=np.ones((3, 3), bool))
+        ]
+    )
+    first["inst"] = with_masks
+    first.save()
+    results = dataset.annotate("r", label_schema=["inst", "weather"], backend="memory")
+    assert results.config.label_schema["inst"]["type"] == "instances"
+    (det,) = SERVER["r"]["labels"]["inst"][first.id].values()
+    det["mask"] = np.zeros((3, 3), bool)
+    # a backend may report tags of a single-label field under either classification key
+    tag = ll.Classification(label="foggy", id=second.weather.id)
+    SERVER["r"]["labels"]["weather"].pop(second.id)
+    SERVER["r"]["unexpected"]["weather"] = {"classifications": {second.id: {tag.id: tag}}}
+    dataset.delete_samples([dataset.last().id])
+    with caplog.at_level(logging.WARNING):
+        report = dataset.load_annotations("r", unexpected="ignore", progress=True)
+    assert report.missing_samples == 1 and "no longer in the dataset" in caplog.text
+    assert not dataset[first.id].inst.detections[0].mask.any()
+    assert dataset[second.id].weather.label == "foggy"
+    assert report.fields["weather"].edited == 1 and report.unexpected == {}
+
+
+def test_backends_without_streaming_are_downloaded_before_writing(dataset):
+    annotation_config.backends["whole"] = {
+        "config_cls": "tests.annotation.memory_backend.WholeDownloadConfig",
+        "token": "t",
+    }
+    dataset.annotate("w", label_field="ground_truth", backend="whole")
+    ids = _edit_everything(dataset, "w")
+    SERVER["w"]["fail_after"] = 1
+    before = digest(dataset)
+    with pytest.raises(ConnectionError):
+        dataset.load_annotations("w", unexpected="ignore")
+    assert digest(dataset) == before
+    SERVER["w"]["fail_after"] = None
+    report = dataset.load_annotations("w", unexpected="ignore")
+    assert report.fields["ground_truth"].to_dict()["added"] == 1
+    assert ids["deleted"] not in dataset.values("ground_truth.detections.id", unwind=True)
