@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import TYPE_CHECKING, Any
 
+from labelloop.core.docs import doc_to_value
 from labelloop.core.expressions import get_path
 from labelloop.core.fields import is_label_spec, list_attr
 from labelloop.core.stages import FilterLabels
@@ -117,12 +118,20 @@ def _flatten(value: Any, out: list[Any]) -> None:
 
 
 def values(collection: SampleCollection, path: str, unwind: bool = False) -> list[Any]:
-    """Values of ``path`` per sample (nested lists for list paths)."""
+    """Values of ``path`` per sample (nested lists for list paths), from one snapshot."""
+    with collection._dataset._store.snapshot():
+        return _values(collection, path, unwind)
+
+
+def _values(collection: SampleCollection, path: str, unwind: bool) -> list[Any]:
     target = _Target(collection, path)
     result = _store_values(collection, target)
     if result is None:
         frames = target.is_frame
         result = [get_path(doc, path) for doc in collection._iter_docs(frames=frames)]
+    objects = is_label_spec(target.spec) and target.attr in (None, "")
+    if objects or (target.spec or {}).get("kind") == "metadata":
+        result = _as_objects(result)
     if unwind:
         flat: list[Any] = []
         _flatten(result, flat)
@@ -130,8 +139,22 @@ def values(collection: SampleCollection, path: str, unwind: bool = False) -> lis
     return result
 
 
+def _as_objects(value: Any) -> Any:
+    """Label/metadata dicts (anywhere in nested lists) as Label/Metadata objects."""
+    if isinstance(value, list):
+        return [_as_objects(v) for v in value]
+    if isinstance(value, dict) and "_cls" in value:
+        return doc_to_value(value)
+    return value
+
+
 def count(collection: SampleCollection, path: str | None = None) -> int:
     """Number of samples, or of non-``None`` values of ``path`` (lists unwound)."""
+    with collection._dataset._store.snapshot():
+        return _count(collection, path)
+
+
+def _count(collection: SampleCollection, path: str | None) -> int:
     dataset = collection._dataset
     if path is None:
         if not collection._stages:
@@ -148,7 +171,7 @@ def count(collection: SampleCollection, path: str | None = None) -> int:
             return dataset._store.count_labels(
                 dataset._id, target.field, False, target.items, fast[0]
             )
-    return len(values(collection, path, unwind=True))
+    return len(_values(collection, path, unwind=True))
 
 
 def distinct(collection: SampleCollection, path: str) -> list[Any]:

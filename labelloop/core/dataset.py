@@ -732,9 +732,10 @@ class Dataset(SampleCollection):
 
 
 def _container_for(label: Label) -> type[Label]:
-    from labelloop.core.labels import LIST_LABELS
+    """Class declared for a new field given one label: objects go in lists, others alone."""
+    from labelloop.core.labels import Detections, Keypoints, Polylines
 
-    for cls in LIST_LABELS:
+    for cls in (Detections, Polylines, Keypoints):
         if cls.item_class is type(label):
             return cls
     return type(label)
@@ -829,4 +830,4 @@ def delete_dataset(name: str, verbose: bool = False) -> None:
 
 def delete_non_persistent_datasets(verbose: bool = False) -> None:
     """Delete non-persistent datasets that no live process uses."""
-    lifecycle.cleanup_stale(verbose=verbose)
+    lifecycle.cleanup_stale(verbose=verbose, force=True)

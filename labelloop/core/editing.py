@@ -110,6 +110,6 @@ def media_stats(dataset: Dataset) -> int:
     """Total bytes of the dataset's media files (from metadata, else the file system)."""
     total = 0
     for filepath, meta in zip(dataset.values("filepath"), dataset.values("metadata")):
-        size = (meta or {}).get("size_bytes") if isinstance(meta, dict) else None
+        size = None if meta is None else meta.get("size_bytes")
         total += size if size is not None else media.file_size(filepath)
     return total

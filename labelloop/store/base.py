@@ -67,6 +67,10 @@ class Store(ABC):
     def transaction(self) -> AbstractContextManager[None]:
         """All writes inside commit together or not at all; nesting joins the outer one."""
 
+    @abstractmethod
+    def snapshot(self) -> AbstractContextManager[None]:
+        """Reads inside see one consistent state of the database (joins an open transaction)."""
+
     @property
     @abstractmethod
     def in_transaction(self) -> bool:

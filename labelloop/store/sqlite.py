@@ -118,6 +118,20 @@ class SQLiteStore(Store):
             self._depth = 0
             self._conn.execute("COMMIT")
 
+    @contextmanager
+    def snapshot(self) -> Iterator[None]:
+        with self._lock:
+            if self._depth:
+                yield
+                return
+            self._conn.execute("BEGIN")
+            self._depth = 1
+            try:
+                yield
+            finally:
+                self._depth = 0
+                self._conn.execute("COMMIT")
+
     @property
     def in_transaction(self) -> bool:
         return self._depth > 0

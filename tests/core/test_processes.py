@@ -1,0 +1,158 @@
+"""Several processes on one database: crashes, concurrent readers, non-persistent cleanup."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+
+import labelloop as ll
+from labelloop.core.labels import Detection, Detections
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def _spawn(code: str, *args: str) -> subprocess.Popen:
+    env = dict(os.environ, PYTHONPATH=ROOT)
+    return subprocess.Popen(
+        [sys.executable, "-c", textwrap.dedent(code), *args],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def _wait_for(path: str, proc: subprocess.Popen, limit: float = 60) -> None:
+    deadline = time.monotonic() + limit
+    while not os.path.exists(path):
+        if proc.poll() is not None:
+            raise AssertionError(f"child exited early: {proc.communicate()}")
+        if time.monotonic() > deadline:
+            proc.kill()
+            raise AssertionError("child never reached the marker")
+        time.sleep(0.02)
+
+
+def _sample(i: int) -> ll.Sample:
+    return ll.Sample(
+        f"/data/{i}.jpg",
+        gt=Detections(detections=[Detection(label=str(k)) for k in range(3)]),
+    )
+
+
+def test_sigkill_during_add_samples_leaves_dataset_as_before(dataset, tmp_path):
+    dataset.add_samples([_sample(i) for i in range(5)])
+    before = dataset.values("id")
+    marker = str(tmp_path / "midway")
+    child = _spawn(
+        """
+        import sys, time
+        import labelloop as ll
+        from labelloop.core.labels import Detection, Detections
+        ds = ll.load_dataset(sys.argv[1])
+        def samples():
+            for i in range(10_000):
+                if i == 2500:  # several batches are already flushed by now
+                    open(sys.argv[2], "w").close()
+                    time.sleep(600)
+                yield ll.Sample(f"/new/{i}.jpg",
+                                gt=Detections(detections=[Detection(label="x")]))
+        ds.add_samples(samples(), batch_size=500)
+        """,
+        dataset.name,
+        marker,
+    )
+    _wait_for(marker, child)
+    os.kill(child.pid, signal.SIGKILL)
+    child.wait()
+    assert dataset.values("id") == before
+    assert dataset.count("gt.detections") == 15
+    dataset.add_sample(_sample(99))  # the killed writer's lock is gone
+    assert len(dataset) == 6
+
+
+def test_two_readers_while_a_third_process_writes(dataset, tmp_path):
+    dataset.persistent = True
+    dataset.add_samples([_sample(i) for i in range(20)])
+    stop = str(tmp_path / "stop")
+    started = str(tmp_path / "writing")
+    writer = _spawn(
+        """
+        import os, sys
+        import labelloop as ll
+        from labelloop.core.labels import Detection, Detections
+        ds = ll.load_dataset(sys.argv[1])
+        n = 0
+        while not os.path.exists(sys.argv[2]):
+            with ds.transaction():
+                for i in range(5):
+                    ds.add_sample(ll.Sample(f"/w/{n}-{i}.jpg", gt=Detections(
+                        detections=[Detection(label=str(k)) for k in range(3)])))
+            n += 1
+            if n == 1:
+                open(sys.argv[3], "w").close()
+        print(n)
+        """,
+        dataset.name,
+        stop,
+        started,
+    )
+    _wait_for(started, writer)
+    reader_code = """
+        import sys
+        import labelloop as ll
+        ds = ll.load_dataset(sys.argv[1])
+        counts = []
+        for _ in range(15):
+            labels = ds.values("gt.detections.label")
+            assert all(x == ["0", "1", "2"] for x in labels), "saw a half-written sample"
+            assert len(labels) % 5 == 0, "saw a half-written transaction"
+            counts.append(len(labels))
+        print(counts[0], counts[-1])
+        """
+    readers = [_spawn(reader_code, dataset.name) for _ in range(2)]
+    outputs = [r.communicate(timeout=120) for r in readers]
+    open(stop, "w").close()
+    written, err = writer.communicate(timeout=120)
+    assert writer.returncode == 0, err
+    for reader, (out, err) in zip(readers, outputs):
+        assert reader.returncode == 0, err
+        first, last = map(int, out.split())
+        assert 20 <= first <= last
+    assert len(dataset) == 20 + 5 * int(written)
+
+
+def test_non_persistent_datasets_vanish_with_their_process(dataset):
+    child = _spawn(
+        """
+        import labelloop as ll
+        keep = ll.Dataset("np_keep_me", persistent=True)
+        temp = ll.Dataset("np_temp")
+        temp.add_sample(ll.Sample("/a.jpg"))
+        """
+    )
+    assert child.wait(timeout=60) == 0, child.communicate()
+    assert ll.dataset_exists("np_keep_me")
+    assert not ll.dataset_exists("np_temp")
+    ll.delete_dataset("np_keep_me")
+    killed = _spawn(
+        """
+        import time
+        import labelloop as ll
+        ll.Dataset("np_killed")
+        print("ready", flush=True)
+        time.sleep(600)
+        """
+    )
+    assert killed.stdout.readline().strip() == "ready"
+    os.kill(killed.pid, signal.SIGKILL)
+    killed.wait()
+    assert ll.dataset_exists("np_killed")  # nobody ran its exit hook yet
+    ll.delete_non_persistent_datasets()
+    assert not ll.dataset_exists("np_killed")
+    assert ll.dataset_exists(dataset.name)  # used by this live process
