@@ -350,3 +350,28 @@ def test_indexed_masks_become_plain_shapes_with_one_warning(caplog):
     assert [r.getMessage() for r in caplog.records if r.levelname == "WARNING"] == [
         "Sent 3 indexed masked detections as plain shapes: CVAT cannot track masks"
     ]
+
+
+def test_polygon_fan_out_on_a_closed_outline():
+    square = shape(0, [0, 0, 10, 0, 10, 10, 0, 10], "polygon")
+    split = shape(2, [0, 0, 5, 0, 10, 0, 10, 10, 0, 10], "polygon")
+    middle = list(expand_track(track(square, split), 3))[1]
+    # vertex 0 fans out to the new midpoint (reached halfway) and keeps its own position
+    assert middle["points"] == [0, 0, 2.5, 0, 10, 0, 10, 10, 0, 10]
+
+
+@FAST
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 50), st.integers(0, 50)), min_size=3, max_size=8, unique=True
+    ),
+    st.tuples(st.integers(-20, 20), st.integers(-20, 20)),
+    st.sampled_from(["polygon", "polyline"]),
+)
+def test_translated_outlines_interpolate_as_translations(vertices, move, kind):
+    flat = [float(v) for xy in vertices for v in xy]
+    moved = [v + move[i % 2] for i, v in enumerate(flat)]
+    frames = list(expand_track(track(shape(0, flat, kind), shape(4, moved, kind)), 5))
+    for step, frame in enumerate(frames):
+        expected = [v + move[i % 2] * step / 4 for i, v in enumerate(flat)]
+        assert frame["points"] == pytest.approx(expected, abs=1e-9)
