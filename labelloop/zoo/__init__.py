@@ -13,11 +13,12 @@ from typing import Any
 
 import labelloop.zoo.coco2017  # noqa: F401  (registers the COCO-2017 source)
 from labelloop.zoo.media_cache import zoo_dir
-from labelloop.zoo.sources import ZooSource, get_source, register_source, source_names
+from labelloop.zoo.sources import LoadRequest, ZooSource, get_source, register_source, source_names
 
 logger = logging.getLogger(__name__)
 
 __all__ = [
+    "LoadRequest",
     "ZooSource",
     "get_zoo_dataset",
     "list_zoo_datasets",
@@ -84,7 +85,7 @@ def load_zoo_dataset(
     root = zoo_dir() / name
     items = []
     for s in chosen or [None]:
-        loaded = source.load(root, s, label_types, max_samples, shuffle, seed)
+        loaded = source.load(root, LoadRequest(s, label_types, max_samples, shuffle, seed))
         if s is not None and len(chosen) > 1:
             for item in loaded:
                 item.fields["tags"] = [*item.fields.get("tags", []), s]

@@ -28,7 +28,7 @@ from labelloop.formats.io import select_samples
 from labelloop.formats.registry import ImportedSample
 from labelloop.zoo.download import DownloadError, download
 from labelloop.zoo.media_cache import atomic_write
-from labelloop.zoo.sources import ZooSource, register_source
+from labelloop.zoo.sources import LoadRequest, ZooSource, register_source
 
 logger = logging.getLogger(__name__)
 
@@ -62,23 +62,17 @@ class COCO2017(ZooSource):
     label_types = ("detections", "segmentations")
     requires_download = True
 
-    def load(
-        self,
-        root: Path,
-        split: str | None,
-        label_types: Sequence[str] | None,
-        max_samples: int | None,
-        shuffle: bool,
-        seed: Any,
-    ) -> list[ImportedSample]:
+    def load(self, root: Path, request: LoadRequest) -> list[ImportedSample]:
+        split = request.split
         if split not in self.splits:
             raise ValueError(f"split must be one of {self.splits} for coco-2017, got {split!r}")
-        types = check_label_types(label_types)
+        types = check_label_types(request.label_types)
         labels = annotations_file(root, split)
         coco = read_coco_json(labels)
-        chosen = select_samples([img["id"] for img in coco.images], max_samples, shuffle, seed)
+        ids = [img["id"] for img in coco.images]
+        chosen = select_samples(ids, request.max_samples, request.shuffle, request.seed)
         data_dir = root / split / "data"
-        if max_samples is None:
+        if request.max_samples is None:
             fetch_split_images(root, split)
         else:
             by_id = {img["id"]: img for img in coco.images}

@@ -10,12 +10,24 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
 
 from labelloop.formats.io import select_samples
 from labelloop.formats.registry import ImportedSample
 from labelloop.zoo import quickstart, quickstart_video
+
+
+@dataclass(frozen=True)
+class LoadRequest:
+    """What to load: one split (or ``None``), label types and the sample subset."""
+
+    split: str | None = None
+    label_types: Sequence[str] | None = None
+    max_samples: int | None = None
+    shuffle: bool = False
+    seed: Any = None
 
 
 class ZooSource(ABC):
@@ -31,31 +43,18 @@ class ZooSource(ABC):
     requires_download: ClassVar[bool] = False
 
     @abstractmethod
-    def load(
-        self,
-        root: Path,
-        split: str | None,
-        label_types: Sequence[str] | None,
-        max_samples: int | None,
-        shuffle: bool,
-        seed: Any,
-    ) -> list[ImportedSample]:
-        """Samples of ``split`` under the media directory ``root``."""
+    def load(self, root: Path, request: LoadRequest) -> list[ImportedSample]:
+        """Samples of ``request.split`` under the media directory ``root``."""
 
 
 class _Generated(ZooSource):
     _module: Any = None
 
-    def load(
-        self,
-        root: Path,
-        split: str | None,
-        label_types: Sequence[str] | None,
-        max_samples: int | None,
-        shuffle: bool,
-        seed: Any,
-    ) -> list[ImportedSample]:
-        indices = select_samples(list(range(self._module.NUM_SAMPLES)), max_samples, shuffle, seed)
+    def load(self, root: Path, request: LoadRequest) -> list[ImportedSample]:
+        r = request
+        indices = select_samples(
+            list(range(self._module.NUM_SAMPLES)), r.max_samples, r.shuffle, r.seed
+        )
         return self._module.load_samples(root, indices)
 
 
