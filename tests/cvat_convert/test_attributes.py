@@ -139,3 +139,15 @@ def test_rotation_is_an_ordinary_attribute_for_non_rectangles():
     label = Polyline(label="r", points=[[(0, 0), (1, 1)]], rotation=5)
     (shape,) = polyline.to_cvat(label, (10, 10), options=ConvertOptions(id_attr=None))
     assert shape["attributes"] == [{"name": "rotation", "value": "5"}] and shape["rotation"] == 0
+
+
+def test_uploaded_label_restores_number_and_bool_types_of_text_attributes():
+    options = ConvertOptions(attributes={n: {"type": "text"} for n in ("iscrowd", "code", "ok")})
+    label = Detection(label="car", bounding_box=BOX, iscrowd=0, code="007", ok=True)
+    shape = detection.to_cvat(label, (10, 10), options=options)[0]
+    plain = detection.from_cvat(shape, (10, 10), options)
+    assert (plain.iscrowd, plain.code, plain.ok) == ("0", "007", "true")  # no type knowledge
+    typed = detection.from_cvat(shape, (10, 10), options, template=label)
+    assert (typed.iscrowd, typed.code, typed.ok) == (0, "007", True)
+    shape["attributes"][1]["value"] = "many"  # annotator typed words into a number's box
+    assert detection.from_cvat(shape, (10, 10), options, template=label).iscrowd == "many"

@@ -36,6 +36,8 @@ from tests.cvat_convert.helpers import (
     CLASS_NAMES,
     FAST,
     FRAME_SIZES,
+    NUMBER_VALUES,
+    TEXT_VALUES,
     UNIT,
     assert_close,
     attribute_sets,
@@ -63,6 +65,21 @@ def test_detection(frame_size, name, box, rotation, attrs, bound, frame):
     assert [(s["type"], s["frame"]) for s in shapes] == [("rectangle", frame)]
     assert_close(detection.from_cvat(shapes[0], frame_size, options), label)
     assert_close(convert.from_cvat(shapes[0], frame_size, options), label)
+
+
+@FAST
+@given(
+    CLASS_NAMES,
+    st.dictionaries(
+        st.sampled_from(["note", "iscrowd", "score", "ok", "code"]),
+        st.one_of(TEXT_VALUES, st.integers(-(10**9), 10**9), NUMBER_VALUES, st.booleans()),
+    ),
+)
+def test_schemaless_attributes_keep_their_types_through_the_template(name, values):
+    label = Detection(label=name, bounding_box=[0.1, 0.2, 0.3, 0.4], **values)
+    (shape,) = detection.to_cvat(label, (640, 480))
+    assert all(isinstance(a["value"], str) for a in shape["attributes"])
+    assert_close(convert.from_cvat(shape, (640, 480), template=label), label)
 
 
 @st.composite

@@ -3,7 +3,7 @@
 Every kind module offers the same pair, so callers never special-case a kind:
 
 * ``to_cvat(label, frame_size, frame=0, options=None) -> list[dict]``
-* ``from_cvat(obj, frame_size, options=None[, template]) -> Label``
+* ``from_cvat(obj, frame_size, options=None, template=None) -> Label``
 
 ``frame_size`` is ``(width, height)`` in pixels, ``frame`` the CVAT frame index,
 ``options`` a :class:`ConvertOptions`. The objects are the CVAT object model of
@@ -81,16 +81,20 @@ def from_cvat(
 ) -> Label:
     """The label of one CVAT tag or shape (``mask`` shapes give instance detections).
 
+    ``template`` is the label as uploaded, when known: it restores what CVAT
+    cannot hold (missing keypoints, ``filled``, bool/number types of text
+    attributes).
+
     Raises :class:`UnsupportedObjectError` for shapes no label holds (ellipses,
     cuboids), so callers can report them instead of losing them silently.
     """
     kind = obj.get("type", "tag")
     if kind == "tag":
-        return classification.from_cvat(obj, frame_size, options)
+        return classification.from_cvat(obj, frame_size, options, template)
     if kind == "rectangle":
-        return detection.from_cvat(obj, frame_size, options)
+        return detection.from_cvat(obj, frame_size, options, template)
     if kind == "mask":
-        return instance.from_cvat(obj, frame_size, options)
+        return instance.from_cvat(obj, frame_size, options, template)
     if kind in ("polygon", "polyline"):
         return polyline.from_cvat(obj, frame_size, options, template)
     if kind in ("points", "skeleton"):
@@ -113,8 +117,7 @@ def from_cvat_objects(
 ) -> list[Label]:
     """Labels of one frame's objects, joining polygon/polyline parts that share an id.
 
-    ``templates`` maps label ids to the uploaded labels (restores NaN keypoints
-    and ``filled``). Unsupported objects raise :class:`UnsupportedObjectError`.
+    ``templates`` maps label ids to the uploaded labels (see :func:`from_cvat`). Unsupported objects raise :class:`UnsupportedObjectError`.
     """
     options = options_or_default(options)
     templates = templates or {}

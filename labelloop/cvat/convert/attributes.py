@@ -153,10 +153,30 @@ def shape_flags(label: Label, options: ConvertOptions) -> tuple[bool, int]:
     return occluded, group
 
 
+def restore_type(text: str, like: Any) -> Any:
+    """``text`` parsed as the type of ``like`` (bool, int or float) when it reads as one."""
+    if isinstance(like, bool):
+        lowered = text.strip().lower()
+        return lowered == "true" if lowered in ("true", "false") else text
+    if isinstance(like, (int, float, np.number)):
+        parsed = coerce_text(text)
+        if isinstance(parsed, (int, float)) and not isinstance(parsed, bool):
+            return float(parsed) if isinstance(like, (float, np.floating)) else parsed
+    return text
+
+
 def attributes_from_cvat(
-    obj: Mapping[str, Any], options: ConvertOptions, label_cls: type[Label]
+    obj: Mapping[str, Any],
+    options: ConvertOptions,
+    label_cls: type[Label],
+    template: Label | None = None,
 ) -> dict[str, Any]:
-    """Label constructor kwargs (``id`` and custom attributes) from a CVAT object."""
+    """Label constructor kwargs (``id`` and custom attributes) from a CVAT object.
+
+    A text value whose attribute held a bool or number on ``template`` (the
+    uploaded label) gets that type back, so ``iscrowd=0`` survives a text widget
+    while ``"007"`` stays a string.
+    """
     kwargs: dict[str, Any] = {}
     class_name = obj.get("label")
     schema = options.schema_for(class_name if isinstance(class_name, str) else None) or {}
@@ -175,6 +195,8 @@ def attributes_from_cvat(
                 "that name; rename the attribute in the label schema"
             )
         value = decode_value(text, schema.get(name), coerce=options.coerce_text)
+        if isinstance(value, str) and template is not None:
+            value = restore_type(value, template.get_field(name))
         if value is not None:
             kwargs[name] = value
     if options.occluded and "occluded" in obj:

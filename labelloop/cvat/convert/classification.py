@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from labelloop.core.labels import Classification, Classifications
+from labelloop.core.labels import Classification, Classifications, Label
 from labelloop.cvat.convert.attributes import attributes_to_cvat
 from labelloop.cvat.convert.common import class_name, label_kwargs, new_tag, options_or_default
 from labelloop.cvat.convert.options import ConvertOptions
@@ -37,8 +37,10 @@ def from_cvat(
     obj: Mapping[str, Any],
     frame_size: Sequence[int] | None = None,
     options: ConvertOptions | None = None,
+    template: Label | None = None,
 ) -> Classification:
     """The :class:`Classification` a CVAT tag holds (``frame_size`` is unused)."""
     if obj.get("type") not in (None, "tag"):
         raise ValueError(f"classification.from_cvat takes tags, got a {obj.get('type')!r} shape")
-    return Classification(**label_kwargs(obj, options_or_default(options), Classification))
+    options = options_or_default(options)
+    return Classification(**label_kwargs(obj, options, Classification, template))

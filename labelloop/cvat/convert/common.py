@@ -124,13 +124,16 @@ def expect_type(obj: Mapping[str, Any], *types: str) -> str:
 
 
 def label_kwargs(
-    obj: Mapping[str, Any], options: ConvertOptions, label_cls: type[Label]
+    obj: Mapping[str, Any],
+    options: ConvertOptions,
+    label_cls: type[Label],
+    template: Label | None = None,
 ) -> dict[str, Any]:
     """``label`` plus id and custom attributes for rebuilding a label from ``obj``."""
     name = obj.get("label")
     if not isinstance(name, str) or not name:
         raise ValueError(f"CVAT object has no label name: {dict(obj)!r}")
-    kwargs = attributes_from_cvat(obj, options, label_cls)
+    kwargs = attributes_from_cvat(obj, options, label_cls, template)
     kwargs["label"] = name
     return kwargs
 

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from labelloop.core.labels import Detection
+from labelloop.core.labels import Detection, Label
 from labelloop.cvat.convert.common import (
     expect_type,
     frame_dims,
@@ -74,10 +74,11 @@ def from_cvat(
     obj: Mapping[str, Any],
     frame_size: Sequence[int],
     options: ConvertOptions | None = None,
+    template: Label | None = None,
 ) -> Detection:
     """The :class:`Detection` a CVAT ``rectangle`` holds."""
     expect_type(obj, "rectangle")
-    kwargs = label_kwargs(obj, options_or_default(options), Detection)
+    kwargs = label_kwargs(obj, options_or_default(options), Detection, template)
     kwargs["bounding_box"] = box_from_pixels(obj["points"], frame_dims(frame_size))
     rotation = float(obj.get("rotation") or 0.0)
     if rotation:

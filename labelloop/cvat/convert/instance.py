@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from labelloop.core.labels import Detection
+from labelloop.core.labels import Detection, Label
 from labelloop.cvat import rle
 from labelloop.cvat.convert.common import (
     expect_type,
@@ -90,12 +90,13 @@ def from_cvat(
     obj: Mapping[str, Any],
     frame_size: Sequence[int],
     options: ConvertOptions | None = None,
+    template: Label | None = None,
 ) -> Detection:
     """The :class:`Detection` (bool ``mask`` + box covering it) of a CVAT ``mask`` shape."""
     expect_type(obj, "mask")
     width, height = frame_dims(frame_size)
     mask, left, top = rle.points_to_mask(obj["points"])
-    kwargs = label_kwargs(obj, options_or_default(options), Detection)
+    kwargs = label_kwargs(obj, options_or_default(options), Detection, template)
     kwargs["bounding_box"] = [
         left / width,
         top / height,

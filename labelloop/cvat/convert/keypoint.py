@@ -120,7 +120,7 @@ def from_cvat(
     kind = expect_type(obj, "points", "skeleton")
     size = frame_dims(frame_size)
     options = options_or_default(options)
-    kwargs = label_kwargs(obj, options, Keypoint)
+    kwargs = label_kwargs(obj, options, Keypoint, template)
     if kind == "skeleton":
         kwargs["points"] = _points_from_skeleton(obj, size, options)
         return Keypoint(**kwargs)

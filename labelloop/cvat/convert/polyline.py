@@ -76,7 +76,7 @@ def from_cvat(
         raise ValueError("Parts of one polyline must all be polygons or all be polylines")
     size = frame_dims(frame_size)
     options = options_or_default(options)
-    kwargs = label_kwargs(parts[0], options, Polyline)
+    kwargs = label_kwargs(parts[0], options, Polyline, template)
     closed = kinds == {"polygon"}
     if isinstance(template, Polyline):
         filled = bool(template.filled)

@@ -148,7 +148,7 @@ def from_cvat(
         if name not in values:
             raise ValueError(f"CVAT mask class {name!r} is not in mask_targets {sorted(values)}")
         if "id" not in kwargs:
-            kwargs = label_kwargs(shape, options, Segmentation)
+            kwargs = label_kwargs(shape, options, Segmentation, template)
             del kwargs["label"]
         mask, left, top = rle.points_to_mask(shape["points"])
         piece = mask[: max(0, height - top), : max(0, width - left)]
