@@ -39,6 +39,14 @@ def test_mask_of_box_size_is_sent_unresized_with_inclusive_corner():
     assert back.bounding_box == [10 / 640, 20 / 480, 7 / 640, 5 / 480]  # covers all 7x5 pixels
 
 
+def test_mask_one_pixel_larger_than_its_box_is_kept_and_the_box_follows_it():
+    mask = np.eye(6, 9, dtype=bool)
+    label = Detection(label="cat", bounding_box=[0.1, 0.1, 8 / 100, 5 / 100], mask=mask)
+    back = instance.from_cvat(instance.to_cvat(label, (100, 100))[0], (100, 100))
+    np.testing.assert_array_equal(back.mask, mask)
+    assert back.bounding_box == pytest.approx([0.1, 0.1, 0.09, 0.06])
+
+
 def test_small_network_mask_is_resized_to_the_pixel_box_by_nearest_neighbour():
     mask = np.zeros((28, 28), dtype=np.uint8)
     mask[:, 14:] = 1

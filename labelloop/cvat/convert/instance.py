@@ -1,7 +1,8 @@
 """Detections with instance masks <-> CVAT ``mask`` shapes, pixel-exact.
 
-A mask whose size already matches its box in pixels (within the sub-pixel
-slack of the box) is sent as is, anchored at the rounded top-left corner: no
+A mask whose size already matches its box in pixels (within one pixel, which
+covers sub-pixel boxes and masks one pixel larger than their box as older tools
+wrote them) is sent as is, anchored at the rounded top-left corner: no
 resizing, so mask -> CVAT -> mask is the identity. Other masks (e.g. 28x28
 network outputs) are resized with nearest-neighbour sampling to the rounded
 pixel box. Downloads read CVAT's inclusive right/bottom, so the box covers the
@@ -51,7 +52,7 @@ def place_mask(
     x0, y0, x1, y1 = box_to_pixels(box, frame_size)
     left, top = int(round(x0)), int(round(y0))
     mask_h, mask_w = mask.shape
-    if abs(mask_w - (x1 - x0)) >= 1 or abs(mask_h - (y1 - y0)) >= 1:
+    if abs(mask_w - (x1 - x0)) > 1 or abs(mask_h - (y1 - y0)) > 1:
         width = max(1, int(round(x1)) - left)
         height = max(1, int(round(y1)) - top)
         logger.debug("Resizing a %dx%d mask to its %dx%d pixel box", mask_w, mask_h, width, height)
