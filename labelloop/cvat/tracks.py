@@ -245,24 +245,24 @@ def _linear(shape0: Mapping[str, Any], shape1: Mapping[str, Any]) -> Iterator[di
         yield out
 
 
-def _curve_length(xy: np.ndarray) -> float:
-    total = 0.0
+def _walked(xy: np.ndarray) -> list[float]:
+    """Arc length from the first vertex to each vertex, summed edge by edge like CVAT."""
+    out = [0.0]
     for i in range(1, len(xy)):
         dx, dy = xy[i] - xy[i - 1]
-        total += math.sqrt(dx**2 + dy**2)
-    return total
+        out.append(out[-1] + math.sqrt(dx**2 + dy**2))
+    return out
+
+
+def _curve_length(xy: np.ndarray) -> float:
+    return _walked(xy)[-1]
 
 
 def _arc_positions(xy: np.ndarray) -> np.ndarray:
     """Cumulative arc length of each vertex as a fraction of the whole curve."""
-    total = _curve_length(xy)
-    out = [0.0]
-    walked = 0.0
-    for i in range(1, len(xy)):
-        dx, dy = xy[i] - xy[i - 1]
-        walked += math.sqrt(dx**2 + dy**2)
-        out.append(walked / total if total else math.nan)
-    return np.asarray(out)
+    walked = _walked(xy)
+    total = walked[-1]
+    return np.asarray([0.0] + [w / total if total else math.nan for w in walked[1:]])
 
 
 def _nearest(value: float, positions: np.ndarray) -> int:
@@ -286,7 +286,9 @@ def _match_vertices(left: np.ndarray, right: np.ndarray) -> list[list[int]]:
 class _Reducer:
     """CVAT's thinning of the interpolated vertex list for one frame."""
 
-    def __init__(self, points: np.ndarray, matching: list[list[int]], left, right) -> None:
+    def __init__(
+        self, points: np.ndarray, matching: list[list[int]], left: np.ndarray, right: np.ndarray
+    ) -> None:
         self.points, self.matching, self.left, self.right = points, matching, left, right
         self.slots: list[list[int]] = []
         position = 0
