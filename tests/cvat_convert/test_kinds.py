@@ -85,6 +85,15 @@ def test_rotation_is_normalised_and_zero_rotation_not_written_back():
     assert "rotation" not in detection.from_cvat(shape, (100, 100))
 
 
+def test_rotation_of_a_masked_detection_travels_as_an_attribute():
+    mask = np.ones((2, 2), dtype=bool)
+    label = Detection(label="a", bounding_box=[0, 0, 0.5, 0.5], mask=mask, rotation=30.0)
+    (shape,) = instance.to_cvat(label, (4, 4))
+    assert shape["rotation"] == 0.0
+    assert {"name": "rotation", "value": "30.0"} in shape["attributes"]
+    assert instance.from_cvat(shape, (4, 4), template=label).rotation == 30.0
+
+
 def test_bad_boxes_and_frame_sizes_are_named():
     with pytest.raises(ValueError, match="bounding_box must be four finite numbers"):
         detection.to_cvat(Detection(label="a", bounding_box=[0, 0, math.nan, 1]), (4, 4))

@@ -18,14 +18,14 @@ from typing import Any
 import numpy as np
 
 from labelloop.core.ids import is_id
-from labelloop.core.labels import Detection, Label
+from labelloop.core.labels import Label
 from labelloop.cvat.convert.options import ConvertOptions
 
 logger = logging.getLogger(__name__)
 
 _INT_RE = re.compile(r"^[+-]?\d+$")
-#: Custom attributes that tracks resp. rectangles carry themselves, not as CVAT attributes.
-HANDLED_ELSEWHERE = {"keyframe": Label, "rotation": Detection}
+#: Custom attribute that tracks carry themselves, never sent as a CVAT attribute.
+KEYFRAME_ATTR = "keyframe"
 
 
 def encode_value(value: Any, name: str = "value") -> str:
@@ -101,12 +101,17 @@ def _bound_names(options: ConvertOptions) -> set[str]:
     }
 
 
-def attributes_to_cvat(label: Label, options: ConvertOptions) -> list[dict[str, str]]:
-    """CVAT attributes of ``label``: its id first, then schema (or all scalar) attributes."""
+def attributes_to_cvat(
+    label: Label, options: ConvertOptions, skip: Iterable[str] = ()
+) -> list[dict[str, str]]:
+    """CVAT attributes of ``label``: its id first, then schema (or all scalar) attributes.
+
+    ``skip`` names attributes the shape itself carries (a rectangle's ``rotation``).
+    """
     out: list[dict[str, str]] = []
     if options.id_attr:
         out.append({"name": options.id_attr, "value": label.id})
-    skip = _bound_names(options) | {n for n, c in HANDLED_ELSEWHERE.items() if isinstance(label, c)}
+    skip = _bound_names(options) | {KEYFRAME_ATTR, *skip}
     class_name = label.get_field("label")
     schema = options.schema_for(class_name if isinstance(class_name, str) else None)
     if schema is not None:

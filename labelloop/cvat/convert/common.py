@@ -79,12 +79,14 @@ def new_shape(
     frame: int,
     options: ConvertOptions,
     *,
-    rotation: float = 0.0,
+    rotation: float | None = None,
     name: str | None = None,
 ) -> dict[str, Any]:
     """A CVAT shape dict for ``label`` (see the object model in docs/architecture.md).
 
-    ``name`` overrides the CVAT label name (default: the label's class).
+    ``rotation`` is given by shapes that hold the label's ``rotation`` themselves;
+    for others a ``rotation`` attribute is sent like any other. ``name``
+    overrides the CVAT label name (default: the label's class).
     """
     occluded, group = shape_flags(label, options)
     return {
@@ -92,13 +94,13 @@ def new_shape(
         "label": name if name is not None else class_name(label),
         "frame": frame_index(frame),
         "points": points,
-        "rotation": float(rotation),
+        "rotation": float(rotation or 0.0),
         "occluded": occluded,
         "outside": False,
         "z_order": 0,
         "group": group,
         "source": "manual",
-        "attributes": attributes_to_cvat(label, options),
+        "attributes": attributes_to_cvat(label, options, [] if rotation is None else ["rotation"]),
     }
 
 
