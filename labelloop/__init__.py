@@ -4,6 +4,7 @@ The public face of the package. Everything a user script needs is importable
 from here; the subpackages hold the implementation.
 """
 
+import labelloop.cvat.xml.image_dataset  # noqa: F401  (registers CVATImageDataset)
 import labelloop.evaluation  # noqa: F401  (registers evaluate_detections)
 import labelloop.formats  # noqa: F401  (registers from_dir/export and the dataset types)
 import labelloop.types  # noqa: F401  (labelloop.types.COCODetectionDataset, ...)
