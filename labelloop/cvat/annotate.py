@@ -20,9 +20,9 @@ from typing import TYPE_CHECKING, Any
 
 from tqdm.auto import tqdm
 
-from labelloop.core.labels import Detection, Detections, Label
+from labelloop.core.labels import Label
 from labelloop.cvat import convert
-from labelloop.cvat.convert import detection, instance, scalar, segmentation
+from labelloop.cvat.convert import detection, scalar, segmentation
 from labelloop.cvat.errors import CVATUploadError
 from labelloop.cvat.resources.labels import LabelMaps
 from labelloop.cvat.results import CVATAnnotationResults
@@ -213,6 +213,7 @@ def _upload(
         group_id_attr=config.group_id_attr,
         coerce_text_attrs=config.coerce_text_attrs,
     )
+    check_classes(cvat_schema, rows)
     if project_id is None and config.project_name:
         project_id = api.create_project(config.project_name, cvat_schema.labels)
         state.project_ids.append(project_id)
@@ -316,39 +317,52 @@ def _labels_of(value: Any) -> list[Label]:
 
 
 def _objects_for(
-    spec: FieldLabels, value: Any, size: tuple[int, int], frame: int, skipped: dict[str, int]
-) -> tuple[list[dict[str, Any]], Any]:
-    """CVAT objects (label names still our classes) for one field value, and its id_map entry."""
+    spec: FieldLabels, value: Any, size: tuple[int, int], frame: int
+) -> list[dict[str, Any]]:
+    """CVAT objects (label names still our classes) for one field value."""
     if spec.is_scalar:
         classes = spec.scalar_classes or None
-        objects = scalar.to_cvat(
+        return scalar.to_cvat(
             value, None, frame, spec.options(None), field=spec.name, classes=classes
         )
-        return objects, True
     if spec.label_type == "segmentation":
-        objects = segmentation.to_cvat(value, size, frame, spec.options(None))
-        return objects, value.id
+        return segmentation.to_cvat(value, size, frame, spec.options(None))
     objects: list[dict[str, Any]] = []
-    ids: list[str] = []
     for label in _labels_of(value):
-        cls = label.get_field("label")
-        if cls not in spec.cvat_names:
-            skipped[spec.name] = skipped.get(spec.name, 0) + 1
-            continue
-        options = spec.options(cls)
-        if spec.label_type in ("instance", "instances"):
-            if label.get_field("mask") is None:
-                skipped[spec.name] = skipped.get(spec.name, 0) + 1
-                continue
-            objects += instance.to_cvat(label, size, frame, options)
-        elif isinstance(label, Detection):
-            objects += detection.to_cvat(label, size, frame, options)
+        options = spec.options(label.get_field("label"))
+        if spec.label_type in ("detection", "detections"):
+            objects += detection.to_cvat(label, size, frame, options)  # boxes, even with masks
         else:
             objects += convert.to_cvat(label, size, frame, options)
-        ids.append(label.id)
+    return objects
+
+
+def id_map_entry(spec: FieldLabels, value: Any) -> Any:
+    """What the run records for one sample's value (see the upload contract)."""
+    if spec.is_scalar:
+        return True if value is not None else None
     if spec.label_type in _LIST_TYPES:
-        return objects, ids
-    return objects, ids[0] if ids else None
+        return [] if value is None else [label.id for label in _labels_of(value)]
+    return None if value is None else value.id
+
+
+def check_classes(cvat_schema: CVATSchema, rows: list[SampleRow]) -> None:
+    """Refuse labels whose class the schema lacks, before anything is created."""
+    for name, spec in cvat_schema.fields.items():
+        if spec.is_scalar or spec.label_type == "segmentation":
+            continue
+        missing = {
+            label.get_field("label")
+            for row in rows
+            if row.values.get(name) is not None
+            for label in _labels_of(row.values[name])
+        } - set(spec.cvat_names)
+        if missing:
+            raise ValueError(
+                f"Field '{name}' holds labels of classes {sorted(map(str, missing))} that are "
+                f"not in its classes {sorted(spec.cvat_names)}; add them to the label schema's "
+                "classes (or to the CVAT project) so every existing label can be uploaded"
+            )
 
 
 def build_payload(
@@ -357,28 +371,18 @@ def build_payload(
     frames: dict[int, tuple[SampleRow, tuple[int, int]]],
     id_map: dict[str, dict[str, Any]],
 ) -> dict[str, Any]:
-    """The task's ``PUT`` body (server label and attribute ids) and the run's ``id_map``."""
+    """The task's ``PUT`` body (server label and attribute ids); records the run's ``id_map``."""
     tags: list[dict[str, Any]] = []
     shapes: list[dict[str, Any]] = []
-    skipped: dict[str, int] = {}
     for frame, (row, size) in frames.items():
         for field_name, spec in cvat_schema.fields.items():
             value = row.values.get(field_name)
-            if value is None or (isinstance(value, (Detections,)) and not value.detections):
+            id_map[field_name][row.sample_id] = id_map_entry(spec, value)
+            if value is None:
                 continue
-            objects, entry = _objects_for(spec, value, size, frame, skipped)
-            if entry is not None and entry != []:
-                id_map[field_name][row.sample_id] = entry
-            for obj in objects:
+            for obj in _objects_for(spec, value, size, frame):
                 wire = to_wire(obj, spec, maps)
                 (shapes if "type" in obj else tags).append(wire)
-    for field_name, count in skipped.items():
-        logger.warning(
-            "%d label(s) of field '%s' were not uploaded: their class is not in the schema "
-            "(or, for instances, they have no mask)",
-            count,
-            field_name,
-        )
     return {"version": 0, "tags": tags, "shapes": shapes, "tracks": []}
 
 

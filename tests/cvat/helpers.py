@@ -40,10 +40,13 @@ def server_json(server, path: str, **params: Any) -> Any:
         return response.json()
 
 
-def server_put(server, path: str, body: Any) -> Any:
-    """PUT ``body`` to ``path`` as the administrator (an annotator saving work)."""
+def save_job(server, job_id: int, action: str, body: dict[str, Any]) -> Any:
+    """Save annotations the way CVAT's editor does (``PATCH ?action=create|update|delete``)."""
+    body = {"version": 0, "tags": [], "shapes": [], "tracks": [], **body}
     with server.client() as client:
-        response = client.put(path, json=body)
+        response = client.patch(
+            f"/api/jobs/{job_id}/annotations", params={"action": action}, json=body
+        )
         response.raise_for_status()
         return response.json()
 
