@@ -18,6 +18,7 @@ import json
 import logging
 from collections.abc import Iterator
 from typing import Any, ClassVar
+from urllib.parse import urlsplit, urlunsplit
 
 from labelloop.annotation.config import SECRET_PARAMS, resolve_credentials
 from labelloop.annotation.registry import class_path, import_class
@@ -119,7 +120,11 @@ class AnnotationBackendConfig:
         for key, value in vars(self).items():
             if key.startswith("_") or key in SECRET_PARAMS:
                 continue
-            out[key] = serialize_schema(value) if key == "label_schema" else value
+            if key == "label_schema":
+                value = serialize_schema(value)
+            elif key == "url" and isinstance(value, str):
+                value = strip_userinfo(value)
+            out[key] = value
         return out
 
     @staticmethod
@@ -135,6 +140,16 @@ class AnnotationBackendConfig:
 
     def __repr__(self) -> str:
         return json.dumps(self.serialize(), indent=4, default=str)
+
+
+def strip_userinfo(url: str) -> str:
+    """``url`` without ``user:password@`` (never stored or shown)."""
+    parts = urlsplit(url)
+    if parts.username is None and parts.password is None:
+        return url
+    host = parts.hostname or ""
+    netloc = f"{host}:{parts.port}" if parts.port else host
+    return urlunsplit(parts._replace(netloc=netloc))
 
 
 class AnnotationAPI:

@@ -102,6 +102,8 @@ def derived_id(label_id: str, *where: Any) -> str:
 
 def same(a: Any, b: Any) -> bool:
     """Equality for label values: arrays exactly, floats within :data:`COORD_TOLERANCE`."""
+    if a is b:
+        return True
     if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
         return (
             isinstance(a, np.ndarray)
@@ -110,6 +112,8 @@ def same(a: Any, b: Any) -> bool:
             and bool(np.array_equal(a, b))
         )
     if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
+        if type(a) is type(b) and a == b:  # fast path for unchanged coordinates
+            return True
         return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b))
     if isinstance(a, bool) or isinstance(b, bool):
         return type(a) is type(b) and a == b
@@ -152,8 +156,9 @@ def diff_labels(
 
     ``uploaded`` are the ids the run sent for this location; ``taken`` holds
     ids claimed elsewhere in the run (a downloaded copy of one gets a
-    :func:`derived_id`) and is updated. Returns the new value and the ids now
-    in sync with the service (for the run's ``id_map``).
+    :func:`derived_id`) and is updated. Returns the new value (``current``
+    itself when nothing changes) and the ids now in sync with the service (for
+    the run's ``id_map``).
     """
     label_type = spec["type"]
     flags = _flags(spec)
@@ -162,18 +167,22 @@ def diff_labels(
     old_ids = {item.id for item in old}
     kept: list[fol.Label] = []
     synced: list[str] = []
+    changed = False
     for item in old:
         if item.id not in uploaded:
             kept.append(item)
         elif item.id not in downloaded:
             if flags["allow_deletions"]:
                 diff.deleted += 1
+                changed = True
             else:
                 where.refuse(diff, item.id, "deletion")
                 kept.append(item)
                 synced.append(item.id)
         else:
-            kept.append(_edit(where, spec, item, downloaded[item.id], diff, spatial_attrs))
+            edited = _edit(where, spec, item, downloaded[item.id], diff, spatial_attrs)
+            changed = changed or edited is not item
+            kept.append(edited)
             synced.append(item.id)
     singular = LABEL_TYPES[label_type] not in fol.LIST_LABELS
     for label_id, new in downloaded.items():
@@ -194,7 +203,8 @@ def diff_labels(
         taken.add(new_id)
         synced.append(new_id)
         diff.added += 1
-    return _rebuild(label_type, current, kept), synced
+        changed = True
+    return (_rebuild(label_type, current, kept) if changed else current), synced
 
 
 def _flags(spec: dict[str, Any]) -> dict[str, bool]:
@@ -215,9 +225,9 @@ def _rebuild(label_type: str, current: fol.Label | None, items: list[fol.Label])
     if cls in fol.LIST_LABELS:
         if current is None:
             return cls(**{cls.list_field: items}) if items else None
-        out = current.copy()
-        out.set_field(cls.list_field, items)
-        return out
+        fields = {name: current.get_field(name) for name in current.field_names}
+        fields[cls.list_field] = items
+        return type(current)(**fields)  # shallow: the items are already the merged ones
     return items[0] if items else None
 
 
@@ -229,51 +239,35 @@ def _edit(
     diff: FieldDiff,
     spatial_attrs: tuple[str, ...],
 ) -> fol.Label:
-    """``old`` with the allowed changes from ``new``; refusals recorded."""
+    """``old`` with the allowed changes from ``new`` (``old`` itself when nothing changes)."""
     label_type = spec["type"]
     flags = _flags(spec)
-    out = old.copy()
-    changed = False
-    if label_type not in ("segmentation",) and not same(
-        old.get_field("label"), new.get_field("label")
-    ):
-        if flags["allow_label_edits"]:
-            out.set_field("label", new.get_field("label"))
-            changed = True
-        else:
-            where.refuse(diff, old.id, "label edit")
+    changes: dict[str, Any] = {}
+
+    def propose(names: Iterable[str], allowed: bool, reason: str) -> None:
+        moved = [n for n in names if not same(old.get_field(n), new.get_field(n))]
+        if moved and allowed:
+            changes.update((n, new.get_field(n)) for n in moved)
+        elif moved:
+            where.refuse(diff, old.id, reason)
+
+    if label_type != "segmentation":
+        propose(("label",), flags["allow_label_edits"], "label edit")
     if where.frame is not None and label_type in TRACKABLE_TYPES:
-        if not same(old.get_field("index"), new.get_field("index")):
-            if flags["allow_index_edits"]:
-                out.set_field("index", new.get_field("index"))
-                changed = True
-            else:
-                where.refuse(diff, old.id, "index edit")
+        propose(("index",), flags["allow_index_edits"], "index edit")
     spatial = SPATIAL_FIELDS.get(label_type, ()) + spatial_attrs
-    moved = [n for n in spatial if not same(old.get_field(n), new.get_field(n))]
-    if moved:
-        if flags["allow_spatial_edits"]:
-            for name in moved:
-                _assign(out, name, new.get_field(name))
-            changed = True
-        else:
-            where.refuse(diff, old.id, "spatial edit")
-    if spec.get("only_keyframes") and not same(
-        old.get_field("keyframe"), new.get_field("keyframe")
-    ):
-        _assign(out, "keyframe", new.get_field("keyframe"))
-        changed = True
-    for name, attr in schema_attributes(spec, out.get_field("label")).items():
-        value = new.get_field(name)
-        if same(old.get_field(name), value):
-            continue
-        if attr.get("read_only"):
-            where.refuse(diff, old.id, f"read-only attribute {name!r}")
-            continue
+    propose(spatial, flags["allow_spatial_edits"], "spatial edit")
+    if spec.get("only_keyframes"):
+        propose(("keyframe",), True, "keyframe")
+    label = changes.get("label", old.get_field("label"))
+    for name, attr in schema_attributes(spec, label).items():
+        propose((name,), not attr.get("read_only"), f"read-only attribute {name!r}")
+    if not changes:
+        return old
+    out = old.copy()
+    for name, value in changes.items():
         _assign(out, name, value)
-        changed = True
-    if changed:
-        diff.edited += 1
+    diff.edited += 1
     return out
 
 

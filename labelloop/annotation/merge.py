@@ -144,6 +144,7 @@ class Merger:
         self._dry_run = dry_run
         self.id_map = copy.deepcopy(id_map)
         self.report = MergeReport(dry_run, {name: FieldDiff() for name in schema})
+        self._dirty = False
         self._taken = {name: _all_ids(self.id_map.get(name, {})) for name in schema}
         for ids in self._taken.values():
             unexpected.taken |= ids
@@ -171,18 +172,19 @@ class Merger:
                     "Sample %s of the run is no longer in the dataset; skipped", sample_id
                 )
                 continue
-            self._merge_sample(sample, chunk)
-            if not self._dry_run:
+            if self._merge_sample(sample, chunk) and not self._dry_run:
                 sample.save()
 
-    def _merge_sample(self, sample: Any, chunk: dict[str, dict[str, Any]]) -> None:
+    def _merge_sample(self, sample: Any, chunk: dict[str, dict[str, Any]]) -> bool:
+        """Merge one sample's chunk; whether anything was written to it."""
+        self._dirty = False
         for name, spec in self._schema.items():
             by_type = chunk.get(name, {})
             expected = expected_types(spec)
             value: Any = None
             for return_type, got in by_type.items():
                 if return_type not in expected:
-                    self._unexpected.handle(sample, name, return_type, got)
+                    self._dirty |= self._unexpected.handle(sample, name, return_type, got)
                 elif value is None or not isinstance(got, dict):
                     value = got
                 else:  # both classification and classifications: one set of labels
@@ -194,6 +196,9 @@ class Merger:
                 uploaded = entries.get(sample.id) or {}
                 downloaded = value or {}
                 frames = sorted(set(uploaded) | set(downloaded))
+                if frames:  # load the frames in ranges rather than one query each
+                    for _ in sample.frames.iter_frames(frames[0], frames[-1], keep=True):
+                        pass
                 synced = {
                     f: self._merge_at(sample, name, spec, f, uploaded.get(f), downloaded.get(f))
                     for f in frames
@@ -207,6 +212,7 @@ class Merger:
                 if self._dests[name] == name:
                     entries[sample.id] = synced_entry
             self.id_map[name] = entries
+        return self._dirty
 
     def _merge_at(
         self, sample: Any, name: str, spec: dict[str, Any], frame: int | None, entry: Any, down: Any
@@ -241,6 +247,7 @@ class Merger:
             new = _relabel_ids(new, dest)
         if not self._dry_run and (dest != name or new is not current):
             source_doc[dest_name] = new
+            self._dirty = True
         return new_entry
 
 

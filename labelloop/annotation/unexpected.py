@@ -47,27 +47,30 @@ class UnexpectedLabels:
         #: ``{field: {return_type: {"labels": n, "action": str}}}``
         self.summary: dict[str, dict[str, dict[str, Any]]] = {}
 
-    def handle(self, sample: Any, field: str, return_type: str, value: Any) -> None:
-        """Deal with ``value`` (one sample's labels of ``return_type`` in ``field``)."""
+    def handle(self, sample: Any, field: str, return_type: str, value: Any) -> bool:
+        """Deal with ``value`` (one sample's labels of ``return_type`` in ``field``);
+        whether the sample was written to."""
         count = _count(field, return_type, value)
         spec = self._schema.get(field, {})
         if spec.get("existing_field") and not spec.get("allow_additions", True):
             self._note(field, return_type, count, "refused: allow_additions=False")
-            return
+            return False
         if self.mode == "return":
             self.returned.setdefault(field, {}).setdefault(return_type, {})[sample.id] = value
             self._note(field, return_type, count, "returned")
-            return
+            return False
         if self._dry_run and self.mode == "prompt":
             self._note(field, return_type, count, "would prompt for a field")
-            return
+            return False
         target = self._target(field, return_type)
         if target is None:
             self._note(field, return_type, count, "ignored")
-            return
+            return False
         self._note(field, return_type, count, f"stored in {target!r}")
-        if not self._dry_run:
-            _upsert(sample, target, return_type, value, self.taken)
+        if self._dry_run:
+            return False
+        _upsert(sample, target, return_type, value, self.taken)
+        return True
 
     def _note(self, field: str, return_type: str, count: int, action: str) -> None:
         entry = self.summary.setdefault(field, {}).setdefault(

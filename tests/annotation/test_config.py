@@ -157,11 +157,13 @@ def test_config_serialisation_never_holds_secrets():
         username="bob",
         password="hunter2",
         headers={"Authorization": "Bearer zzz"},
+        url="https://bob:hunter2@cvat.example.com:8443/",
     )
     data = config.serialize()
     text = json.dumps(data) + repr(config)
     for secret in ("bob", "hunter2", "zzz", SECRET_TOKEN):
         assert secret not in text
+    assert data["url"] == "https://cvat.example.com:8443/"
     assert data["cls"] == CONFIG_CLS and data["method"] == "memory"
     assert data["label_schema"]["seg"]["mask_targets"] == {"1": "cat"}
     back = AnnotationBackendConfig.from_dict(json.loads(json.dumps(data)))
