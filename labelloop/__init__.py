@@ -9,6 +9,7 @@ import labelloop.evaluation  # noqa: F401  (registers evaluate_detections)
 import labelloop.formats  # noqa: F401  (registers from_dir/export and the dataset types)
 import labelloop.types  # noqa: F401  (labelloop.types.COCODetectionDataset, ...)
 from labelloop.annotation.config import annotation_config  # also registers annotate() & co
+from labelloop.app import Session, launch_app
 from labelloop.core.dataset import (
     Dataset,
     dataset_exists,
@@ -37,6 +38,8 @@ from labelloop.core.view import DatasetView
 __version__ = "0.1.0"
 
 __all__ = [
+    "launch_app",
+    "Session",
     "annotation_config",
     "Dataset",
     "DatasetView",

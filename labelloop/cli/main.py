@@ -16,4 +16,5 @@ def main() -> None:
     cli()
 
 
+import labelloop.cli.app  # noqa: E402,F401  (registers `app`)
 import labelloop.cli.cvat_server  # noqa: E402,F401  (registers `cvat-server`)

@@ -1,0 +1,102 @@
+"""What the sidebar offers: label fields with their classes, tags, numeric fields.
+
+Computed once per session version with the collection's aggregations
+(``distinct``, ``bounds``, ``count_values``), which the store answers with
+single queries on whole datasets.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from labelloop.core.fields import is_label_spec
+from labelloop.core.labels import Segmentation, label_class
+
+logger = logging.getLogger(__name__)
+
+_NUMERIC_KINDS = ("int", "float")
+#: Samples scanned for custom label attributes to offer as filters.
+_ATTRIBUTE_SCAN = 100
+#: Attributes with more distinct values than this are not offered (they are not categories).
+_MAX_ATTRIBUTE_VALUES = 20
+
+
+def label_fields(collection: Any) -> list[dict[str, Any]]:
+    """``[{name, cls, frame, path}]`` of every sample and frame label field."""
+    out = []
+    for name, spec in collection.get_field_schema().items():
+        if is_label_spec(spec):
+            out.append(_field(name, spec["cls"], frame=False))
+    for name, spec in (collection.get_frame_field_schema() or {}).items():
+        if is_label_spec(spec):
+            out.append(_field(f"frames.{name}", spec["cls"], frame=True))
+    return out
+
+
+def _field(name: str, cls: str, frame: bool) -> dict[str, Any]:
+    list_attr = label_class(cls).list_field
+    items = f"{name}.{list_attr}" if list_attr else name
+    return {"name": name, "cls": cls, "frame": frame, "items_path": items}
+
+
+def _attribute_names(collection: Any) -> dict[str, set[str]]:
+    """Custom scalar attribute names of sample-level labels, from the first samples."""
+    names: dict[str, set[str]] = {}
+    fields = [f["name"] for f in label_fields(collection) if not f["frame"]]
+    for sample in collection.limit(_ATTRIBUTE_SCAN):
+        for field in fields:
+            value = sample[field] if sample.has_field(field) else None
+            if value is None:
+                continue
+            for label in value.items() if value.list_field else [value]:
+                for name, attr in label.iter_attributes():
+                    if isinstance(attr, (str, int, bool)):
+                        names.setdefault(field, set()).add(name)
+    return names
+
+
+def describe(collection: Any, version: int, runs_enabled: bool) -> dict[str, Any]:
+    """Everything the page needs to build its sidebar for ``collection``."""
+    dataset = collection._dataset
+    evaluations = list(dataset.list_evaluations())
+    seen_attributes = _attribute_names(collection)
+    fields = []
+    for field in label_fields(collection):
+        path = field["items_path"]
+        entry = {k: field[k] for k in ("name", "cls", "frame")}
+        if label_class(field["cls"]) is Segmentation:
+            entry.update(classes=[], has_confidence=False, attributes={})
+            fields.append(entry)
+            continue
+        classes = collection.distinct(f"{path}.label")
+        entry["classes"] = sorted(str(c) for c in classes if c is not None)
+        low, high = collection.bounds(f"{path}.confidence")
+        entry["has_confidence"] = low is not None
+        attributes = {}
+        for attr in sorted({*evaluations, *seen_attributes.get(field["name"], ())}):
+            values = [v for v in collection.distinct(f"{path}.{attr}") if v is not None]
+            categorical = all(isinstance(v, (str, int, bool)) for v in values)
+            if values and categorical and len(values) <= _MAX_ATTRIBUTE_VALUES:
+                attributes[attr] = sorted(values, key=str)
+        entry["attributes"] = attributes
+        fields.append(entry)
+    numeric = []
+    for name, spec in collection.get_field_schema().items():
+        if spec.get("kind") in _NUMERIC_KINDS:
+            low, high = collection.bounds(name)
+            numeric.append({"name": name, "kind": spec["kind"], "bounds": [low, high]})
+    tags = collection.count_values("tags")
+    stages = collection._serialize()
+    return {
+        "name": dataset.name,
+        "media_type": dataset.media_type,
+        "count": collection.count(),
+        "version": version,
+        "view": ", ".join(s["_cls"] for s in stages) if stages else None,
+        "label_fields": fields,
+        "numeric_fields": numeric,
+        "tags": {str(k): v for k, v in sorted(tags.items(), key=lambda kv: str(kv[0]))},
+        "evaluations": evaluations,
+        "runs_enabled": runs_enabled,
+    }

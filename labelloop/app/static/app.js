@@ -1,0 +1,109 @@
+// Entry point: loads the dataset description, wires the sidebar, grid and sample view,
+// and polls the server's version so the page follows session.view / refresh().
+import { Grid } from "./grid.js";
+import { SampleView } from "./sample.js";
+import { buildSidebar } from "./sidebar.js";
+
+const POLL_MS = 500;
+
+class App {
+  constructor() {
+    this.filters = { labels: {}, tags: [], numeric: {} };
+    this.visible = new Set();
+    this.known = new Set();
+    this.version = null;
+    this.grid = new Grid(document.getElementById("grid"), this);
+    this.sampleView = new SampleView(document.getElementById("sample"), this);
+    this.countEl = document.getElementById("count");
+    this.errorEl = document.getElementById("error");
+  }
+
+  async api(path, init) {
+    const res = await fetch(path, init);
+    const body = await res.json().catch(() => ({}));
+    if (!res.ok) throw new Error(body.error || `${res.status} ${res.statusText}`);
+    return body;
+  }
+
+  showError(err) {
+    this.errorEl.textContent = String(err.message || err);
+    this.errorEl.hidden = false;
+    clearTimeout(this.errorTimer);
+    this.errorTimer = setTimeout(() => (this.errorEl.hidden = true), 6000);
+  }
+
+  filterParam() {
+    return encodeURIComponent(JSON.stringify(this.filters));
+  }
+
+  visibleFields(fields) {
+    const out = {};
+    for (const [name, labels] of Object.entries(fields || {})) if (this.visible.has(name)) out[name] = labels;
+    return out;
+  }
+
+  setCount(total) {
+    const all = this.info ? this.info.count : total;
+    this.countEl.textContent = total === all ? `${total} samples` : `${total} of ${all} samples`;
+  }
+
+  async load() {
+    const info = await this.api("/api/dataset");
+    this.info = info;
+    this.version = info.version;
+    document.getElementById("dataset-name").textContent = info.name ?? "no dataset";
+    document.getElementById("view-note").textContent = info.view ? `view: ${info.view}` : "";
+    const names = new Set(info.label_fields.map((f) => f.name));
+    for (const name of names) if (!this.known.has(name)) this.visible.add(name);
+    this.known = names;
+    for (const name of Object.keys(this.filters.labels)) if (!names.has(name)) delete this.filters.labels[name];
+    this.filters.tags = this.filters.tags.filter((t) => t in info.tags);
+    buildSidebar(document.getElementById("sidebar"), this);
+    document.body.dataset.runs = info.runs_enabled ? "on" : "off";
+    if (this.runs) this.runs.refresh();
+    await this.grid.reset();
+    this.sampleView.reload();
+    document.body.dataset.ready = String(info.version);
+  }
+
+  filtersChanged() {
+    clearTimeout(this.filterTimer);
+    this.filterTimer = setTimeout(async () => {
+      document.body.dataset.ready = "";
+      await this.grid.reset();
+      this.sampleView.reload();
+      document.body.dataset.ready = String(this.version);
+    }, 150);
+  }
+
+  visibilityChanged() {
+    this.grid.redraw();
+    this.sampleView.draw();
+  }
+
+  openSample(index) {
+    this.sampleView.open(index);
+  }
+
+  async poll() {
+    try {
+      const { version } = await this.api("/api/version");
+      if (version !== this.version) {
+        document.body.dataset.ready = "";
+        await this.load();
+      }
+    } catch (err) {
+      this.showError(`lost the server: ${err.message}`);
+    }
+    setTimeout(() => this.poll(), POLL_MS);
+  }
+}
+
+const app = new App();
+window.labelloopApp = app;
+if (document.body.dataset.runsModule) {
+  import(document.body.dataset.runsModule).then((mod) => {
+    app.runs = new mod.RunsPanel(document.getElementById("runs"), app);
+  });
+}
+app.load().catch((err) => app.showError(err)).finally(() => app.poll());
