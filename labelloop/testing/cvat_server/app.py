@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import logging
 import shutil
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,7 +24,7 @@ from labelloop.testing.cvat_server import (
     routes_tasks,
 )
 from labelloop.testing.cvat_server.access import resolve_org
-from labelloop.testing.cvat_server.faults import FaultError, FaultMiddleware, Faults
+from labelloop.testing.cvat_server.faults import BodyTooLarge, FaultError, FaultMiddleware, Faults
 from labelloop.testing.cvat_server.store import Store
 from labelloop.testing.cvat_server.web import ApiError, Ctx, forbidden, json_response
 
@@ -96,6 +97,9 @@ def endpoint(
                 ctx.require_user()
             resolve_org(ctx)
             return await handler(ctx)
+        except BodyTooLarge:
+            limit = state.faults.max_body_size
+            return json_response({"detail": f"Request body is larger than {limit} bytes."}, 413)
         except ApiError as exc:
             response = exc.response()
             if exc.status == 401:
@@ -284,11 +288,25 @@ async def _method_not_allowed(request: Request, exc: Exception) -> Response:
     return json_response({"detail": str(getattr(exc, "detail", exc))}, status)
 
 
-def create_app(config: ServerConfig) -> Any:
-    """The ASGI application for one data directory."""
+def create_app(config: ServerConfig, on_shutdown: Callable[[], None] | None = None) -> Any:
+    """The ASGI application for one data directory.
+
+    ``on_shutdown`` runs when the server stops gracefully (before uvicorn
+    re-raises a caught SIGTERM), after the database is closed.
+    """
     state = open_state(config)
+
+    @asynccontextmanager
+    async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+        yield
+        state.store.close()
+        if on_shutdown is not None:
+            on_shutdown()
+
     app = Starlette(
-        routes=_routes(), exception_handlers={404: _method_not_allowed, 405: _method_not_allowed}
+        routes=_routes(),
+        exception_handlers={404: _method_not_allowed, 405: _method_not_allowed},
+        lifespan=lifespan,
     )
     app.state.server = state
     return _StripSlash(FaultMiddleware(app, state.faults))

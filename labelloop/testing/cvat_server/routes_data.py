@@ -160,24 +160,22 @@ async def upload(ctx: Ctx) -> Response:
     task = access.get_task(ctx, ctx.int_param("id"), edit=True)
     headers = ctx.request.headers
     _check_no_data(task)
-    if "tus-resumable" in headers:
-        return await _tus_create(ctx, task)
-    if "upload-start" in headers:
+    finish = "upload-finish" in headers
+    if not finish and "upload-start" in headers:
         ctx.state.uploads[task["id"]] = []
         ctx.store.update("tasks", task["id"], {"data_state": "uploading"})
         return Response(status_code=202)
-    if "upload-multiple" in headers:
+    if not finish and "upload-length" in headers:
+        return await _tus_create(ctx, task)
+    if not finish and "upload-multiple" in headers:
         if task["id"] not in ctx.state.uploads:
             raise ApiError(400, ["Upload-Multiple without Upload-Start"])
         _fields, saved = await _read_form(ctx)
         ctx.state.uploads[task["id"]].extend(saved)
-        return json_response({}, 200)
+        return Response(status_code=200)
     fields, saved = await _read_form(ctx)
-    if "upload-finish" in headers:
-        files = ctx.state.uploads.get(task["id"], []) + saved
-        files += [name for name in ctx.state.tus_done.pop(task["id"], []) if name not in files]
-    else:
-        files = saved
+    files = ctx.state.uploads.get(task["id"], []) + saved
+    files += [name for name in ctx.state.tus_done.pop(task["id"], []) if name not in files]
     params = _params(ctx, task, fields)
     params.setdefault("upload_file_order", files)
     return _queue(ctx, task, list(dict.fromkeys(files)), params)
@@ -195,6 +193,12 @@ async def _tus_create(ctx: Ctx, task: Any) -> Response:
     file_id = secrets.token_hex(8)
     raw_dir = ctx.state.task_dir(task["id"]) / "raw"
     raw_dir.mkdir(parents=True, exist_ok=True)
+    if (raw_dir / name).exists():
+        return Response(
+            "File with same name already exists",
+            status_code=409,
+            headers={"Tus-Resumable": "1.0.0"},
+        )
     (raw_dir / name).write_bytes(b"")
     ctx.state.tus[file_id] = {"task": task["id"], "name": name, "length": length, "offset": 0}
     location = ctx.url(f"/api/tasks/{task['id']}/data/{file_id}")

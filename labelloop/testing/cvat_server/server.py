@@ -17,6 +17,7 @@ from typing import Any
 import httpx
 
 from labelloop.testing.cvat_server.app import DEFAULT_VERSION, ServerConfig, create_app
+from labelloop.testing.cvat_server.auth import login_token
 
 logger = logging.getLogger(__name__)
 
@@ -39,7 +40,8 @@ def serve(
     """
     import uvicorn
 
-    app = create_app(config)
+    ready = config.data_dir / READY_FILE
+    app = create_app(config, on_shutdown=lambda: ready.unlink(missing_ok=True))
     sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((host, port))
@@ -48,10 +50,7 @@ def serve(
     display_host = f"[{host}]" if ":" in host else host
     url = f"http://{display_host}:{bound_port}"
     state = app.app.app.state.server  # _StripSlash -> FaultMiddleware -> Starlette
-    from labelloop.testing.cvat_server.auth import login_token
-
     token = login_token(state.store, state.admin_id)
-    ready = config.data_dir / READY_FILE
     tmp = ready.with_suffix(".tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as out:
@@ -66,11 +65,7 @@ def serve(
     server = uvicorn.Server(
         uvicorn.Config(app, log_level=log_level, access_log=False, timeout_keep_alive=30)
     )
-    try:
-        server.run(sockets=[sock])
-    finally:
-        ready.unlink(missing_ok=True)
-        state.store.close()
+    server.run(sockets=[sock])
 
 
 class LocalCVATServer:

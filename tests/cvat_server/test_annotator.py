@@ -1,0 +1,173 @@
+"""The scripted annotator makes UI-style edits through the public API."""
+
+from __future__ import annotations
+
+import pytest
+
+from labelloop.testing.annotator import Annotator, AnnotatorError
+from tests.cvat_server.helpers import admin_client, create_task, write_images
+
+LABELS = [
+    {
+        "name": "car",
+        "attributes": [
+            {"name": "color", "mutable": True, "input_type": "select", "values": ["red", "blue"]},
+            {"name": "parked", "mutable": True, "input_type": "checkbox", "values": ["false"]},
+            {"name": "make", "mutable": False, "input_type": "text", "values": []},
+        ],
+    },
+    {
+        "name": "truck",
+        "attributes": [{"name": "color", "mutable": True, "input_type": "text", "values": []}],
+    },
+    {"name": "scene", "attributes": []},
+]
+
+
+@pytest.fixture(scope="module")
+def setup(cvat_server, tmp_path_factory):
+    user = cvat_server.create_user("annotator-person", "pw-annotator")
+    images = write_images(tmp_path_factory.mktemp("annotator"), 6)
+    with admin_client(cvat_server) as client:
+        task = create_task(client, images, labels=LABELS, segment_size=3, name="annotator-task")
+        jobs = client.get("/api/jobs", params={"task_id": task["id"]}).json()["results"]
+        for job in jobs:
+            client.patch(f"/api/jobs/{job['id']}", json={"assignee": user["id"]})
+    with Annotator(cvat_server.url, "annotator-person", "pw-annotator") as annotator:
+        yield annotator, task
+
+
+def test_annotator_logs_in_with_session_and_lists_jobs(setup):
+    annotator, task = setup
+    jobs = annotator.task(task["id"]).jobs()
+    assert [(j["start_frame"], j["stop_frame"]) for j in jobs] == [(0, 2), (3, 5)]
+    assert {label["name"] for label in annotator.task(task["id"]).labels()} == {
+        "car",
+        "truck",
+        "scene",
+    }
+
+
+def test_shape_edits(setup, cvat_server):
+    annotator, task = setup
+    job = annotator.jobs(task["id"])[0]["id"]
+    first = annotator.add_shape(
+        job,
+        type="rectangle",
+        label="car",
+        points=[10, 10, 20, 20],
+        frame=1,
+        attributes={"color": "red", "parked": True},
+    )
+    second = annotator.add_shape(
+        job, type="polygon", label="car", points=[0, 0, 5, 0, 5, 5], frame=2
+    )
+    tag = annotator.add_tag(job, label="scene", frame=0)
+    annotator.move_shape(job, first, dx=5, dy=-2)
+    annotator.set_attributes(job, first, {"color": "blue"})
+    assert annotator.toggle_occluded(job, first) is True
+    annotator.set_group(job, [first, second], 3)
+    annotator.change_label(job, second, "truck")
+    annotator.update_shapes(job, [{"id": second, "z_order": 2}])
+    with admin_client(cvat_server) as client:
+        data = client.get(f"/api/tasks/{task['id']}/annotations").json()
+        labels = {
+            label["name"]: label
+            for label in client.get("/api/labels", params={"task_id": task["id"]}).json()["results"]
+        }
+    shapes = {s["id"]: s for s in data["shapes"]}
+    specs = {a["id"]: a["name"] for a in labels["car"]["attributes"]}
+    moved = shapes[first]
+    assert moved["points"] == [15.0, 8.0, 25.0, 18.0]
+    assert {specs[a["spec_id"]]: a["value"] for a in moved["attributes"]} == {
+        "color": "blue",
+        "parked": "true",
+    }
+    assert moved["occluded"] is True
+    assert (moved["group"], shapes[second]["group"]) == (3, 3)
+    assert shapes[second]["label_id"] == labels["truck"]["id"]
+    assert shapes[second]["z_order"] == 2
+    assert [t["id"] for t in data["tags"]] == [tag]
+    annotator.delete_shapes(job, [second])
+    assert [s["id"] for s in annotator.annotations(job)["shapes"]] == [first]
+
+
+def test_tracks_with_keyframes_and_outside(setup):
+    annotator, task = setup
+    job = annotator.jobs(task["id"])[1]["id"]
+    track_id = annotator.add_track(
+        job,
+        label="car",
+        attributes={"make": "acme"},
+        shapes=[
+            {"frame": 3, "points": [0, 0, 10, 10], "attributes": {"color": "red"}},
+            {"frame": 4, "points": [5, 0, 15, 10], "occluded": True},
+            {"frame": 5, "points": [5, 0, 15, 10], "outside": True},
+        ],
+    )
+    track = annotator.annotations(job)["tracks"][0]
+    assert track["id"] == track_id
+    assert [(s["frame"], s["outside"], s["keyframe"]) for s in track["shapes"]] == [
+        (3, False, True),
+        (4, False, True),
+        (5, True, True),
+    ]
+    assert track["shapes"][1]["occluded"] is True
+    assert len(track["attributes"]) == 1
+
+
+def test_complete_and_errors(setup):
+    annotator, task = setup
+    job = annotator.jobs(task["id"])[0]["id"]
+    done = annotator.complete(job)
+    assert (done["stage"], done["state"], done["status"]) == (
+        "acceptance",
+        "completed",
+        "completed",
+    )
+    with pytest.raises(AnnotatorError, match="label 'plane' not found"):
+        annotator.add_shape(job, type="rectangle", label="plane", points=[0, 0, 1, 1], frame=0)
+    with pytest.raises(AnnotatorError, match="attribute 'size' not found"):
+        annotator.add_shape(
+            job, type="rectangle", label="car", points=[0, 0, 1, 1], frame=0, attributes={"size": 1}
+        )
+    with pytest.raises(AnnotatorError, match="400"):
+        annotator.add_shape(
+            job,
+            type="rectangle",
+            label="car",
+            points=[0, 0, 1, 1],
+            frame=0,
+            attributes={"color": "green"},
+        )
+    with pytest.raises(AnnotatorError, match="login"):
+        Annotator(annotator._http.base_url.__str__(), "annotator-person", "wrong")
+    with pytest.raises(ValueError):
+        Annotator("http://127.0.0.1:1")
+
+
+def test_token_login_and_skeleton(cvat_server, tmp_path):
+    images = write_images(tmp_path, 1)
+    labels = [
+        {
+            "name": "body",
+            "type": "skeleton",
+            "svg": "",
+            "sublabels": [{"name": "head", "type": "points"}],
+        }
+    ]
+    with admin_client(cvat_server) as client:
+        task = create_task(client, images, labels=labels, name="skeleton-task")
+    with Annotator(cvat_server.url, token=cvat_server.admin_token) as annotator:
+        job = annotator.jobs(task["id"])[0]["id"]
+        shape_id = annotator.add_shape(
+            job,
+            type="skeleton",
+            label="body",
+            points=[],
+            frame=0,
+            elements=[{"label": "head", "points": [3, 4]}],
+        )
+        shape = annotator.annotations(job)["shapes"][0]
+        assert shape["id"] == shape_id
+        assert shape["elements"][0]["points"] == [3.0, 4.0]

@@ -1,0 +1,147 @@
+"""Task data: upload protocols, frame ranges, sorting, meta, frames and chunks."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+
+from PIL import Image
+
+from tests.cvat_server.helpers import admin_client, create_task, wait_request, write_images
+
+
+def _new_task(client, name):
+    return client.post("/api/tasks", json={"name": name, "labels": [{"name": "a"}]}).json()
+
+
+def test_upload_start_multiple_finish_protocol(cvat_server, image_files):
+    with admin_client(cvat_server) as client:
+        task = _new_task(client, "chunked-upload")
+        url = f"/api/tasks/{task['id']}/data"
+        assert client.post(url, headers={"Upload-Start": ""}).status_code == 202
+        for group in (image_files[:2], image_files[2:]):
+            files = [(f"client_files[{i}]", (p.name, p.read_bytes())) for i, p in enumerate(group)]
+            response = client.post(
+                url, headers={"Upload-Multiple": ""}, files=files, data={"image_quality": "70"}
+            )
+            assert response.status_code == 200
+        order = [p.name for p in reversed(image_files)]
+        finish = client.post(
+            url,
+            headers={"Upload-Finish": ""},
+            json={"image_quality": 70, "sorting_method": "predefined", "upload_file_order": order},
+        )
+        assert finish.status_code == 202
+        assert wait_request(client, finish.json()["rq_id"])["status"] == "finished"
+        names = [f["name"] for f in client.get(f"{url}/meta").json()["frames"]]
+        assert names == order
+
+
+def test_sorting_and_frame_range_on_images(cvat_server, tmp_path):
+    images = write_images(tmp_path, 10)
+    shuffled = images[5:] + images[:5]
+    with admin_client(cvat_server) as client:
+        natural = create_task(
+            client, shuffled, fields={"sorting_method": "natural"}, name="natural"
+        )
+        meta = client.get(f"/api/tasks/{natural['id']}/data/meta").json()
+        assert [f["name"] for f in meta["frames"]] == [p.name for p in images]
+        ranged = create_task(
+            client,
+            images,
+            fields={"start_frame": "1", "stop_frame": "8", "frame_filter": "step=3"},
+            name="ranged",
+        )
+        meta = client.get(f"/api/tasks/{ranged['id']}/data/meta").json()
+        assert [f["name"] for f in meta["frames"]] == [images[i].name for i in (1, 4, 7)]
+        assert (meta["start_frame"], meta["stop_frame"], meta["frame_filter"], meta["size"]) == (
+            1,
+            7,
+            "step=3",
+            3,
+        )
+        assert [(f["width"], f["height"]) for f in meta["frames"]] == [
+            Image.open(images[i]).size for i in (1, 4, 7)
+        ]
+        # frame 2 of the task is image 7, served byte for byte
+        frame = client.get(
+            f"/api/tasks/{ranged['id']}/data",
+            params={"type": "frame", "number": 2, "quality": "original"},
+        )
+        assert frame.content == images[7].read_bytes()
+        assert frame.headers["content-type"] == "image/jpeg"
+        bad = client.get(f"/api/tasks/{ranged['id']}/data", params={"type": "frame", "number": 3})
+        assert bad.status_code == 400
+
+
+def test_chunks_hold_the_frames(cvat_server, image_files):
+    with admin_client(cvat_server) as client:
+        task = create_task(client, image_files, fields={"chunk_size": "2"}, name="chunks")
+        assert task["data_chunk_size"] == 2
+        url = f"/api/tasks/{task['id']}/data"
+        last = client.get(url, params={"type": "chunk", "number": 2, "quality": "original"})
+        with zipfile.ZipFile(io.BytesIO(last.content)) as archive:
+            assert [archive.read(n) for n in archive.namelist()] == [image_files[4].read_bytes()]
+        compressed = client.get(url, params={"type": "chunk", "number": 0, "quality": "compressed"})
+        with zipfile.ZipFile(io.BytesIO(compressed.content)) as archive:
+            sizes = [Image.open(io.BytesIO(archive.read(n))).size for n in archive.namelist()]
+        assert sizes == [Image.open(p).size for p in image_files[:2]]
+        assert client.get(url, params={"type": "chunk", "number": 3}).status_code == 400
+        preview = client.get(f"/api/tasks/{task['id']}/preview")
+        assert Image.open(io.BytesIO(preview.content)).format == "JPEG"
+
+
+def test_deleted_frames_and_meta_patch(cvat_server, image_files):
+    with admin_client(cvat_server) as client:
+        task = create_task(client, image_files, name="deleted-frames")
+        url = f"/api/tasks/{task['id']}/data/meta"
+        patched = client.patch(url, json={"deleted_frames": [3, 1]})
+        assert patched.json()["deleted_frames"] == [1, 3]
+        assert client.get(url).json()["deleted_frames"] == [1, 3]
+        assert client.patch(url, json={"deleted_frames": [99]}).status_code == 400
+
+
+def test_processing_failures_are_reported(cvat_server, image_files, video_file, tmp_path):
+    broken = tmp_path / "broken.jpg"
+    broken.write_bytes(b"not an image")
+    text = tmp_path / "notes.txt"
+    text.write_text("hello")
+    cases = [
+        ([broken], "broken.jpg"),
+        ([text], "notes.txt"),
+        ([video_file, image_files[0]], "one video"),
+    ]
+    with admin_client(cvat_server) as client:
+        for files, needle in cases:
+            task = _new_task(client, "broken")
+            multipart = [
+                (f"client_files[{i}]", (p.name, p.read_bytes())) for i, p in enumerate(files)
+            ]
+            response = client.post(
+                f"/api/tasks/{task['id']}/data", data={"image_quality": "70"}, files=multipart
+            )
+            status = wait_request(client, response.json()["rq_id"])
+            assert status["status"] == "failed"
+            assert needle in status["message"]
+            assert client.get(f"/api/tasks/{task['id']}").json()["size"] == 0
+            assert client.get("/api/jobs", params={"task_id": task["id"]}).json()["count"] == 0
+
+
+def test_bad_upload_parameters_are_400(cvat_server, image_files):
+    with admin_client(cvat_server) as client:
+        task = _new_task(client, "bad-params")
+        url = f"/api/tasks/{task['id']}/data"
+        files = [("client_files[0]", (image_files[0].name, image_files[0].read_bytes()))]
+        cases = [
+            ({"image_quality": "0"}, "image_quality"),
+            ({"image_quality": "70", "frame_filter": "every=2"}, "frame_filter"),
+            ({"image_quality": "70", "start_frame": "5", "stop_frame": "2"}, "non_field_errors"),
+            ({"image_quality": "70", "sorting_method": "size"}, "sorting_method"),
+        ]
+        for form, key in cases:
+            response = client.post(url, data=form, files=files)
+            assert response.status_code == 400
+            assert key in response.json()
+        shared = client.post(url, json={"image_quality": 70, "server_files": ["a.jpg"]})
+        assert shared.status_code == 400
+        assert "server_files" in shared.json()
