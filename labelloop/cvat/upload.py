@@ -22,6 +22,7 @@ from typing import Any
 
 from labelloop.cvat.client import CVATClient
 from labelloop.cvat.errors import (
+    CVATBadRequest,
     CVATError,
     CVATRequestFailed,
     CVATTimeoutError,
@@ -33,6 +34,7 @@ logger = logging.getLogger(__name__)
 MAX_REQUEST_SIZE = 100 * 2**20
 TUS_CHUNK_SIZE = 10 * 2**20
 _TUS_MAX_ERRORS = 3
+_TUS_MIN_CHUNK = 64 * 2**10
 
 
 @dataclass(frozen=True)
@@ -176,18 +178,34 @@ def upload_media(
         len(plan.tus),
     )
     client.request("POST", url, headers={"Upload-Start": "true"}, idempotent=True)
-    for group in plan.groups:
-        client.request(
-            "POST",
-            url,
-            headers={"Upload-Multiple": "true"},
-            data={"image_quality": str(int(options.image_quality))},
-            files=_group_opener([(names[i], paths[i]) for i in group]),
-            idempotent=True,  # re-sending a file overwrites the same upload slot
-        )
+    pending = list(plan.groups)
+    tus = list(plan.tus)
+    while pending:
+        group = pending.pop(0)
+        try:
+            client.request(
+                "POST",
+                url,
+                headers={"Upload-Multiple": "true"},
+                data={"image_quality": str(int(options.image_quality))},
+                files=_group_opener([(names[i], paths[i]) for i in group]),
+                idempotent=True,  # re-sending a file overwrites the same upload slot
+            )
+        except CVATBadRequest as err:
+            if err.status != 413:
+                raise
+            # the server's body limit is lower than ours: halve the group, or send one
+            # file alone through TUS in chunks
+            logger.info("Request of %d file(s) too large for the server; splitting", len(group))
+            if len(group) == 1:
+                tus.append(group[0])
+            else:
+                half = len(group) // 2
+                pending[:0] = [group[:half], group[half:]]
+            continue
         if progress:
             progress(sum(sizes[i] for i in group))
-    for i in plan.tus:
+    for i in tus:
         _upload_tus(client, url, Path(paths[i]), names[i])
         if progress:
             progress(sizes[i])
@@ -216,7 +234,11 @@ def _group_opener(items: Iterable[tuple[str, Any]]) -> Callable[[], dict[str, An
 
 
 def _upload_tus(client: CVATClient, url: str, path: Path, name: str) -> None:
-    """Send one large file through TUS, resuming from the server's offset after errors."""
+    """Send one large file through TUS, resuming from the server's offset after errors.
+
+    Chunks shrink (down to 64 KiB) while the server answers 413, so servers with
+    a small request-body limit still receive big files.
+    """
     length = path.stat().st_size
     metadata = f"filename {base64.b64encode(name.encode()).decode()}"
     tus = {"Tus-Resumable": "1.0.0"}
@@ -230,11 +252,11 @@ def _upload_tus(client: CVATClient, url: str, path: Path, name: str) -> None:
     if not location:
         raise CVATUploadError(f"The server sent no Location for the TUS upload of {name!r}")
     file_url = client.absolute_path(location)
-    offset, errors = 0, 0
+    offset, errors, chunk_size = 0, 0, TUS_CHUNK_SIZE
     with open(path, "rb") as handle:
         while offset < length:
             handle.seek(offset)
-            chunk = handle.read(TUS_CHUNK_SIZE)
+            chunk = handle.read(chunk_size)
             try:
                 response = client.request(
                     "PATCH",
@@ -254,6 +276,9 @@ def _upload_tus(client: CVATClient, url: str, path: Path, name: str) -> None:
                         f"after a chunk ending at {offset + len(chunk)}"
                     )
             except CVATError as err:
+                if err.status == 413 and chunk_size > _TUS_MIN_CHUNK:
+                    chunk_size = max(chunk_size // 2, _TUS_MIN_CHUNK)
+                    continue
                 if isinstance(err, CVATUploadError) or (
                     err.status is not None and err.status < 500 and err.status != 409
                 ):
