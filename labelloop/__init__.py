@@ -5,6 +5,7 @@ from here; the subpackages hold the implementation.
 """
 
 import labelloop.cvat.xml.image_dataset  # noqa: F401  (registers CVATImageDataset)
+import labelloop.cvat.xml.video_dataset  # noqa: F401  (registers CVATVideoDataset)
 import labelloop.evaluation  # noqa: F401  (registers evaluate_detections)
 import labelloop.formats  # noqa: F401  (registers from_dir/export and the dataset types)
 import labelloop.types  # noqa: F401  (labelloop.types.COCODetectionDataset, ...)

@@ -131,35 +131,33 @@ class ImportReport:
             )
 
 
-def objects_to_fields(
-    objects: Iterable[Mapping[str, Any]],
+def object_label(
+    obj: Mapping[str, Any],
     frame_size: Sequence[int],
     options: ConvertOptions,
-    names: Mapping[str, str],
     report: ImportReport,
     where: str,
-    extra: Mapping[str, Any] | None = None,
-) -> dict[str, Label]:
-    """``{field: list label}`` for one image or frame's CVAT tags and shapes.
+) -> tuple[str, Label] | None:
+    """``(kind, label)`` for one CVAT tag or shape, or ``None`` (reported) if no kind holds it."""
+    kind = obj.get("type", "tag")
+    if kind not in FIELD_OF_TYPE:
+        report.add(kind, where, f"label {obj.get('label')!r}")
+        return None
+    try:
+        label = convert.from_cvat(obj, frame_size, options)
+    except (UnsupportedObjectError, ValueError) as exc:
+        report.add(kind, where, str(exc))
+        return None
+    if label.get_field(OCCLUDED_ATTR) is False:
+        label.clear_field(OCCLUDED_ATTR)
+    return FIELD_OF_TYPE[kind], label
 
-    ``extra`` values (e.g. a track's ``index``) are set on every label made.
-    """
+
+def group_labels(pairs: Iterable[tuple[str, Label]], names: Mapping[str, str]) -> dict[str, Label]:
+    """``{field: list label}`` from ``(kind, label)`` pairs, in order."""
     by_kind: dict[str, list[Label]] = defaultdict(list)
-    for obj in objects:
-        kind = obj.get("type", "tag")
-        if kind not in FIELD_OF_TYPE:
-            report.add(kind, where, f"label {obj.get('label')!r}")
-            continue
-        try:
-            label = convert.from_cvat(obj, frame_size, options)
-        except (UnsupportedObjectError, ValueError) as exc:
-            report.add(kind, where, str(exc))
-            continue
-        if label.get_field(OCCLUDED_ATTR) is False:
-            label.clear_field(OCCLUDED_ATTR)
-        for key, value in (extra or {}).items():
-            label[key] = value
-        by_kind[FIELD_OF_TYPE[kind]].append(label)
+    for kind, label in pairs:
+        by_kind[kind].append(label)
     out: dict[str, Label] = {}
     for kind, labels in by_kind.items():
         list_cls = _LIST_OF_KIND[kind]
@@ -187,6 +185,27 @@ def exportable_fields(schema: Mapping[str, Mapping[str, Any]] | None, requested:
                 f"{sorted(_EXPORTABLE_NAMES)}"
             )
     return fields
+
+
+class ClassesFound:
+    """Mixin for dataset types: remembers label names per field seen by ``read``."""
+
+    #: Prefix of the reported field names (``"frames."`` for frame fields).
+    classes_prefix = ""
+
+    def __init__(self) -> None:
+        self._classes: dict[str, set[str]] = {}
+
+    def note_classes(self, fields: Mapping[str, Label]) -> None:
+        """Record the label names of ``{field: list label}``."""
+        for field, value in fields.items():
+            found = self._classes.setdefault(field, set())
+            found.update(item.label for item in value[value.list_field])
+
+    def dataset_properties(self) -> dict[str, Any]:
+        """The label names found per imported field, as ``classes``."""
+        prefix = self.classes_prefix
+        return {"classes": {prefix + f: sorted(c) for f, c in self._classes.items()}}
 
 
 class SchemaBuilder:

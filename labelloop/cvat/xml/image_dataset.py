@@ -24,13 +24,15 @@ from labelloop.core.labels import LIST_LABELS
 from labelloop.core.metadata import ImageMetadata
 from labelloop.cvat import convert
 from labelloop.cvat.xml.fields import (
+    ClassesFound,
     ImportReport,
     SchemaBuilder,
     export_options,
     exportable_fields,
     field_names,
+    group_labels,
     import_options,
-    objects_to_fields,
+    object_label,
 )
 from labelloop.cvat.xml.meta import task_meta
 from labelloop.cvat.xml.reader import iter_cvat_xml
@@ -78,13 +80,10 @@ def frame_objects(
 
 
 @register_dataset_type
-class CVATImageDataset(DatasetType):
+class CVATImageDataset(ClassesFound, DatasetType):
     """Images with tags, boxes, polygons, polylines, points and masks in CVAT XML."""
 
     media_type = "image"
-
-    def __init__(self) -> None:
-        self._classes: dict[str, set[str]] = {}
 
     def read(
         self,
@@ -106,7 +105,6 @@ class CVATImageDataset(DatasetType):
         if not labels.is_file():
             raise ValueError(f"labels_path {os.fspath(labels)!r} does not exist")
         data_dir = pick_path(base, data_path, ("data", "images"))
-        self._classes = {}
         return self._samples(labels, data_dir, names)
 
     def _samples(
@@ -136,12 +134,13 @@ class CVATImageDataset(DatasetType):
                 header = image_metadata(os.fspath(path))
                 size = (header["width"], header["height"])
             fields["metadata"] = ImageMetadata(width=size[0], height=size[1])
-            objects = record["shapes"] + record["tags"]
             where = f"image {record['name']!r}"
-            labels_of = objects_to_fields(objects, size, options, names, report, where)
-            for field, value in labels_of.items():
-                classes = self._classes.setdefault(field, set())
-                classes.update(item.label for item in value[value.list_field])
+            pairs = (
+                object_label(obj, size, options, report, where)
+                for obj in record["shapes"] + record["tags"]
+            )
+            labels_of = group_labels((p for p in pairs if p is not None), names)
+            self.note_classes(labels_of)
             fields.update(labels_of)
             if record["subset"]:
                 fields["tags"] = [record["subset"]]
@@ -156,10 +155,6 @@ class CVATImageDataset(DatasetType):
                 data_dir,
                 missing[0],
             )
-
-    def dataset_properties(self) -> dict[str, Any]:
-        """The label names found per imported field, as ``classes``."""
-        return {"classes": {f: sorted(c) for f, c in self._classes.items()}}
 
     def write(
         self,

@@ -1,0 +1,129 @@
+"""CVATVideoDataset: tracks with outside/keyframes through real MP4 files and back."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+
+import labelloop as ll
+from labelloop.cvat.xml import load_cvat_xml
+from labelloop.formats.io import from_dir as from_dir_impl
+from tests.cvat_xml.media import write_mp4
+
+W, H, FRAMES = 64, 48, 8
+
+
+def from_dir(path, **options):
+    # Dataset.from_dir(name=...) collides with extensions.call(name, ...) in the core.
+    return from_dir_impl(ll.Dataset, path, **options)
+
+
+def _box(x, **attrs):
+    return ll.Detection(label="car", bounding_box=[x / W, 4.25 / H, 10.5 / W, 8 / H], **attrs)
+
+
+@pytest.fixture()
+def dataset(tmp_path):
+    ds = ll.Dataset()
+    clip = ll.Sample(str(write_mp4(tmp_path / "src" / "clip.mp4", W, H, FRAMES)))
+    empty = ll.Sample(str(write_mp4(tmp_path / "src" / "quiet.mp4", W, H, 3)))
+    # car 1: frames 1-3 and 6-7 (a gap), keyframes on 1 and 3 only
+    for number, x in ((1, 2.0), (2, 3.5), (3, 5.0), (6, 9.25), (7, 11.0)):
+        kf = {"keyframe": True} if number in (1, 3) else {}
+        clip.frames[number]["gt"] = ll.Detections(
+            detections=[_box(x, index=1, color="red", occluded=number == 2, **kf)]
+        )
+    # an untracked box on frame 5, a polygon track on 2-3, points ending on the last frame
+    clip.frames[5]["gt"] = ll.Detections(detections=[_box(20.0)])
+    for number in (2, 3):
+        line = ll.Polyline(
+            label="lane", points=[[(0.1, 0.1), (0.5, 0.2), (0.3, 0.6)]], closed=True, index=2
+        )
+        clip.frames[number]["lanes"] = ll.Polylines(polylines=[line])
+    clip.frames[FRAMES]["pts"] = ll.Keypoints(
+        keypoints=[ll.Keypoint(label="hand", points=[(0.25, 0.5)], index=7)]
+    )
+    clip.frames[4]["scene"] = ll.Classification(label="night")
+    ds.add_samples([clip, empty])
+    return ds
+
+
+def _frame_labels(sample, field):
+    out = {}
+    for number, frame in sample.frames.items():
+        value = frame[field] if frame.has_field(field) else None
+        if value is not None:
+            out[number] = value[value.list_field]
+    return out
+
+
+def test_tracks_are_written_like_cvat_writes_them(dataset, tmp_path, caplog):
+    out = tmp_path / "export"
+    with caplog.at_level(logging.WARNING):
+        dataset.export(str(out), dataset_type="CVATVideoDataset")
+    assert "Not exporting frame fields ['scene']" in caplog.text
+    assert sorted(p.name for p in (out / "labels").iterdir()) == ["clip.xml", "quiet.xml"]
+    doc = load_cvat_xml(out / "labels" / "clip.xml")
+    task = doc.meta["task"]
+    assert (task["mode"], task["size"], task["source"]) == (
+        "interpolation",
+        str(FRAMES),
+        "clip.mp4",
+    )
+    assert task["original_size"] == {"width": str(W), "height": str(H)}
+    tracks = {t["id"]: t for t in doc.tracks}
+    assert sorted(tracks) == [1, 2, 7, 8]  # indexes, then a fresh id for the untracked box
+    car = tracks[1]["shapes"]
+    assert [(s["frame"], s["outside"], s["keyframe"]) for s in car] == [
+        (0, False, True),
+        (1, False, False),
+        (2, False, True),
+        (3, True, True),
+        (5, False, True),
+        (6, False, False),
+        (7, True, True),
+    ]
+    assert car[1]["occluded"] is True and car[0]["points"][0] == 2.0
+    assert [(s["frame"], s["outside"]) for s in tracks[7]["shapes"]] == [(7, False)]
+    assert [(s["frame"], s["outside"]) for s in tracks[8]["shapes"]] == [(4, False), (5, True)]
+    assert load_cvat_xml(out / "labels" / "quiet.xml").tracks == []
+
+
+def test_export_then_import_restores_frames_indexes_and_keyframes(dataset, tmp_path):
+    out = tmp_path / "export"
+    dataset.export(
+        str(out), dataset_type="CVATVideoDataset", frame_labels_field=["gt", "lanes", "pts"]
+    )
+    back = from_dir(str(out), dataset_type="CVATVideoDataset")
+    clip, quiet = sorted(back, key=lambda s: s.filepath)
+    assert clip.filepath == str((out / "data" / "clip.mp4").resolve())
+    assert (clip.metadata.frame_width, clip.metadata.total_frame_count) == (W, FRAMES)
+    original = list(dataset)[0]
+    want, got = _frame_labels(original, "gt"), _frame_labels(clip, "detections")
+    assert sorted(got) == sorted(want)
+    for number, labels in want.items():
+        [a], [b] = labels, got[number]
+        assert b.bounding_box == pytest.approx(a.bounding_box, abs=0.005 / W)
+        assert b.get_field("color") == a.get_field("color")
+        # a run of frames always starts on a keyframe (CVAT interpolates from there)
+        track = {n for n, [label] in want.items() if label.index == a.index}
+        starts_run = a.index is not None and number - 1 not in track
+        assert b.get_field("keyframe") == (a.get_field("keyframe") or starts_run or None)
+        assert bool(b.get_field("occluded")) == bool(a.get_field("occluded"))
+        assert b.index == (a.index if a.index is not None else 8)
+    lanes = _frame_labels(clip, "polylines")
+    assert sorted(lanes) == [2, 3] and all(p[0].index == 2 and p[0].closed for p in lanes.values())
+    [hand] = _frame_labels(clip, "keypoints")[FRAMES]
+    assert hand.index == 7 and hand.points[0] == pytest.approx((0.25, 0.5), abs=0.005 / W)
+    assert _frame_labels(quiet, "detections") == {}
+
+
+def test_label_field_is_refused_for_video(dataset, tmp_path):
+    dataset.add_sample_field("note", ll.Detections)
+    with pytest.raises(ValueError, match="pass frame_labels_field"):
+        dataset.export(str(tmp_path / "x"), dataset_type="CVATVideoDataset", label_field="note")
+    with pytest.raises(ValueError, match="has no tags"):
+        dataset.export(
+            str(tmp_path / "y"), dataset_type="CVATVideoDataset", frame_labels_field="scene"
+        )
