@@ -127,3 +127,29 @@ def test_label_field_is_refused_for_video(dataset, tmp_path):
         dataset.export(
             str(tmp_path / "y"), dataset_type="CVATVideoDataset", frame_labels_field="scene"
         )
+
+
+def test_hand_written_cvat_video_xml_imports_tracks(tmp_path):
+    from tests.cvat_xml.samples import VIDEO_XML
+
+    (tmp_path / "labels").mkdir()
+    (tmp_path / "labels" / "drive.xml").write_text(VIDEO_XML)
+    write_mp4(tmp_path / "data" / "drive.mp4", 32, 16, 2)
+    sample = from_dir(str(tmp_path), dataset_type="CVATVideoDataset").first()
+    assert sample.filepath == str(tmp_path / "data" / "drive.mp4")
+    # size comes from <original_size>, not from the (smaller) video on disk
+    assert (sample.metadata.frame_width, sample.metadata.total_frame_count) == (1280, 20)
+    boxes = _frame_labels(sample, "detections")
+    person = {n: labels[0] for n, labels in boxes.items() if labels[0].index == 0}
+    assert sorted(person) == [4, 5, 6]  # CVAT frames 3-5; the outside shape on 6 is no label
+    assert [person[n].get_field("keyframe") for n in (4, 5, 6)] == [True, None, True]
+    assert {person[n].identity for n in person} == {"bob"}  # immutable, from the track
+    assert [person[n].pose for n in (4, 5, 6)] == ["standing", "standing", "sitting"]
+    assert person[5].occluded is True and person[6].rotation == 5.0 and person[4].group_id == 2
+    assert person[4].bounding_box[0] * 1280 == pytest.approx(100.0)
+    [mask] = boxes[8]
+    assert mask.index == 3 and mask.mask.shape == (2, 2)
+    [polygon] = _frame_labels(sample, "polylines")[1]
+    assert (polygon.index, polygon.closed, polygon.get_field("keyframe")) == (1, True, None)
+    hands = _frame_labels(sample, "keypoints")
+    assert sorted(hands) == [3]  # on CVAT frame 3 every element of the skeleton is outside

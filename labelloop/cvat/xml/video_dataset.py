@@ -62,6 +62,12 @@ def _find_video(data_dir: Path, stem: str, source: str | None) -> Path:
     return data_dir / (source or f"{stem}.mp4")
 
 
+def _outside(shape: Mapping[str, Any]) -> bool:
+    """Outside, or a skeleton whose every element is outside (nothing of it is visible)."""
+    elements = shape.get("elements")
+    return shape["outside"] or bool(elements) and all(e["outside"] for e in elements)
+
+
 def build_track(
     track_id: int, entries: list[tuple[int, dict[str, Any], Any]], last_frame: int
 ) -> dict[str, Any]:
@@ -148,7 +154,7 @@ class CVATVideoDataset(ClassesFound, DatasetType):
             if kind != "track":
                 report.add(kind, f"{kind} {record.get('name')!r}", "CVAT for video holds tracks")
                 continue
-            visible = [s for s in record["shapes"] if not s["outside"]]
+            visible = [s for s in record["shapes"] if not _outside(s)]
             all_keyframes = all(s["keyframe"] for s in visible)
             for shape in visible:
                 obj = dict(shape, attributes=shape["attributes"] + record["attributes"])
