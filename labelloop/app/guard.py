@@ -11,7 +11,6 @@ from __future__ import annotations
 import logging
 import os
 import threading
-import time
 from collections.abc import Callable, Iterable
 
 logger = logging.getLogger(__name__)
@@ -26,18 +25,22 @@ class PathRefused(Exception):
 
 
 class MediaGuard:
-    """Allow-list of the dataset's media files, reloaded lazily when the dataset may have grown.
+    """Allow-list of the dataset's media files, reloaded when the dataset may have changed.
 
     ``list_paths`` returns every media path of the dataset; it is called on
-    first use, after :meth:`invalidate`, and at most every ``min_reload_s``
-    seconds when an unknown path is requested (a sample added after launch).
+    first use, after :meth:`invalidate` (``session.refresh()``), and on a miss
+    when ``fingerprint`` (the sample count) differs from its value at the
+    last load, so samples added after launch are served without a reload per
+    refused request.
     """
 
-    def __init__(self, list_paths: Callable[[], Iterable[str]], min_reload_s: float = 2.0) -> None:
+    def __init__(
+        self, list_paths: Callable[[], Iterable[str]], fingerprint: Callable[[], object]
+    ) -> None:
         self._list_paths = list_paths
-        self._min_reload_s = min_reload_s
+        self._fingerprint = fingerprint
         self._allowed: frozenset[str] | None = None
-        self._loaded_at = 0.0
+        self._loaded_with: object = None
         self._lock = threading.Lock()
 
     def invalidate(self) -> None:
@@ -55,19 +58,17 @@ class MediaGuard:
         if ".." in parts:
             raise PathRefused("'..' is not allowed in media paths", 400)
         real = os.path.realpath(requested)
-        if real in self._allowed_paths(reload_if_older=False):
-            return real
-        if real in self._allowed_paths(reload_if_older=True):
+        if real in self._allowed_paths(recheck=False) or real in self._allowed_paths(recheck=True):
             return real
         logger.info("refused request for a path outside the dataset")
         raise PathRefused("not a media file of this dataset", 403)
 
-    def _allowed_paths(self, reload_if_older: bool) -> frozenset[str]:
+    def _allowed_paths(self, recheck: bool) -> frozenset[str]:
         with self._lock:
-            stale = reload_if_older and time.monotonic() - self._loaded_at > self._min_reload_s
-            if self._allowed is None or stale:
+            stamp = self._fingerprint() if recheck or self._allowed is None else self._loaded_with
+            if self._allowed is None or stamp != self._loaded_with:
                 self._allowed = frozenset(
                     os.path.realpath(p) for p in self._list_paths() if isinstance(p, str) and p
                 )
-                self._loaded_at = time.monotonic()
+                self._loaded_with = stamp
             return self._allowed

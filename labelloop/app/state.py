@@ -34,7 +34,7 @@ class AppState:
         self._describe_cache: tuple[int, dict[str, Any]] | None = None
         self._ids: OrderedDict[tuple[int, str], list[str]] = OrderedDict()
         self._last_poll: float | None = None
-        self.guard = MediaGuard(self._media_paths)
+        self.guard = MediaGuard(self._media_paths, self._sample_count)
         self.thumbnails = ThumbnailCache()
         self.set(dataset_or_view, view)
 
@@ -122,6 +122,10 @@ class AppState:
                 while len(self._ids) > _ID_CACHE_SIZE:
                     self._ids.popitem(last=False)
         return view, ids
+
+    def _sample_count(self) -> int:
+        dataset = self.dataset
+        return 0 if dataset is None else dataset.count()
 
     def _media_paths(self) -> list[str]:
         dataset = self.dataset

@@ -14,4 +14,3 @@ def write_jpeg(path: str, width: int = 160, height: int = 120, gray: int = 128) 
     os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
     Image.fromarray(np.full((height, width, 3), gray, dtype=np.uint8)).save(path, "JPEG")
     return path
-

@@ -72,7 +72,7 @@ export class Grid {
   geometry() {
     const width = this.root.clientWidth;
     const cols = Math.max(1, Math.floor(width / MIN_CELL));
-    const cellW = width / cols;
+    const cellW = Math.floor(width / cols); // whole pixels keep lines crisp
     const cellH = Math.round(cellW * 0.75);
     return { cols, cellW, cellH, rows: Math.ceil(this.total / cols) };
   }
