@@ -93,6 +93,10 @@ def test_harmless_doctype_without_entities_is_accepted():
             "'occluded'='yes' must be 0 or 1",
         ),
         (
+            b"<annotations><image id='0' name='a'><box label='c' rotation='left' xtl='1' ytl='1' xbr='2' ybr='2'/></image></annotations>",
+            "'rotation'='left' is not a number",
+        ),
+        (
             b"<annotations><track id='0' label='c'><tag label='c'/></track></annotations>",
             "tags cannot be part of a track",
         ),

@@ -108,6 +108,18 @@ def test_invalid_record_writes_nothing_of_itself():
             },
             "a rectangle needs 4 numbers",
         ),
+        (
+            {
+                "id": 0,
+                "name": "a",
+                "shapes": [{"type": "points", "label": "m", "points": [1, 2], "z_order": "top"}],
+            },
+            "'z_order' must be a number, got 'top'",
+        ),
+        (
+            {"id": 0, "name": "a", "tags": [{"label": "t", "group": 1.5}]},
+            "'group' must be an integer",
+        ),
     ],
 )
 def test_writer_rejects_bad_records_with_the_reason(record, message):

@@ -41,7 +41,8 @@ def fmt(value: float) -> str:
     return f"{value:.2f}"
 
 
-def _value(attrs: dict[str, str], key: str, where: str, cast: type = float) -> Any:
+def parse_number(attrs: dict[str, str], key: str, where: str, cast: type = float) -> Any:
+    """XML attribute ``key`` as ``cast`` (float or int), or a :class:`CVATXMLError`."""
     try:
         return cast(attrs[key])
     except KeyError:
@@ -54,16 +55,19 @@ def _value(attrs: dict[str, str], key: str, where: str, cast: type = float) -> A
 def parse_points(shape_type: str, attrs: dict[str, str], where: str) -> list[float]:
     """The object-model point list of a shape element's XML attributes."""
     if shape_type == "rectangle":
-        return [_value(attrs, k, where) for k in _BOX_KEYS]
+        return [parse_number(attrs, k, where) for k in _BOX_KEYS]
     if shape_type == "cuboid":
-        return [_value(attrs, k, where) for k in _CUBOID_KEYS]
+        return [parse_number(attrs, k, where) for k in _CUBOID_KEYS]
     if shape_type == "ellipse":
-        cx, cy, rx, ry = (_value(attrs, k, where) for k in ("cx", "cy", "rx", "ry"))
+        cx, cy, rx, ry = (parse_number(attrs, k, where) for k in ("cx", "cy", "rx", "ry"))
         # CVAT stores the ellipse as its centre and a corner of its bounding box.
         return [cx, cy, float(fmt(cx + rx)), float(fmt(cy - ry))]
     if shape_type == "mask":
-        left, top = _value(attrs, "left", where, int), _value(attrs, "top", where, int)
-        width, height = _value(attrs, "width", where, int), _value(attrs, "height", where, int)
+        left, top = parse_number(attrs, "left", where, int), parse_number(attrs, "top", where, int)
+        width, height = (
+            parse_number(attrs, "width", where, int),
+            parse_number(attrs, "height", where, int),
+        )
         rle_text = attrs.get("rle")
         if rle_text is None:
             raise CVATXMLError(f"{where}: missing attribute 'rle'")

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from typing import Any, BinaryIO
 
 from labelloop.cvat.xml.errors import CVATXMLError
-from labelloop.cvat.xml.geometry import TYPE_OF_TAG, parse_points
+from labelloop.cvat.xml.geometry import TYPE_OF_TAG, parse_number, parse_points
 from labelloop.cvat.xml.meta import finish_node, immutable_attributes, normalize_labels
 from labelloop.cvat.xml.safeparse import CHUNK_SIZE, _source_name, feed, make_parser
 
@@ -190,7 +190,7 @@ class _Handler:
             "label": label,
             "frame": frame,
             "points": parse_points(shape_type, attrs, where),
-            "rotation": float(attrs.get("rotation", 0) or 0),
+            "rotation": parse_number(attrs, "rotation", where) if "rotation" in attrs else 0.0,
             "occluded": _flag(attrs, "occluded", where),
             "outside": _flag(attrs, "outside", where),
             "z_order": _int(attrs, "z_order", where, 0),

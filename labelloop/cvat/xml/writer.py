@@ -11,6 +11,7 @@ succeeds (it is written next to it under a ``.partial`` name until then).
 from __future__ import annotations
 
 import logging
+import numbers
 import os
 import re
 from collections.abc import Mapping, Sequence
@@ -84,8 +85,17 @@ def _points(shape_type: str, shape: Mapping[str, Any], where: str) -> list[tuple
     return format_points(shape_type, values)
 
 
-def _rotation(shape: Mapping[str, Any]) -> list[tuple[str, str]]:
-    rotation = float(shape.get("rotation") or 0)
+def _number(obj: Mapping[str, Any], key: str, where: str, cast: type = int) -> Any:
+    value = obj.get(key) or 0
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise CVATXMLError(f"{where}: {key!r} must be a number, got {value!r}")
+    if cast is int and not float(value).is_integer():
+        raise CVATXMLError(f"{where}: {key!r} must be an integer, got {value!r}")
+    return cast(value)
+
+
+def _rotation(shape: Mapping[str, Any], where: str) -> list[tuple[str, str]]:
+    rotation = _number(shape, "rotation", where, float)
     return (
         [("rotation", fmt(rotation))]
         if rotation and shape.get("type") in ("rectangle", "ellipse")
@@ -93,8 +103,8 @@ def _rotation(shape: Mapping[str, Any]) -> list[tuple[str, str]]:
     )
 
 
-def _group(obj: Mapping[str, Any]) -> list[tuple[str, str]]:
-    group = int(obj.get("group") or 0)
+def _group(obj: Mapping[str, Any], where: str) -> list[tuple[str, str]]:
+    group = _number(obj, "group", where)
     return [("group_id", str(group))] if group else []
 
 
@@ -113,10 +123,10 @@ def image_shape_element(shape: Mapping[str, Any], where: str, element: bool = Fa
         attrs.append(("outside", _b(shape.get("outside"))))
     if shape_type != "skeleton":
         attrs.append(("occluded", _b(shape.get("occluded"))))
-    attrs += _points(shape_type, shape, where) + _rotation(shape)
+    attrs += _points(shape_type, shape, where) + _rotation(shape, where)
     if not element:
-        attrs.append(("z_order", str(int(shape.get("z_order") or 0))))
-    attrs += _group(shape)
+        attrs.append(("z_order", str(_number(shape, "z_order", where))))
+    attrs += _group(shape, where)
     children = []
     if shape_type == "skeleton":
         children = [
@@ -144,9 +154,9 @@ def track_shape_element(
     attrs.append(("keyframe", _b(shape.get("keyframe", True))))
     if shape_type != "skeleton":
         attrs += [("outside", _b(shape.get("outside"))), ("occluded", _b(shape.get("occluded")))]
-    attrs += _points(shape_type, shape, where) + _rotation(shape)
+    attrs += _points(shape_type, shape, where) + _rotation(shape, where)
     if not element:
-        attrs.append(("z_order", str(int(shape.get("z_order") or 0))))
+        attrs.append(("z_order", str(_number(shape, "z_order", where))))
     own = _attributes(shape, where)
     names = {name for name, _ in own}
     attributes = own + [(n, v) for n, v in track_attributes if n not in names]
@@ -162,7 +172,7 @@ def track_shape_element(
 def tag_element(tag: Mapping[str, Any], where: str) -> Element:
     """One ``<tag>`` (image-level label)."""
     attrs = [("label", _label(tag, where)), ("source", _text(tag.get("source") or "manual", where))]
-    return ("tag", attrs + _group(tag), _attributes(tag, where), [])
+    return ("tag", attrs + _group(tag, where), _attributes(tag, where), [])
 
 
 class CVATXMLWriter:
@@ -218,11 +228,11 @@ class CVATXMLWriter:
         if image.get("subset") is not None or image.get("task_id") is not None:
             attrs += [
                 ("subset", _text(image.get("subset") or "default", where)),
-                ("task_id", str(int(image.get("task_id") or 0))),
+                ("task_id", str(_number(image, "task_id", where))),
             ]
         for key in ("width", "height"):
             if image.get(key) is not None:
-                attrs.append((key, str(int(image[key]))))
+                attrs.append((key, str(_number(image, key, where))))
         shapes = image.get("shapes") or []
         children = [image_shape_element(s, f"{where} shape {i}") for i, s in enumerate(shapes)]
         children += [
@@ -243,10 +253,10 @@ class CVATXMLWriter:
         ]
         if track.get("task_id") is not None:
             attrs += [
-                ("task_id", str(int(track["task_id"]))),
+                ("task_id", str(_number(track, "task_id", where))),
                 ("subset", _text(track.get("subset") or "default", where)),
             ]
-        attrs += _group(track)
+        attrs += _group(track, where)
         shared = _attributes(track, where)
         children = [
             track_shape_element(s, shared, f"{where} shape {i}")
