@@ -226,8 +226,10 @@ class Merger:
         where = Location(name, sample.id, frame)
         diff = self.report.fields[name]
         if spec["type"] == "scalar":
-            new = diff_scalar(where, spec, current, down, diff)
-            new_entry: Any = True if new is not None else None
+            # nothing uploaded and nothing downloaded: the annotator did not touch it
+            untouched = entry is None and down is None
+            new = current if untouched else diff_scalar(where, spec, current, down, diff)
+            new_entry: Any = None if untouched or new is None else True
         else:
             new, synced = diff_labels(
                 where,

@@ -282,3 +282,22 @@ def test_backends_without_streaming_are_downloaded_before_writing(dataset):
     report = dataset.load_annotations("w", unexpected="ignore")
     assert report.fields["ground_truth"].to_dict()["added"] == 1
     assert ids["deleted"] not in dataset.values("ground_truth.detections.id", unwind=True)
+
+
+def test_scalars_the_annotator_left_empty_keep_local_values(dataset):
+    dataset.annotate("s", label_field="score", label_type="scalar", backend="memory")
+    first, second = dataset.head(2)
+    first["score"] = 0.5  # set locally after the upload; the annotator never saw it
+    first.save()
+    SERVER["s"]["labels"]["score"][second.id] = 0.9
+    report = dataset.load_annotations("s", unexpected="ignore")
+    assert dataset[first.id].score == 0.5 and dataset[second.id].score == 0.9
+    assert report.fields["score"].to_dict() == {
+        "added": 1,
+        "deleted": 0,
+        "edited": 0,
+        "refused": {},
+    }
+    SERVER["s"]["labels"]["score"][second.id] = None  # annotator clears it again
+    report = dataset.load_annotations("s", unexpected="ignore")
+    assert dataset[second.id].score is None and report.fields["score"].deleted == 1
