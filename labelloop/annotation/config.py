@@ -138,14 +138,20 @@ class AnnotationConfig:
         return data
 
     def backend_params(self, name: str) -> dict[str, Any]:
-        """A copy of backend ``name``'s parameters (``ValueError`` when unknown)."""
-        if name not in self.backends:
+        """Backend ``name``'s parameters, completed by environment variables set since
+        the config was loaded (``ValueError`` when the backend is unknown)."""
+        env = _env_params(name) if isinstance(name, str) and name.isidentifier() else {}
+        if name not in self.backends and "config_cls" not in env:
             raise ValueError(
                 f"Unknown annotation backend {name!r}; available backends are "
                 f"{sorted(self.backends)}. Register one with "
-                f"annotation_config.backends[{name!r}] = {{'config_cls': '<module.ConfigClass>'}}"
+                f"annotation_config.backends[{name!r}] = {{'config_cls': '<module.ConfigClass>'}} "
+                f"or LABELLOOP_{str(name).upper()}_CONFIG_CLS"
             )
-        return dict(self.backends[name])
+        params = dict(self.backends.get(name, {}))
+        for key, value in env.items():
+            params.setdefault(key, value)
+        return params
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready view with secret parameters masked."""

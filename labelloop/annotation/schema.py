@@ -211,7 +211,7 @@ def _check_field_name(source: SchemaSource, backend: AnnotationBackend, field: A
         raise ValueError(f"Label field names must be non-empty strings, not {field!r}")
     is_frame = field.startswith("frames.")
     base = field[len("frames.") :] if is_frame else field
-    if not all(_NAME_RE.match(part) for part in base.split(".")) or "." in base:
+    if not _NAME_RE.match(base):
         raise ValueError(
             f"Invalid label field name {field!r}: use letters, digits and underscores, starting "
             "with a letter (prefix 'frames.' for frame-level video fields)"
@@ -436,6 +436,7 @@ def _classes(
 ) -> tuple[list[Any], set[str]]:
     """Validated classes plus the attribute names defined by class groups."""
     classes = spec.get("classes")
+    explicit = classes is not None
     observed = sorted({lbl.get_field("label") for lbl in labels} - {None})
     if classes is None:
         if info is None:
@@ -469,7 +470,8 @@ def _classes(
         raise ValueError(f"{where}: class(es) {duplicates} appear more than once; list each once")
     extra = [c for c in observed if c not in names]
     if extra:
-        logger.info("Field %r: adding observed class(es) %s to the schema", field, extra)
+        log = logger.warning if explicit else logger.info
+        log("Field %r: adding class(es) %s of existing labels to the schema", field, extra)
         out.extend(extra)
         names.extend(extra)
     if not names:

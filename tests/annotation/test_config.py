@@ -189,3 +189,13 @@ def test_results_round_trip_with_frame_numbers():
         assert back.backend.config is config
     with pytest.raises(ValueError, match="no editor"):
         back.launch_editor()
+
+
+def test_backend_registered_by_environment_alone(monkeypatch):
+    monkeypatch.setenv("LABELLOOP_ENVONLY_CONFIG_CLS", CONFIG_CLS)
+    monkeypatch.setenv("LABELLOOP_ENVONLY_TOKEN", "env-token")
+    monkeypatch.setenv("LABELLOOP_ENVONLY_FAIL_UPLOAD", "true")
+    config = build_config("envonly", None)
+    assert isinstance(config, MemoryBackendConfig) and config.fail_upload is True
+    assert config.credentials["token"] == "env-token"
+    assert "env-token" not in json.dumps(config.serialize())
