@@ -80,6 +80,13 @@ def test_export_then_import_keeps_every_label(dataset, tmp_path):
     out = tmp_path / "export"
     dataset.export(str(out), dataset_type=labelloop.types.CVATImageDataset, subsets=["train"])
     assert sorted(p.name for p in (out / "data").iterdir()) == ["a.jpg", "b.jpg"]
+    doc = load_cvat_xml(out / "labels.xml")
+    tasks = doc.meta["project"]["tasks"]
+    assert [(t["id"], t["subset"], t["size"]) for t in tasks] == [
+        ("1", "train", "1"),
+        ("2", "default", "1"),
+    ]
+    assert [(im["subset"], im["task_id"]) for im in doc.images] == [("train", 1), ("default", 2)]
     back = from_dir(str(out), dataset_type=labelloop.types.CVATImageDataset)
     assert len(back) == 2
     a, b = list(back)

@@ -34,7 +34,7 @@ from labelloop.cvat.xml.fields import (
     import_options,
     object_label,
 )
-from labelloop.cvat.xml.meta import task_meta
+from labelloop.cvat.xml.meta import project_meta, task_meta
 from labelloop.cvat.xml.reader import iter_cvat_xml
 from labelloop.cvat.xml.writer import CVATXMLWriter
 from labelloop.formats.media_files import MediaExporter, check_export_media
@@ -42,6 +42,9 @@ from labelloop.formats.registry import DatasetType, ImportedSample, register_dat
 from labelloop.media.metadata import image_metadata
 
 logger = logging.getLogger(__name__)
+
+#: CVAT's subset name for images of tasks without one; not turned into a tag.
+DEFAULT_SUBSET = "default"
 
 
 def pick_path(base: Path, given: str | os.PathLike[str] | None, defaults: Sequence[str]) -> Path:
@@ -97,7 +100,7 @@ class CVATImageDataset(ClassesFound, DatasetType):
 
         Labels go to ``classifications``/``detections``/``polylines``/``keypoints``;
         ``label_field`` is a prefix for those names or a dict kind -> field.
-        A CVAT ``subset`` becomes a sample tag.
+        A CVAT ``subset`` (other than ``default``) becomes a sample tag.
         """
         names = field_names(label_field)
         base = Path(dataset_dir) if dataset_dir is not None else Path.cwd()
@@ -142,7 +145,7 @@ class CVATImageDataset(ClassesFound, DatasetType):
             labels_of = group_labels((p for p in pairs if p is not None), names)
             self.note_classes(labels_of)
             fields.update(labels_of)
-            if record["subset"]:
+            if record["subset"] and record["subset"] != DEFAULT_SUBSET:
                 fields["tags"] = [record["subset"]]
             yield ImportedSample(os.fspath(path.resolve()), fields)
         report.log()
@@ -171,7 +174,8 @@ class CVATImageDataset(ClassesFound, DatasetType):
 
         ``label_field``: one or more Classification(s)/Detection(s)/Polyline(s)/
         Keypoint(s) fields (default: all such fields). ``subsets``: sample tags
-        written as CVAT subsets (first match per sample). With
+        written as CVAT subsets, as in a CVAT project export with one task per
+        subset (a sample gets its first tag in ``subsets``, else ``default``). With
         ``export_media=False`` images are not copied and their absolute paths
         become the names.
         """
@@ -179,20 +183,28 @@ class CVATImageDataset(ClassesFound, DatasetType):
         if isinstance(subsets, str):
             raise ValueError(f"subsets must be a list of tags, not the string {subsets!r}")
         fields = exportable_fields(_schema(samples), label_field)
-        # Pass 1 learns the label schema that <meta> (written first) declares;
-        # pass 2 streams the images out, so memory does not grow with the dataset.
+        # Pass 1 learns the label schema (and subset sizes) that <meta>, written
+        # first, declares; pass 2 streams the images out, so memory stays flat.
         schema = SchemaBuilder()
+        sizes: dict[str, int] = {}
         count = 0
         for index, sample in enumerate(samples):
             if getattr(sample, "media_type", "image") != "image":
                 raise ValueError(f"CVATImageDataset holds images; {sample.filepath!r} is not one")
             _sample_objects(sample, fields, index, schema)
+            subset = _subset(sample, subsets)
+            sizes[subset or ""] = sizes.get(subset or "", 0) + 1
             count += 1
-        meta = task_meta(
-            name=task_name or getattr(samples, "name", "labelloop"),
-            labels=schema.labels(),
-            size=count,
-        )
+        name = task_name or getattr(samples, "name", "labelloop")
+        task_ids: dict[str, int] = {}
+        if subsets is None:
+            meta = task_meta(name=name, labels=schema.labels(), size=count)
+        else:
+            order = [s for s in dict.fromkeys([*subsets, DEFAULT_SUBSET]) if s in sizes]
+            meta = project_meta(
+                name=name, labels=schema.labels(), tasks=[(s, sizes[s]) for s in order]
+            )
+            task_ids = {s: i for i, s in enumerate(order, 1)}
         exporter = MediaExporter(export_dir / data_path, export_media)
         path = export_dir / labels_path
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -200,12 +212,15 @@ class CVATImageDataset(ClassesFound, DatasetType):
             for index, sample in enumerate(samples):
                 (width, height), objects = _sample_objects(sample, fields, index, SchemaBuilder())
                 out = exporter.add(sample.filepath)
-                name = os.path.relpath(out, export_dir / data_path) if export_media else out
+                subset = _subset(sample, subsets)
                 writer.write_image(
                     {
                         "id": index,
-                        "name": name,
-                        "subset": next((t for t in sample.tags if t in (subsets or ())), None),
+                        "name": os.path.relpath(out, export_dir / data_path)
+                        if export_media
+                        else out,
+                        "subset": subset,
+                        "task_id": task_ids[subset] if subset else None,
                         "width": width,
                         "height": height,
                         "shapes": [o for o in objects if "type" in o],
@@ -213,6 +228,13 @@ class CVATImageDataset(ClassesFound, DatasetType):
                     }
                 )
         logger.info("Wrote %d images with labels of %s to %s", count, fields, path)
+
+
+def _subset(sample: Any, subsets: Sequence[str] | None) -> str | None:
+    """The sample's CVAT subset: its first tag among ``subsets``, else ``default``."""
+    if subsets is None:
+        return None
+    return next((t for t in subsets if t in sample.tags), DEFAULT_SUBSET)
 
 
 def _sample_objects(

@@ -193,3 +193,36 @@ def task_meta(
     if source is not None:
         task["source"] = source
     return {"task": task, "dumped": now}
+
+
+def project_meta(
+    *,
+    name: str,
+    labels: Iterable[Mapping[str, Any]],
+    tasks: Sequence[tuple[str, int]],
+) -> dict[str, Any]:
+    """A project ``<meta>`` dict as CVAT writes it for a project export.
+
+    ``tasks`` lists ``(subset, size)`` per task; task ids are 1, 2, ... in
+    that order (images refer to them by ``task_id``).
+    """
+    task_metas = []
+    for task_id, (subset, size) in enumerate(tasks, 1):
+        task = task_meta(name=f"{name} {subset}", labels=[], size=size, task_id=task_id)["task"]
+        task["subset"] = subset
+        del task["labels"]
+        task_metas.append(task)
+    now = _now()
+    project = {
+        "id": 0,
+        "name": name,
+        "bugtracker": "",
+        "created": now,
+        "updated": now,
+        "tasks": task_metas,
+        "subsets": "\n".join(subset for subset, _ in tasks),
+        "owner": "",
+        "assignee": "",
+        "labels": [dict(label) for label in labels],
+    }
+    return {"project": project, "dumped": now}
