@@ -21,12 +21,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
-from labelloop.annotation.attributes import (
-    RESERVED_ATTRS,
-    check_unique_widgets,
-    observed_attributes,
-    parse_attributes,
-    validate_attr_spec,
+from labelloop.annotation.attributes import RESERVED_ATTRS, observed_attributes, parse_attributes
+from labelloop.annotation.classes import (
+    DEFAULT_MASK_TARGETS,
+    class_names,
+    parse_classes,
+    parse_mask_targets,
+    parse_scalar_classes,
+    schema_attributes,
 )
 from labelloop.core import labels as fol
 
@@ -85,8 +87,6 @@ EDIT_FLAGS = (
 _FIELD_KEYS = frozenset({"type", "classes", "attributes", "mask_targets", *EDIT_FLAGS})
 _RESERVED_FIELDS = frozenset({"id", "_id", "filepath", "tags", "metadata", "media_type", "frames"})
 _NAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
-_HEX_RE = re.compile(r"^#[0-9a-fA-F]{6}$")
-DEFAULT_MASK_TARGETS: dict[int, str] = {0: "background", **{i: str(i) for i in range(1, 256)}}
 
 
 @dataclass(frozen=True)
@@ -260,7 +260,7 @@ def _normalize_field(
     labels = list(source.iter_labels(field)) if info and info.label_cls else []
     out: dict[str, Any] = {"type": label_type}
     if label_type == "scalar":
-        out["classes"] = _scalar_classes(where, spec.get("classes"))
+        out["classes"] = parse_scalar_classes(where, spec.get("classes"))
         _refuse_attributes(where, explicit, label_type)
     elif label_type == "segmentation":
         if explicit.get("classes") is not None:
@@ -414,16 +414,6 @@ def _refuse_attributes(where: str, explicit: dict[str, Any], label_type: str) ->
         )
 
 
-def _scalar_classes(where: str, classes: Any) -> list[Any]:
-    if classes is None:
-        return []
-    if not isinstance(classes, (list, tuple)) or not all(
-        isinstance(c, (str, int, float, bool)) for c in classes
-    ):
-        raise ValueError(f"{where}: scalar classes must be a list of values, not {classes!r}")
-    return list(classes)
-
-
 def _classes(
     source: SchemaSource,
     backend: AnnotationBackend,
@@ -434,88 +424,24 @@ def _classes(
     labels: list[fol.Label],
     label_type: str,
 ) -> tuple[list[Any], set[str]]:
-    """Validated classes plus the attribute names defined by class groups."""
+    """Validated classes (explicit, else declared, else observed) plus class-group attributes."""
     classes = spec.get("classes")
-    explicit = classes is not None
     observed = sorted({lbl.get_field("label") for lbl in labels} - {None})
-    if classes is None:
-        if info is None:
-            raise ValueError(
-                f"{where}: {field!r} is a new field, so it needs classes; pass classes=[...] or "
-                "'classes' in the schema"
-            )
+    if classes is None and info is None:
+        raise ValueError(
+            f"{where}: {field!r} is a new field, so it needs classes; pass classes=[...] or "
+            "'classes' in the schema"
+        )
+    explicit = classes is not None
+    if not explicit:
         classes = source.declared_classes(field) or observed
-    if not isinstance(classes, (list, tuple)):
-        raise ValueError(f"{where}: classes must be a list, not {type(classes).__name__}")
-    out: list[Any] = []
-    names: list[str] = []
-    group_attrs: set[str] = set()
-    spatial = label_type in SPATIAL_TYPES
-    for item in classes:
-        if isinstance(item, str):
-            out.append(item)
-            names.append(item)
-        elif isinstance(item, dict):
-            group = _class_group(backend, where, item, spatial)
-            out.append(group)
-            names.extend(group["classes"])
-            group_attrs |= set(group["attributes"])
-        else:
-            raise ValueError(
-                f"{where}: classes must hold strings or {{'classes': [...], 'attributes': {{...}}}} "
-                f"groups, not {item!r}"
-            )
-    duplicates = sorted({n for n in names if names.count(n) > 1})
-    if duplicates:
-        raise ValueError(f"{where}: class(es) {duplicates} appear more than once; list each once")
+    out, names, group_attrs = parse_classes(where, classes, backend, label_type in SPATIAL_TYPES)
     extra = [c for c in observed if c not in names]
     if extra:
         log = logger.warning if explicit else logger.info
         log("Field %r: adding class(es) %s of existing labels to the schema", field, extra)
         out.extend(extra)
-        names.extend(extra)
-    if not names:
-        raise ValueError(f"{where}: classes is empty; give at least one class")
     return out, group_attrs
-
-
-def _class_group(
-    backend: AnnotationBackend, where: str, item: dict[str, Any], spatial: bool
-) -> dict[str, Any]:
-    missing = [k for k in ("classes", "attributes") if k not in item]
-    extra = sorted(set(item) - {"classes", "attributes"})
-    if missing or extra:
-        raise ValueError(
-            f"{where}: a class group must have exactly the keys 'classes' and 'attributes' "
-            f"(missing {missing}, unknown {extra})"
-        )
-    group_classes = item["classes"]
-    if (
-        not isinstance(group_classes, (list, tuple))
-        or not group_classes
-        or not all(isinstance(c, str) for c in group_classes)
-    ):
-        raise ValueError(
-            f"{where}: a class group's 'classes' must be a non-empty list of strings, not "
-            f"{group_classes!r}"
-        )
-    attrs = item["attributes"]
-    if not isinstance(attrs, dict):
-        raise ValueError(
-            f"{where}: a class group's 'attributes' must be a dict of name -> spec, not {attrs!r}"
-        )
-    specs = {
-        name: validate_attr_spec(
-            f"{where}, class group {list(group_classes)}, attribute {name!r}",
-            name,
-            spec if spec else backend.recommend_attr_tool(name, None),
-            backend,
-            spatial,
-        )
-        for name, spec in attrs.items()
-    }
-    check_unique_widgets(f"{where}, class group {list(group_classes)}", specs)
-    return {"classes": list(group_classes), "attributes": specs}
 
 
 def _mask_targets(
@@ -530,30 +456,7 @@ def _mask_targets(
                 "mask_targets={1: 'cat', 2: 'dog'}"
             )
         targets = DEFAULT_MASK_TARGETS
-    if not isinstance(targets, dict) or not targets:
-        raise ValueError(
-            f"{where}: mask_targets must be a non-empty dict of pixel value -> class name, not "
-            f"{targets!r}"
-        )
-    out: dict[Any, str] = {}
-    for key, name in targets.items():
-        if isinstance(key, str) and key.isdigit():
-            key = int(key)
-        valid_key = (isinstance(key, int) and not isinstance(key, bool) and key >= 0) or (
-            isinstance(key, str) and _HEX_RE.match(key)
-        )
-        if not valid_key:
-            raise ValueError(
-                f"{where}: mask_targets keys must be non-negative ints or '#rrggbb' colours, "
-                f"not {key!r}"
-            )
-        if not isinstance(name, str) or not name:
-            raise ValueError(f"{where}: mask_targets[{key!r}] must be a class name, not {name!r}")
-        out[key] = name
-    named = [n for k, n in out.items() if k not in (0, "#000000")]
-    if len(set(named)) != len(named):
-        raise ValueError(f"{where}: mask_targets maps several values to one class name")
-    return out
+    return parse_mask_targets(where, targets)
 
 
 def _edit_flags(spec: dict[str, Any], label_type: str, is_frame: bool) -> dict[str, bool]:
@@ -581,23 +484,6 @@ def _only_keyframes(field: str, labels: list[fol.Label]) -> bool:
             field,
         )
     return False
-
-
-def schema_attributes(spec: dict[str, Any], label: str | None) -> dict[str, dict[str, Any]]:
-    """Attribute specs that apply to a label of class ``label`` (field-wide + its class group)."""
-    out = dict(spec.get("attributes") or {})
-    for item in spec.get("classes") or []:
-        if isinstance(item, dict) and label in item["classes"]:
-            out.update(item["attributes"])
-    return out
-
-
-def class_names(spec: dict[str, Any]) -> list[Any]:
-    """Flat list of a normalised field spec's class names."""
-    out: list[Any] = []
-    for item in spec.get("classes") or []:
-        out.extend(item["classes"] if isinstance(item, dict) else [item])
-    return out
 
 
 __all__ = [
