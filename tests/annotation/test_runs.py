@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 
 import pytest
 
@@ -13,9 +14,16 @@ from tests.annotation.datasets import digest
 from tests.annotation.memory_backend import SERVER, MemoryAPI, MemoryResults
 
 
-def test_annotate_records_the_run_without_credentials(dataset):
+def test_annotate_records_the_run_without_credentials(dataset, caplog):
     view = dataset.limit(3)
-    results = view.annotate("run1", label_field="ground_truth", backend="memory", password="pw1")
+    with caplog.at_level(logging.DEBUG):
+        results = view.annotate(
+            "run1", label_field="ground_truth", backend="memory", password="pw1"
+        )
+        dataset.load_annotations("run1", unexpected="ignore", token="tok2")
+    assert caplog.records  # something was logged, and none of it is a secret
+    for secret in (SECRET_TOKEN, "pw1", "tok2"):
+        assert secret not in caplog.text
     assert isinstance(results, MemoryResults)
     assert dataset.list_annotation_runs() == ["run1"]
     assert dataset.has_annotation_run("run1")
