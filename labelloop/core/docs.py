@@ -36,19 +36,21 @@ def label_rows(
 ) -> list[LabelRow]:
     """Rows for one field value; items keep ``positions`` by id, new ones count on."""
     list_attr = label.list_field
+    label_id = label._values["id"]
     rows = [
-        LabelRow(sample_id, frame_number, field, CONTAINER, label.id, label_data(label, list_attr))
+        LabelRow(sample_id, frame_number, field, CONTAINER, label_id, label_data(label, list_attr))
     ]
     if list_attr:
         for index, item in enumerate(label._values.get(list_attr) or []):
+            item_id = item._values["id"]
             if positions is None:
                 pos = index
-            elif item.id in positions and positions[item.id] >= 0:
-                pos = positions[item.id]
+            elif positions.get(item_id, -1) >= 0:
+                pos = positions[item_id]
             else:
                 pos = next_position
                 next_position += 1
-            rows.append(LabelRow(sample_id, frame_number, field, pos, item.id, label_data(item)))
+            rows.append(LabelRow(sample_id, frame_number, field, pos, item_id, label_data(item)))
     return rows
 
 

@@ -9,7 +9,8 @@ query language (see ``labelloop.store.sqlexpr``).
 Field paths are dotted; a path that meets a list maps over it
 (``F("ground_truth.detections.label")`` is the list of labels). ``F()`` is the
 current element (inside ``filter``/``map``, the item), ``F("$x")`` the root
-sample's field ``x``. Ordering comparisons involving ``None`` are false.
+sample's field ``x``. Ordering comparisons involving ``None`` are false, and
+booleans never equal or order against numbers.
 """
 
 from __future__ import annotations
@@ -254,9 +255,16 @@ def get_path(obj: Any, path: str) -> Any:
     return obj
 
 
+def _eq(a: Any, b: Any) -> bool:
+    """Equality where booleans never equal numbers (as in the stores)."""
+    if isinstance(a, bool) != isinstance(b, bool):
+        return False
+    return bool(a == b)
+
+
 def _ordered(fn: Callable[[Any, Any], bool]) -> Callable[[Any, Any], bool]:
     def compare(a: Any, b: Any) -> bool:
-        if a is None or b is None:
+        if a is None or b is None or isinstance(a, bool) != isinstance(b, bool):
             return False
         try:
             return bool(fn(a, b))
@@ -279,8 +287,8 @@ def _arith(fn: Callable[[Any, Any], Any]) -> Callable[[Any, Any], Any]:
 
 
 _BINARY: dict[str, Callable[[Any, Any], Any]] = {
-    "==": operator.eq,
-    "!=": operator.ne,
+    "==": _eq,
+    "!=": lambda a, b: not _eq(a, b),
     "<": _ordered(operator.lt),
     "<=": _ordered(operator.le),
     ">": _ordered(operator.gt),
@@ -347,7 +355,7 @@ _UNARY: dict[str, Callable[[Any], Any]] = {
 }
 
 _CALLS: dict[str, Callable[..., Any]] = {
-    "is_in": lambda v, values: v in values,
+    "is_in": lambda v, values: any(_eq(v, x) for x in values),
     "exists": lambda v, flag: (v is not None) == bool(flag),
     "contains": _contains,
     "starts_with": _str_test("start"),

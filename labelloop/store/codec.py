@@ -52,12 +52,15 @@ def _finite(value: Any) -> Any:
     return value
 
 
+_ENCODER = json.JSONEncoder(default=_default, separators=(",", ":"), allow_nan=False)
+
+
 def dumps(value: Any) -> str:
     """Serialize ``value`` to compact JSON text."""
     try:
-        return json.dumps(value, default=_default, separators=(",", ":"), allow_nan=False)
+        return _ENCODER.encode(value)
     except ValueError:  # a NaN or infinity somewhere: tag it so the text stays valid JSON
-        return json.dumps(_finite(value), default=_default, separators=(",", ":"), allow_nan=False)
+        return _ENCODER.encode(_finite(value))
 
 
 def _hook(obj: dict[str, Any]) -> Any:

@@ -71,12 +71,12 @@ def compile_expr(expr: Any) -> tuple[str, list[Any]]:
         col, params = _value_sql(left)
         if value is None:
             if op not in ("==", "!="):
-                raise ValueError("ordering against None")
+                return "0", []  # ordering against None is never true
             return f"{col} IS {'NOT ' if op == '!=' else ''}NULL", params
         guard, gparams = _type_guard(left, value)
         value = int(value) if isinstance(value, bool) else value
         if op == "!=":
-            return f"(NOT ({guard}) OR {col} != ?)", [*gparams, *params, value]
+            return f"(NOT COALESCE(({guard}), 0) OR {col} != ?)", [*gparams, *params, value]
         return f"({guard} AND {col} {_CMP[op]} ?)", [*gparams, *params, value]
     if op == "is_in":
         left, values = args

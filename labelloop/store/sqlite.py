@@ -78,6 +78,9 @@ class SQLiteStore(Store):
         self._conn.execute("PRAGMA journal_mode=WAL")
         self._conn.execute("PRAGMA synchronous=NORMAL")
         self._conn.execute("PRAGMA busy_timeout=60000")
+        # 64 MB page cache: scans of millions of label rows stay in memory between queries
+        self._conn.execute("PRAGMA cache_size=-65536")
+        self._conn.execute("PRAGMA temp_store=MEMORY")
         with self.transaction():
             for statement in _SCHEMA.split(";"):
                 if statement.strip():
