@@ -87,16 +87,16 @@ class Validator:
 
     def _points(self, shape: dict[str, Any], shape_type: str) -> list[float]:
         points = shape.get("points", [])
-        if not isinstance(points, list) or not all(
-            isinstance(p, (int, float)) and not isinstance(p, bool) for p in points
-        ):
-            raise ApiError(400, {"points": ["Expected a list of numbers."]})
+        try:
+            out = [float(p) for p in points]
+        except (TypeError, ValueError):
+            raise ApiError(400, {"points": ["Expected a list of numbers."]}) from None
         expected = _POINT_COUNTS.get(shape_type)
-        if expected is not None and len(points) != expected:
-            raise _bad(f"a {shape_type} needs {expected} points, got {len(points)}")
-        if shape_type == "mask" and len(points) < 5:
+        if expected is not None and len(out) != expected:
+            raise _bad(f"a {shape_type} needs {expected} points, got {len(out)}")
+        if shape_type == "mask" and len(out) < 5:
             raise _bad("a mask needs its RLE followed by [left, top, right, bottom]")
-        return [float(p) for p in points]
+        return out
 
     def _geometry(self, shape: dict[str, Any], index: int, kind: str) -> dict[str, Any]:
         shape_type = shape.get("type")
@@ -265,20 +265,14 @@ class Annotations:
         """The range's annotations as JSON text, without decoding stored shapes."""
         parts = []
         for kind in ("tags", "shapes"):
-            rows = self.store.all(
+            bodies = self.store.texts(
                 "SELECT body FROM objects WHERE task_id = ? AND kind = ? AND frame BETWEEN ? AND ? "
                 "ORDER BY id",
                 (self.task_id, kind, self.lo, self.hi),
             )
-            parts.append(f'"{kind}":[' + ",".join(row["body"] for row in rows) + "]")
-        tracks = dumps([self._clip(track) for track in self._tracks()])
-        return (
-            "{"
-            + f'"version":{version},'
-            + ",".join(parts)
-            + f',"tracks":{tracks},"intervals":[]'
-            + "}"
-        )
+            parts.append(bodies)
+        tracks = [dumps(self._clip(track)) for track in self._tracks()]
+        return render_text(version, parts[0], parts[1], tracks)
 
     def _tracks(self) -> list[dict[str, Any]]:
         rows = self.store.all(
@@ -317,28 +311,30 @@ class Annotations:
         take("tracks", sub_tracks)
         take("tracked_shapes", [s for t in tracks + sub_tracks for s in t["shapes"]])
 
-    def _insert(self, data: dict[str, list[dict[str, Any]]]) -> None:
+    def _insert(self, data: dict[str, list[dict[str, Any]]]) -> dict[str, list[str]]:
+        """Store objects; returns their JSON texts by kind (reused for the answer)."""
+        texts: dict[str, list[str]] = {}
         rows = []
+        task_id = self.task_id
         for kind in ("tags", "shapes"):
-            for obj in data.get(kind, []):
-                rows.append((kind, obj["id"], self.task_id, obj["frame"], obj["frame"], dumps(obj)))
-        for track in data.get("tracks", []):
-            rows.append(
-                (
-                    "tracks",
-                    track["id"],
-                    self.task_id,
-                    track["frame"],
-                    _last_frame(track),
-                    dumps(track),
-                )
+            encoded = texts[kind] = [dumps(obj) for obj in data.get(kind, [])]
+            rows.extend(
+                (kind, obj["id"], task_id, obj["frame"], obj["frame"], text)
+                for obj, text in zip(data.get(kind, []), encoded)
             )
+        tracks = data.get("tracks", [])
+        texts["tracks"] = [dumps(track) for track in tracks]
+        rows.extend(
+            ("tracks", t["id"], task_id, t["frame"], _last_frame(t), text)
+            for t, text in zip(tracks, texts["tracks"])
+        )
         with self.store.tx() as conn:
             conn.executemany(
                 "INSERT OR REPLACE INTO objects (kind, id, task_id, frame, last_frame, body) "
                 "VALUES (?, ?, ?, ?, ?, ?)",
                 rows,
             )
+        return texts
 
     def _delete_range(self, keep_track_ids: set[int] = frozenset()) -> dict[int, dict[str, Any]]:
         """Remove the range's objects; return tracks that keep shapes outside it."""
@@ -364,7 +360,7 @@ class Annotations:
                     )
         return survivors
 
-    def replace(self, data: dict[str, list[dict[str, Any]]]) -> dict[str, list[dict[str, Any]]]:
+    def replace(self, data: dict[str, list[dict[str, Any]]]) -> dict[str, list[str]]:
         """PUT: the range's annotations become exactly ``data``."""
         with self.store.tx():
             survivors = self._delete_range()
@@ -378,15 +374,13 @@ class Annotations:
                     _forget_ids(obj)
             data["tracks"] = merged
             self._assign_ids(data, keep_ids=True)
-            self._insert(data)
-        return data
+            return self._insert(data)
 
-    def create(self, data: dict[str, list[dict[str, Any]]]) -> dict[str, list[dict[str, Any]]]:
+    def create(self, data: dict[str, list[dict[str, Any]]]) -> dict[str, list[str]]:
         self._assign_ids(data, keep_ids=False)
-        self._insert(data)
-        return data
+        return self._insert(data)
 
-    def update(self, data: dict[str, list[dict[str, Any]]]) -> dict[str, list[dict[str, Any]]]:
+    def update(self, data: dict[str, list[dict[str, Any]]]) -> dict[str, list[str]]:
         """PATCH update: replace objects by id; objects without a known id are created."""
         with self.store.tx():
             for kind in KINDS:
@@ -403,10 +397,9 @@ class Annotations:
                         if rest is not None:
                             items[position] = _merge_track(rest, obj)
             self._assign_ids(data, keep_ids=True)
-            self._insert(data)
-        return data
+            return self._insert(data)
 
-    def delete(self, data: dict[str, list[dict[str, Any]]]) -> dict[str, list[dict[str, Any]]]:
+    def delete(self, data: dict[str, list[dict[str, Any]]]) -> dict[str, list[str]]:
         with self.store.tx() as conn:
             for kind in KINDS:
                 ids = [
@@ -415,14 +408,18 @@ class Annotations:
                 conn.executemany(
                     "DELETE FROM objects WHERE kind = ? AND id = ? AND task_id = ?", ids
                 )
-        return data
+        return {kind: [dumps(obj) for obj in data.get(kind, [])] for kind in KINDS}
 
     def clear(self) -> None:
         self._delete_range()
 
 
-def delete_task_objects(store: Store, task_id: int) -> None:
-    store.execute("DELETE FROM objects WHERE task_id = ?", (task_id,))
+def render_text(version: int, tags: list[str], shapes: list[str], tracks: list[str]) -> str:
+    """A LabeledData document from already-encoded objects."""
+    return (
+        f'{{"version":{version},"tags":[{",".join(tags)}],"shapes":[{",".join(shapes)}],'
+        f'"tracks":[{",".join(tracks)}],"intervals":[]}}'
+    )
 
 
 def _forget_ids(obj: dict[str, Any]) -> None:

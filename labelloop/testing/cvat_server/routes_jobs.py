@@ -7,7 +7,7 @@ from typing import Any
 from starlette.responses import Response
 
 from labelloop.testing.cvat_server import access, labelspec, render
-from labelloop.testing.cvat_server.annotations import Annotations, Validator
+from labelloop.testing.cvat_server.annotations import Annotations, Validator, render_text
 from labelloop.testing.cvat_server.store import now
 from labelloop.testing.cvat_server.web import (
     ApiError,
@@ -138,7 +138,9 @@ async def annotations(ctx: Ctx) -> Response:
         with ctx.store.tx():
             written = store.replace(data)
             version = _bump_version(ctx, task)
-        return json_response({"version": version, **written, "intervals": []})
+        return raw_json_response(
+            render_text(version, written["tags"], written["shapes"], written["tracks"])
+        )
     action = ctx.query.get("action")
     if action not in ("create", "update", "delete"):
         raise field_error(
@@ -154,4 +156,6 @@ async def annotations(ctx: Ctx) -> Response:
     with ctx.store.tx():
         written = getattr(store, action)(data)
         version = _bump_version(ctx, task)
-    return json_response({"version": version, **written, "intervals": []})
+    return raw_json_response(
+        render_text(version, written["tags"], written["shapes"], written["tracks"])
+    )

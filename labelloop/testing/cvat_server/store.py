@@ -134,6 +134,13 @@ class Store:
         with self._lock:
             return self._conn.execute(sql, tuple(args)).fetchall()
 
+    def texts(self, sql: str, args: Iterable[Any] = ()) -> list[str]:
+        """The first column of every row, as plain values (no Row objects: bulk reads)."""
+        with self._lock:
+            cursor = self._conn.cursor()
+            cursor.row_factory = None
+            return [row[0] for row in cursor.execute(sql, tuple(args))]
+
     def scalar(self, sql: str, args: Iterable[Any] = ()) -> Any:
         row = self.one(sql, args)
         return None if row is None else row[0]
@@ -187,6 +194,9 @@ class Store:
             conn.execute("DELETE FROM sessions WHERE user_id != ?", (keep_user_id,))
 
 
+_ENCODER = json.JSONEncoder(separators=(",", ":"), check_circular=False)
+
+
 def dumps(value: Any) -> str:
-    """Compact JSON text for storage."""
-    return json.dumps(value, separators=(",", ":"))
+    """Compact JSON text for storage (one shared encoder: this runs per object)."""
+    return _ENCODER.encode(value)
