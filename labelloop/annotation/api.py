@@ -84,6 +84,8 @@ def annotate(
         allow_index_edits=allow_index_edits,
         allow_spatial_edits=allow_spatial_edits,
     )
+    logger.info("Annotation run %r: sending %d samples to %r", anno_key, len(samples), config.name)
+    logger.debug("Annotation run %r config: %r", anno_key, config)
     try:
         results = backend_obj.upload_annotations(samples, anno_key, launch_editor=launch_editor)
     except BaseException as err:
@@ -152,6 +154,7 @@ def load_annotations(
     )
     if dry_run:
         return report
+    logger.info("Annotation run %r merged: %s", anno_key, _summary(report))
     _log_refusals(report)
     try:
         if cleanup:
@@ -202,6 +205,12 @@ def merge_results(
 def diff_annotations(results: AnnotationResults, dest_field: Any = None) -> MergeReport:
     """What ``load_annotations`` would change, without writing anything."""
     return merge_results(results, dest_field, "ignore", dry_run=True)[0]
+
+
+def _summary(report: MergeReport) -> str:
+    return "; ".join(
+        f"{name}: +{d.added} -{d.deleted} ~{d.edited}" for name, d in report.fields.items()
+    )
 
 
 def _log_refusals(report: MergeReport) -> None:
