@@ -301,3 +301,19 @@ def test_scalars_the_annotator_left_empty_keep_local_values(dataset):
     SERVER["s"]["labels"]["score"][second.id] = None  # annotator clears it again
     report = dataset.load_annotations("s", unexpected="ignore")
     assert dataset[second.id].score is None and report.fields["score"].deleted == 1
+
+
+def test_labels_hidden_by_the_annotated_view_are_never_touched(dataset):
+    from labelloop import ViewField as F
+
+    view = dataset.filter_labels("ground_truth", F("label") == "cat")
+    results = view.annotate("cats", label_field="ground_truth", backend="memory")
+    uploaded = {i for ids in results.id_map["ground_truth"].values() for i in ids}
+    dogs = {d.id for s in dataset for d in s.ground_truth.detections if d.label == "dog"}
+    assert uploaded and not uploaded & dogs
+    for labels in SERVER["cats"]["labels"]["ground_truth"].values():
+        labels.clear()  # the annotator deletes every cat
+    report = dataset.load_annotations("cats", unexpected="ignore")
+    assert report.fields["ground_truth"].deleted == len(uploaded)
+    remaining = set(dataset.values("ground_truth.detections.id", unwind=True))
+    assert remaining == dogs
