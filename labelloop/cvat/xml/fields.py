@@ -55,9 +55,18 @@ _LIST_OF_KIND = {
     "keypoints": Keypoints,
 }
 #: Label classes the XML formats hold.
-EXPORTABLE = (Classification, Classifications, Detection, Detections, Polyline, Polylines)
-EXPORTABLE += (Keypoint, Keypoints)
+EXPORTABLE = (
+    Classification,
+    Classifications,
+    Detection,
+    Detections,
+    Polyline,
+    Polylines,
+    Keypoint,
+    Keypoints,
+)
 _EXPORTABLE_NAMES = {cls.__name__ for cls in EXPORTABLE}
+_INPUT_TYPES = ("select", "radio", "checkbox", "number", "text")
 
 
 def export_options() -> ConvertOptions:
@@ -74,6 +83,8 @@ def import_options(meta: Mapping[str, Any]) -> ConvertOptions:
             skeletons[label["parent"]].append(label.get("name", ""))
         for spec in label.get("attributes") or []:
             name, kind = spec.get("name"), spec.get("input_type", "text")
+            if kind not in _INPUT_TYPES:
+                kind = "text"
             if not name or name in (OCCLUDED_ATTR, GROUP_ID_ATTR):
                 continue
             entry = {"type": kind, "values": list(spec.get("values") or [])}
@@ -122,8 +133,7 @@ class ImportReport:
         """Warn once per kind with its count and first example."""
         for kind, count in sorted(self.unsupported.items()):
             logger.warning(
-                "%s: %d CVAT %s object(s) have no labelloop label kind and were not imported "
-                "(first: %s)",
+                "%s: %d CVAT %s object(s) were not imported (first: %s)",
                 self.source,
                 count,
                 kind,
