@@ -186,7 +186,6 @@ def _results(
     eval_key: str | None,
     collection: Any,
 ) -> DetectionResults:
-    rows = evaluator.rows
     class_aps = map_value = None
     if evaluator.settings.compute_mAP:
         aps = {c: average_precision(acc.precision()) for c, acc in evaluator.accumulators.items()}
@@ -194,8 +193,7 @@ def _results(
         wanted = class_aps if classes is None else {c: class_aps.get(c) for c in classes}
         map_value = mean_average_precision(list(wanted.values()))
     return DetectionResults(
-        rows.gt_labels, rows.pred_labels, rows.ious, rows.confidences, rows.gt_ids,
-        rows.pred_ids, classes=classes, class_aps=class_aps, map_value=map_value,
+        **evaluator.rows.columns(), classes=classes, class_aps=class_aps, map_value=map_value,
         eval_key=eval_key, collection=collection,
     )  # fmt: skip
 

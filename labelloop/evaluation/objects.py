@@ -42,25 +42,30 @@ class EvalSettings:
         return dict(vars(self))
 
 
-@dataclass
 class MatchRows:
-    """Accumulated match rows (one per match or miss) for the results object."""
+    """Match rows (one per match or miss) collected as label pairs, tabulated on demand."""
 
-    gt_labels: list[str | None] = field(default_factory=list)
-    pred_labels: list[str | None] = field(default_factory=list)
-    ious: list[float | None] = field(default_factory=list)
-    confidences: list[float | None] = field(default_factory=list)
-    gt_ids: list[str | None] = field(default_factory=list)
-    pred_ids: list[str | None] = field(default_factory=list)
+    def __init__(self) -> None:
+        self.pairs: list[tuple[Label | None, Label | None, float | None]] = []
 
     def add(self, gt: Label | None, pred: Label | None, iou: float | None) -> None:
         """Record one row."""
-        self.gt_labels.append(gt.label if gt is not None else None)
-        self.pred_labels.append(pred.label if pred is not None else None)
-        self.ious.append(iou)
-        self.confidences.append(pred.confidence if pred is not None else None)
-        self.gt_ids.append(gt.id if gt is not None else None)
-        self.pred_ids.append(pred.id if pred is not None else None)
+        self.pairs.append((gt, pred, iou))
+
+    def columns(self) -> dict[str, list[Any]]:
+        """The rows as columns: ``gt_labels``, ``pred_labels``, ``ious``, ``confidences``,
+        ``gt_ids`` and ``pred_ids`` (``None`` for a missing side)."""
+        cols: dict[str, list[Any]] = {
+            k: [] for k in ("gt_labels", "pred_labels", "ious", "confidences", "gt_ids", "pred_ids")
+        }
+        for gt, pred, iou in self.pairs:
+            cols["gt_labels"].append(gt["label"] if gt is not None else None)
+            cols["pred_labels"].append(pred["label"] if pred is not None else None)
+            cols["ious"].append(iou)
+            cols["confidences"].append(pred["confidence"] if pred is not None else None)
+            cols["gt_ids"].append(gt["id"] if gt is not None else None)
+            cols["pred_ids"].append(pred["id"] if pred is not None else None)
+        return cols
 
 
 class ObjectEvaluator:
@@ -85,29 +90,37 @@ class ObjectEvaluator:
         s = self.settings
         crowd = np.array([bool(g.get_field(s.iscrowd, 0)) for g in gts], dtype=bool)
         ious = self._ious(gts, preds, crowd, frame_size)
-        scores = np.array(
-            [p.confidence if p.confidence is not None else np.nan for p in preds], dtype=float
-        )
-        glabels = np.array([g.label for g in gts], dtype=object)
-        plabels = np.array([p.label for p in preds], dtype=object)
-        same = plabels[:, None] == glabels[None, :]
-        m = match_image(ious, scores, crowd, s.iou, same if s.classwise else None)
+        confs = [p["confidence"] for p in preds]
+        scores = np.array([np.nan if c is None else c for c in confs], dtype=float)
+        gnames = [g["label"] for g in gts]
+        pnames = [p["label"] for p in preds]
+        glabels = np.array(gnames, dtype=object)
+        plabels = np.array(pnames, dtype=object)
+        same = plabels[:, None] == glabels[None, :] if s.classwise else None
+        m = match_image(ious, scores, crowd, s.iou, same)
+        pred_gt, gt_pred, pred_iou = m.pred_gt.tolist(), m.gt_pred.tolist(), m.pred_iou.tolist()
+        add, mark = self.rows.pairs.append, self._mark
         tp = fp = fn = 0
         for i, pred in enumerate(preds):
-            j = int(m.pred_gt[i])
-            gt = gts[j] if j >= 0 else None
-            hit = gt is not None and gt.label == pred.label
+            j = pred_gt[i]
+            if j >= 0:
+                gt, iou = gts[j], pred_iou[i]
+                hit = gnames[j] == pnames[i]
+            else:
+                gt, iou, hit = None, None, False
             tp, fp = tp + hit, fp + (not hit)
-            self._mark(pred, "tp" if hit else "fp", gt, m.pred_iou[i] if gt is not None else None)
-            self.rows.add(gt, pred, float(m.pred_iou[i]) if gt is not None else None)
+            mark(pred, "tp" if hit else "fp", gt, iou)
+            add((gt, pred, iou))
         for j, gt in enumerate(gts):
-            i = int(m.gt_pred[j])
-            pred = preds[i] if i >= 0 else None
-            hit = pred is not None and gt.label == pred.label
-            fn += not hit
-            self._mark(gt, "tp" if hit else "fn", pred, m.pred_iou[i] if pred is not None else None)
-            if pred is None:  # matched pairs were recorded from the prediction side
-                self.rows.add(gt, None, None)
+            i = gt_pred[j]
+            if i >= 0:
+                hit = gnames[j] == pnames[i]
+                mark(gt, "tp" if hit else "fn", preds[i], pred_iou[i])
+                fn += not hit  # matched pairs were recorded from the prediction side
+            else:
+                mark(gt, "fn", None, None)
+                add((gt, None, None))
+                fn += 1
         if s.compute_mAP:
             self._accumulate(ious, scores, crowd, glabels, plabels)
         return tp, fp, fn
@@ -146,9 +159,9 @@ class ObjectEvaluator:
         if key is None:
             return
         label[key] = outcome
-        label[f"{key}_id"] = other.id if other is not None else ""
+        label[f"{key}_id"] = other["id"] if other is not None else ""
         if iou is not None:
-            label[f"{key}_iou"] = float(iou)
+            label[f"{key}_iou"] = iou
         elif label.has_field(f"{key}_iou"):
             label.clear_field(f"{key}_iou")
 

@@ -209,15 +209,19 @@ def load_samples(root: Path, indices: Sequence[int]) -> list[ImportedSample]:
     info = ensure_media(root)
     out = []
     for i in indices:
-        spec = scene_spec(i)
         fields = {
             "tags": ["validation"],
-            "ground_truth": _ground_truth(spec),
-            "predictions": _prediction_labels(spec),
+            **scene_labels(i),
             "uniqueness": float(info["uniqueness"][i]),
         }
         out.append(ImportedSample(os.fspath(root / "data" / filename(i)), fields))
     return out
+
+
+def scene_labels(index: int) -> dict[str, Detections]:
+    """``ground_truth`` and ``predictions`` of scene ``index`` (any index, no media needed)."""
+    spec = scene_spec(index)
+    return {"ground_truth": _ground_truth(spec), "predictions": _prediction_labels(spec)}
 
 
 def _relative(box: Sequence[float], spec: SceneSpec) -> list[float]:

@@ -35,8 +35,7 @@ def _evaluate_case(ev: ObjectEvaluator, gt_json, dets) -> None:
 
 
 def _results(ev: ObjectEvaluator) -> DetectionResults:
-    r = ev.rows
-    return DetectionResults(r.gt_labels, r.pred_labels, r.ious, r.confidences, r.gt_ids, r.pred_ids)
+    return DetectionResults(**ev.rows.columns())
 
 
 def test_marks_tp_fp_fn_with_ids_and_ious():
