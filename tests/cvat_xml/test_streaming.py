@@ -120,6 +120,14 @@ def test_invalid_record_writes_nothing_of_itself():
             {"id": 0, "name": "a", "tags": [{"label": "t", "group": 1.5}]},
             "'group' must be an integer",
         ),
+        (
+            {
+                "id": 0,
+                "name": "a",
+                "shapes": [{"type": "points", "label": "m", "points": [1, float("nan")]}],
+            },
+            "NaN or infinite",
+        ),
     ],
 )
 def test_writer_rejects_bad_records_with_the_reason(record, message):

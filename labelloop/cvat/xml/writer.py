@@ -11,6 +11,7 @@ succeeds (it is written next to it under a ``.partial`` name until then).
 from __future__ import annotations
 
 import logging
+import math
 import numbers
 import os
 import re
@@ -81,6 +82,8 @@ def _points(shape_type: str, shape: Mapping[str, Any], where: str) -> list[tuple
         values = [float(v) for v in points]
     except (TypeError, ValueError):
         raise CVATXMLError(f"{where}: 'points' must be a list of numbers") from None
+    if not all(math.isfinite(v) for v in values):
+        raise CVATXMLError(f"{where}: 'points' holds NaN or infinite values CVAT cannot store")
     check_points(shape_type, values, where)
     return format_points(shape_type, values)
 
@@ -89,6 +92,8 @@ def _number(obj: Mapping[str, Any], key: str, where: str, cast: type = int) -> A
     value = obj.get(key) or 0
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise CVATXMLError(f"{where}: {key!r} must be a number, got {value!r}")
+    if not math.isfinite(value):
+        raise CVATXMLError(f"{where}: {key!r} must be finite, got {value!r}")
     if cast is int and not float(value).is_integer():
         raise CVATXMLError(f"{where}: {key!r} must be an integer, got {value!r}")
     return cast(value)
