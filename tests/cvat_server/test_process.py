@@ -106,3 +106,17 @@ def test_bad_arguments_fail_before_starting(tmp_path):
     server = LocalCVATServer(blocker / "data")
     with pytest.raises((RuntimeError, OSError)):
         server.start()
+
+
+def test_server_imports_nothing_of_the_library():
+    """The server package loads with a bare ``labelloop`` namespace and pulls in no library module."""
+    script = (
+        "import sys, types\n"
+        f"package = types.ModuleType('labelloop'); package.__path__ = [{str(ROOT / 'labelloop')!r}]\n"
+        "sys.modules['labelloop'] = package\n"
+        "import labelloop.testing.cvat_server.app, labelloop.testing.cvat_server.server\n"
+        "import labelloop.testing.cvat_server.command, labelloop.testing.annotator\n"
+        "print(sorted(m for m in sys.modules if m.startswith('labelloop.') and not m.startswith('labelloop.testing')))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "[]"

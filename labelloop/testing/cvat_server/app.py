@@ -24,13 +24,12 @@ from labelloop.testing.cvat_server import (
     routes_tasks,
 )
 from labelloop.testing.cvat_server.access import resolve_org
+from labelloop.testing.cvat_server.defaults import DEFAULT_VERSION
 from labelloop.testing.cvat_server.faults import BodyTooLarge, FaultError, FaultMiddleware, Faults
 from labelloop.testing.cvat_server.store import Store
 from labelloop.testing.cvat_server.web import ApiError, Ctx, forbidden, json_response
 
 logger = logging.getLogger(__name__)
-
-DEFAULT_VERSION = "2.73.0"
 
 
 @dataclass

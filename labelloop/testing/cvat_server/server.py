@@ -16,13 +16,11 @@ from typing import Any
 
 import httpx
 
-from labelloop.testing.cvat_server.app import DEFAULT_VERSION, ServerConfig, create_app
+from labelloop.testing.cvat_server.app import ServerConfig, create_app
 from labelloop.testing.cvat_server.auth import login_token
+from labelloop.testing.cvat_server.defaults import DEFAULT_VERSION, PASSWORD_ENV, READY_FILE
 
 logger = logging.getLogger(__name__)
-
-PASSWORD_ENV = "LABELLOOP_CVAT_SERVER_PASSWORD"
-READY_FILE = "server.json"
 
 
 def serve(
@@ -66,6 +64,18 @@ def serve(
         uvicorn.Config(app, log_level=log_level, access_log=False, timeout_keep_alive=30)
     )
     server.run(sockets=[sock])
+
+
+# The child process loads labelloop.testing without running labelloop/__init__.py:
+# the server needs nothing of the library, and skipping it makes startup fast.
+_BOOTSTRAP = """
+import sys, types
+package = types.ModuleType("labelloop")
+package.__path__ = [sys.argv.pop(1)]
+sys.modules["labelloop"] = package
+from labelloop.testing.cvat_server.command import cvat_server
+cvat_server(prog_name="cvat-server")
+"""
 
 
 class LocalCVATServer:
@@ -118,8 +128,9 @@ class LocalCVATServer:
         ready.unlink(missing_ok=True)
         command = [
             sys.executable,
-            "-m",
-            "labelloop.testing.cvat_server",
+            "-c",
+            _BOOTSTRAP,
+            str(Path(__file__).resolve().parents[2]),
             "--host",
             self.host,
             "--port",
@@ -133,9 +144,7 @@ class LocalCVATServer:
         ]
         if self.max_body_size is not None:
             command += ["--max-body-size", str(self.max_body_size)]
-        package_root = str(Path(__file__).resolve().parents[3])
-        python_path = os.pathsep.join(p for p in (package_root, os.environ.get("PYTHONPATH")) if p)
-        env = {**os.environ, PASSWORD_ENV: self.password, "PYTHONPATH": python_path}
+        env = {**os.environ, PASSWORD_ENV: self.password}
         self._log = open(self.data_dir / "server.log", "ab")
         self._process = subprocess.Popen(command, env=env, stdout=self._log, stderr=self._log)
         deadline = time.monotonic() + self.startup_timeout
