@@ -118,5 +118,7 @@ def test_server_imports_nothing_of_the_library():
         "import labelloop.testing.cvat_server.command, labelloop.testing.annotator\n"
         "print(sorted(m for m in sys.modules if m.startswith('labelloop.') and not m.startswith('labelloop.testing')))\n"
     )
-    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True
+    )
     assert result.stdout.strip() == "[]"
