@@ -38,6 +38,8 @@ logger = logging.getLogger(__name__)
 #: Label attributes bound to CVAT's shape flags in both directions.
 OCCLUDED_ATTR = "occluded"
 GROUP_ID_ATTR = "group_id"
+#: Text attribute recording where a keypoint's missing (NaN) points sit.
+MISSING_POINTS_ATTR = "missing_points"
 #: CVAT object type -> default field name on import.
 FIELD_OF_TYPE = {
     "tag": "classifications",
@@ -70,8 +72,13 @@ _INPUT_TYPES = ("select", "radio", "checkbox", "number", "text")
 
 
 def export_options() -> ConvertOptions:
-    """Converter options for writing: flags bound, no label-id attribute."""
-    return ConvertOptions(occluded_attr=OCCLUDED_ATTR, group_id_attr=GROUP_ID_ATTR, id_attr=None)
+    """Converter options for writing: flags bound, NaN keypoints kept, no label-id attribute."""
+    return ConvertOptions(
+        occluded_attr=OCCLUDED_ATTR,
+        group_id_attr=GROUP_ID_ATTR,
+        id_attr=None,
+        missing_points_attr=MISSING_POINTS_ATTR,
+    )
 
 
 def import_options(meta: Mapping[str, Any]) -> ConvertOptions:
@@ -85,7 +92,7 @@ def import_options(meta: Mapping[str, Any]) -> ConvertOptions:
             name, kind = spec.get("name"), spec.get("input_type", "text")
             if kind not in _INPUT_TYPES:
                 kind = "text"
-            if not name or name in (OCCLUDED_ATTR, GROUP_ID_ATTR):
+            if not name or name in (OCCLUDED_ATTR, GROUP_ID_ATTR, MISSING_POINTS_ATTR):
                 continue
             entry = {"type": kind, "values": list(spec.get("values") or [])}
             if attributes.get(name, entry)["type"] != kind:
@@ -95,6 +102,7 @@ def import_options(meta: Mapping[str, Any]) -> ConvertOptions:
         attributes=attributes or None,
         occluded_attr=OCCLUDED_ATTR,
         group_id_attr=GROUP_ID_ATTR,
+        missing_points_attr=MISSING_POINTS_ATTR,
         skeleton_points=dict(skeletons) or None,
     )
 
