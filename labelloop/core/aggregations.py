@@ -123,14 +123,16 @@ def values(collection: SampleCollection, path: str, unwind: bool = False) -> lis
         return _values(collection, path, unwind)
 
 
-def _values(collection: SampleCollection, path: str, unwind: bool) -> list[Any]:
+def _values(
+    collection: SampleCollection, path: str, unwind: bool, objects: bool = True
+) -> list[Any]:
     target = _Target(collection, path)
     result = _store_values(collection, target)
     if result is None:
         frames = target.is_frame
         result = [get_path(doc, path) for doc in collection._iter_docs(frames=frames)]
-    objects = is_label_spec(target.spec) and target.attr in (None, "")
-    if objects or (target.spec or {}).get("kind") == "metadata":
+    labels = is_label_spec(target.spec) and target.attr in (None, "")
+    if objects and (labels or (target.spec or {}).get("kind") == "metadata"):
         result = _as_objects(result)
     if unwind:
         flat: list[Any] = []
@@ -171,7 +173,7 @@ def _count(collection: SampleCollection, path: str | None) -> int:
             return dataset._store.count_labels(
                 dataset._id, target.field, False, target.items, fast[0]
             )
-    return len(_values(collection, path, unwind=True))
+    return len(_values(collection, path, unwind=True, objects=False))
 
 
 def distinct(collection: SampleCollection, path: str) -> list[Any]:

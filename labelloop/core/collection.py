@@ -256,6 +256,14 @@ class SampleCollection:
         """Every field except the named ones."""
         return self._add_stage(st.ExcludeFields(field_names))
 
+    def match_frames(self, filter: Any, omit_empty: bool = True) -> DatasetView:
+        """Only the frames matching ``filter`` (video); ``omit_empty`` drops frameless samples."""
+        return self._add_stage(st.MatchFrames(filter, omit_empty))
+
+    def set_field(self, field: str, expr: Any) -> DatasetView:
+        """A view where ``field`` is computed by ``expr`` (evaluated on the field's parent)."""
+        return self._add_stage(st.SetField(field, expr))
+
     # -- aggregations ------------------------------------------------------
 
     def values(self, path: str, unwind: bool = False) -> list[Any]:

@@ -27,7 +27,7 @@ from labelloop.core.fields import (
 from labelloop.core.ids import new_id
 from labelloop.core.labels import Label, label_class
 from labelloop.core.sample import Frame, Frames, Sample
-from labelloop.core.stages import Stage, load_stage
+from labelloop.core.stages import MatchFrames, Stage, load_stage
 from labelloop.store.base import CONTAINER, SAMPLE_LEVEL, get_store
 
 logger = logging.getLogger(__name__)
@@ -530,11 +530,10 @@ class Dataset(SampleCollection):
                     frame_doc = ff(frame_doc)
                 return frame_doc
 
-            object.__setattr__(
-                sample,
-                "_frames",
-                Frames(sample, view_filter if frame_filters else None, frame_filtered),
-            )
+            frames = Frames(sample, view_filter if frame_filters else None, frame_filtered)
+            if any(isinstance(stage, MatchFrames) for stage in stages) and "frames" in doc:
+                frames._stored = [f["frame_number"] for f in doc["frames"]]  # visible ones
+            object.__setattr__(sample, "_frames", frames)
         return sample
 
     def _load_view(self, stages: list[dict[str, Any]]) -> Any:

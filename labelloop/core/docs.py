@@ -67,7 +67,7 @@ def assemble_labels(
         key = (row.sample_id, row.frame_number, row.field)
         cls_name, attr = label_fields.get(row.field, (None, None))
         if row.position == CONTAINER:
-            doc = dict(row.data)
+            doc = row.data  # rows are freshly decoded: safe to extend in place
             doc["id"] = row.id
             if attr:
                 doc[attr] = out[key][attr] if key in out else []
@@ -75,7 +75,7 @@ def assemble_labels(
             continue
         if attr is None:
             continue  # an item row for a field no longer declared as a list
-        item = dict(row.data)
+        item = row.data
         item["id"] = row.id
         container = out.get(key)
         if container is None:  # items whose container row is missing: rebuild one

@@ -676,3 +676,106 @@ class ExcludeFields(_FieldSelection):
     """Every field except the named ones."""
 
     _SELECT = False
+
+
+# -- frames and computed fields -------------------------------------------------------
+
+
+class MatchFrames(Stage):
+    """Only the frames for which ``filter`` (about one frame) is true.
+
+    ``omit_empty`` drops samples left without frames.
+    """
+
+    frames_needed = True
+
+    def __init__(self, filter: Any, omit_empty: bool = True) -> None:
+        self.filter = to_node(filter)
+        self.omit_empty = bool(omit_empty)
+
+    def _kwargs(self) -> dict[str, Any]:
+        return {"filter": self.filter, "omit_empty": self.omit_empty}
+
+    @classmethod
+    def _from_kwargs(cls, kw: dict[str, Any]) -> MatchFrames:
+        return cls(ViewExpression(kw["filter"]), kw.get("omit_empty", True))
+
+    def validate(self, dataset: Dataset) -> None:
+        if dataset.media_type not in (None, "video"):
+            raise ValueError(f"match_frames needs a video dataset; '{dataset.name}' has images")
+
+    def apply(self, docs: Iterable[Doc], dataset: Dataset) -> Iterator[Doc]:
+        test = compile_expr(self.filter)
+        for doc in docs:
+            doc["frames"] = [f for f in doc.get("frames") or [] if test(f, f)]
+            if doc["frames"] or not self.omit_empty:
+                yield doc
+
+
+def _assign(obj: Any, parts: list[str], fn: Callable[[Doc, Doc], Any], root: Doc) -> None:
+    """Set ``parts`` below ``obj`` to ``fn(root, parent)``, mapping over lists."""
+    if isinstance(obj, list):
+        for item in obj:
+            _assign(item, parts, fn, root)
+        return
+    if not isinstance(obj, dict):
+        return
+    if len(parts) == 1:
+        obj[parts[0]] = fn(root, obj)
+        return
+    _assign(obj.get(parts[0]), parts[1:], fn, root)
+
+
+class SetField(Stage):
+    """A field (or label attribute, per list item) computed from an expression.
+
+    The expression is evaluated on the field's parent: ``set_field("score",
+    F("uniqueness") * 2)`` on the sample, ``set_field("predictions.detections.label",
+    F("label").upper())`` on each detection. Saving a sample of the view stores the
+    computed values.
+    """
+
+    def __init__(self, field: str, expr: Any) -> None:
+        self.field = field
+        self.expr = to_node(expr)
+        self.frames_needed = field.startswith("frames.") or _frames_in(self.expr)
+
+    def _kwargs(self) -> dict[str, Any]:
+        return {"field": self.field, "expr": self.expr}
+
+    @classmethod
+    def _from_kwargs(cls, kw: dict[str, Any]) -> SetField:
+        return cls(kw["field"], ViewExpression(kw["expr"]))
+
+    def validate(self, dataset: Dataset) -> None:
+        head = self.field.split(".")[1 if self.field.startswith("frames.") else 0]
+        if head in ("id", "filepath", "frame_number"):
+            raise ValueError(f"Cannot set the built-in field '{head}'")
+
+    def filtered_paths(self, dataset: Dataset) -> list[str]:
+        parts = self.field.split(".")
+        head = ".".join(parts[:2]) if parts[0] == "frames" else parts[0]
+        try:
+            LabelPath(dataset, head)
+        except ValueError:
+            return []
+        return [head]
+
+    def apply(self, docs: Iterable[Doc], dataset: Dataset) -> Iterator[Doc]:
+        fn = compile_expr(self.expr)
+        parts = self.field.split(".")
+        for doc in docs:
+            _assign(doc, parts, fn, doc)
+            yield doc
+
+    def frame_filter(self, dataset: Dataset) -> Callable[[Doc], Doc] | None:
+        if not self.field.startswith("frames."):
+            return None
+        fn = compile_expr(self.expr)
+        parts = self.field.split(".")[1:]
+
+        def apply(frame: Doc) -> Doc:
+            _assign(frame, parts, fn, frame)
+            return frame
+
+        return apply

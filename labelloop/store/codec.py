@@ -76,6 +76,18 @@ def _hook(obj: dict[str, Any]) -> Any:
     return obj
 
 
-def loads(text: str | bytes) -> Any:
+_DECODER = json.JSONDecoder(object_hook=_hook)
+_PLAIN_DECODER = json.JSONDecoder()
+
+
+def loads(text: str) -> Any:
     """Parse JSON text written by :func:`dumps`."""
-    return json.loads(text, object_hook=_hook)
+    return (_DECODER if '"$' in text else _PLAIN_DECODER).decode(text)
+
+
+def loads_many(texts: list[str]) -> list[Any]:
+    """Parse many JSON texts at once (one parser call: much faster than one per text)."""
+    if not texts:
+        return []
+    joined = "[" + ",".join(texts) + "]"
+    return (_DECODER if '"$' in joined else _PLAIN_DECODER).decode(joined)

@@ -301,15 +301,15 @@ class SQLiteStore(Store):
                 if not rows:
                     return
                 last = rows[-1][2]
-                yield [(r[0], codec.loads(r[1])) for r in rows]
+                yield list(zip((r[0] for r in rows), codec.loads_many([r[1] for r in rows])))
             return
         for chunk in _chunks(ids, min(batch_size, _CHUNK)):
             rows = self._all(
                 f"SELECT id, doc FROM samples WHERE dataset_id=? AND id IN ({_marks(len(chunk))})",
                 (dataset_id, *chunk),
             )
-            found = {r[0]: r[1] for r in rows}
-            yield [(sid, codec.loads(found[sid])) for sid in chunk if sid in found]
+            found = dict(zip((r[0] for r in rows), codec.loads_many([r[1] for r in rows])))
+            yield [(sid, found[sid]) for sid in chunk if sid in found]
 
     def sample_values(
         self, dataset_id: str, key: str, ids: Sequence[str] | None = None
@@ -397,7 +397,8 @@ class SQLiteStore(Store):
                 sql += " AND frame_number<=?"
                 params.append(stop)
             rows = self._all(sql + " ORDER BY frame_number", params)
-        return [(r[0], r[1], codec.loads(r[2])) for r in rows]
+        docs = codec.loads_many([r[2] for r in rows])
+        return [(r[0], r[1], d) for r, d in zip(rows, docs)]
 
     def upsert_frames(
         self, dataset_id: str, sample_id: str, rows: Sequence[tuple[int, str, dict[str, Any]]]
@@ -476,7 +477,8 @@ class SQLiteStore(Store):
                 + " ORDER BY sample_id, field, frame_number, position",
                 (dataset_id, *chunk, *params),
             )
-            out += [LabelRow(r[0], r[1], r[2], r[3], r[4], codec.loads(r[5])) for r in rows]
+            datas = codec.loads_many([r[5] for r in rows])
+            out += [LabelRow(r[0], r[1], r[2], r[3], r[4], d) for r, d in zip(rows, datas)]
         return out
 
     def find_labels(self, dataset_id: str, ids: Sequence[str]) -> list[LabelRow]:
@@ -487,7 +489,8 @@ class SQLiteStore(Store):
                 f"WHERE dataset_id=? AND id IN ({_marks(len(chunk))})",
                 (dataset_id, *chunk),
             )
-            out += [LabelRow(r[0], r[1], r[2], r[3], r[4], codec.loads(r[5])) for r in rows]
+            datas = codec.loads_many([r[5] for r in rows])
+            out += [LabelRow(r[0], r[1], r[2], r[3], r[4], d) for r, d in zip(rows, datas)]
         return out
 
     def field_label_ids(

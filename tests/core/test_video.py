@@ -126,3 +126,30 @@ def test_compute_metadata_reads_real_headers(video_dataset, tmp_path):
     with pytest.raises(ValueError, match="video sample"):
         images.add_sample(ll.Sample(str(tmp_path / "clip.mp4")))
     images.delete()
+
+
+def test_match_frames_shows_only_matching_frames(video_dataset):
+    ds = video_dataset
+    sample = ds.first()
+    for number in (2, 4):
+        sample.frames[number]["flag"] = True
+    sample.save()
+    view = ds.match_frames(F("flag") == True)  # noqa: E712
+    assert view.count() == 1 and view.count("frames") == 2
+    assert view.values("frames.frame_number") == [[2, 4]]
+    visible = view.first()
+    assert visible.frames.keys() == [2, 4]
+    visible.frames[4]["flag"] = False
+    visible.save()
+    assert ds.count("frames") == 37  # hidden frames were not deleted
+    assert ds.match_frames(F("flag") == True).values("frames.frame_number") == [[2]]  # noqa: E712
+    kept = ds.match_frames(F("flag") == True, omit_empty=False)  # noqa: E712
+    assert kept.count() == 2
+
+
+def test_set_field_on_frames(video_dataset):
+    view = video_dataset.set_field("frames.detections.detections.label", F("label").upper())
+    assert view.distinct("frames.detections.detections.label") == ["CAR", "PERSON"]
+    sample = view.first()
+    assert sample.frames[1].detections.detections[0].label == "CAR"
+    assert video_dataset.distinct("frames.detections.detections.label") == ["car", "person"]

@@ -192,3 +192,20 @@ def test_expression_operators(image_dataset):
     assert mapped == 1
     with pytest.raises(TypeError, match="truth value"):
         bool(F("a") == 1)
+
+
+def test_set_field_computes_values(image_dataset):
+    ds = image_dataset
+    doubled = ds.set_field("uniqueness", F("uniqueness") * 2)
+    assert doubled.values("uniqueness") == [0.0, 0.5, 1.0, 1.5]
+    confident = ds.set_field(
+        "predictions.detections", F("detections").filter(F("confidence") > 0.9)
+    )
+    assert confident.values("predictions.detections.label") == [[], ["person"], ["car"], []]
+    sample = confident.skip(2).first()
+    sample.save()  # the hidden (filtered-out) predictions survive the save
+    assert ds.values("predictions.detections.label")[2] == ["person", "person", "car"]
+    upper = ds.set_field("ground_truth.detections.label", F("label").upper())
+    assert upper.distinct("ground_truth.detections.label") == ["CAR", "CAT", "DOG", "PERSON"]
+    rebuilt = ds._load_view(upper._serialize())
+    assert rebuilt.count_values("ground_truth.detections.label")["PERSON"] == 3
