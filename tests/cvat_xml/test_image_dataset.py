@@ -82,7 +82,9 @@ def _labels(sample, field):
 
 def test_export_then_import_keeps_every_label(dataset, tmp_path):
     out = tmp_path / "export"
-    dataset.export(str(out), dataset_type=labelloop.types.CVATImageDataset, subsets=["train"])
+    dataset.export(
+        str(out), dataset_type=labelloop.types.CVATImageDataset, subsets=["train"], label_ids=True
+    )
     assert sorted(p.name for p in (out / "data").iterdir()) == ["a.jpg", "b.jpg"]
     doc = load_cvat_xml(out / "labels.xml")
     tasks = doc.meta["project"]["tasks"]
@@ -102,6 +104,7 @@ def test_export_then_import_keeps_every_label(dataset, tmp_path):
     cars = {d.label: d for d in _labels(a, "detections")}
     for det in _labels(original, "ground_truth"):
         got = cars[det.label]
+        assert got.id == det.id and not got.has_field("label_id")
         assert got.bounding_box == pytest.approx(det.bounding_box, abs=0.005 / W)
         for name, value in det.dynamic_attributes.items():
             assert got[name] == value and type(got[name]) is type(value), name

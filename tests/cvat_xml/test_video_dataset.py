@@ -93,7 +93,10 @@ def test_tracks_are_written_like_cvat_writes_them(dataset, tmp_path, caplog):
 def test_export_then_import_restores_frames_indexes_and_keyframes(dataset, tmp_path):
     out = tmp_path / "export"
     dataset.export(
-        str(out), dataset_type="CVATVideoDataset", frame_labels_field=["gt", "lanes", "pts"]
+        str(out),
+        dataset_type="CVATVideoDataset",
+        frame_labels_field=["gt", "lanes", "pts"],
+        label_ids=True,
     )
     back = from_dir(str(out), dataset_type="CVATVideoDataset")
     clip, quiet = sorted(back, key=lambda s: s.filepath)
@@ -106,6 +109,7 @@ def test_export_then_import_restores_frames_indexes_and_keyframes(dataset, tmp_p
         [a], [b] = labels, got[number]
         assert b.bounding_box == pytest.approx(a.bounding_box, abs=0.005 / W)
         assert b.get_field("color") == a.get_field("color")
+        assert b.id == a.id
         # a run of frames always starts on a keyframe (CVAT interpolates from there)
         track = {n for n, [label] in want.items() if label.index == a.index}
         starts_run = a.index is not None and number - 1 not in track

@@ -38,6 +38,8 @@ logger = logging.getLogger(__name__)
 #: Label attributes bound to CVAT's shape flags in both directions.
 OCCLUDED_ATTR = "occluded"
 GROUP_ID_ATTR = "group_id"
+#: Attribute carrying a label's id (as CVAT tasks made by labelloop/FiftyOne hold it).
+ID_ATTR = "label_id"
 #: Text attribute recording where a keypoint's missing (NaN) points sit.
 MISSING_POINTS_ATTR = "missing_points"
 #: CVAT object type -> default field name on import.
@@ -71,12 +73,13 @@ _EXPORTABLE_NAMES = {cls.__name__ for cls in EXPORTABLE}
 _INPUT_TYPES = ("select", "radio", "checkbox", "number", "text")
 
 
-def export_options() -> ConvertOptions:
-    """Converter options for writing: flags bound, NaN keypoints kept, no label-id attribute."""
+def export_options(label_ids: bool = False) -> ConvertOptions:
+    """Converter options for writing: flags bound, NaN keypoints kept, and label ids
+    as a ``label_id`` attribute only when ``label_ids`` (import always restores them)."""
     return ConvertOptions(
         occluded_attr=OCCLUDED_ATTR,
         group_id_attr=GROUP_ID_ATTR,
-        id_attr=None,
+        id_attr=ID_ATTR if label_ids else None,
         missing_points_attr=MISSING_POINTS_ATTR,
     )
 
@@ -92,7 +95,7 @@ def import_options(meta: Mapping[str, Any]) -> ConvertOptions:
             name, kind = spec.get("name"), spec.get("input_type", "text")
             if kind not in _INPUT_TYPES:
                 kind = "text"
-            if not name or name in (OCCLUDED_ATTR, GROUP_ID_ATTR, MISSING_POINTS_ATTR):
+            if not name or name in (OCCLUDED_ATTR, GROUP_ID_ATTR, MISSING_POINTS_ATTR, ID_ATTR):
                 continue
             entry = {"type": kind, "values": list(spec.get("values") or [])}
             if attributes.get(name, entry)["type"] != kind:
@@ -102,6 +105,7 @@ def import_options(meta: Mapping[str, Any]) -> ConvertOptions:
         attributes=attributes or None,
         occluded_attr=OCCLUDED_ATTR,
         group_id_attr=GROUP_ID_ATTR,
+        id_attr=ID_ATTR,
         missing_points_attr=MISSING_POINTS_ATTR,
         skeleton_points=dict(skeletons) or None,
     )

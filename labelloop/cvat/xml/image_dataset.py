@@ -23,6 +23,7 @@ from typing import Any
 from labelloop.core.labels import LIST_LABELS
 from labelloop.core.metadata import ImageMetadata
 from labelloop.cvat import convert
+from labelloop.cvat.convert import ConvertOptions
 from labelloop.cvat.xml.fields import (
     ClassesFound,
     ImportReport,
@@ -69,10 +70,13 @@ def locate_media(data_dir: Path, name: str, subset: str | None) -> Path:
 
 
 def frame_objects(
-    label: Any, frame_size: tuple[int, int], frame: int, schema: SchemaBuilder
+    label: Any,
+    frame_size: tuple[int, int],
+    frame: int,
+    schema: SchemaBuilder,
+    options: ConvertOptions,
 ) -> list[dict[str, Any]]:
     """CVAT objects of one field value (single or list label), recorded in ``schema``."""
-    options = export_options()
     items = label[label.list_field] if isinstance(label, LIST_LABELS) else [label]
     objects = []
     for item in items:
@@ -169,6 +173,7 @@ class CVATImageDataset(ClassesFound, DatasetType):
         export_media: bool | str = True,
         task_name: str | None = None,
         subsets: Sequence[str] | None = None,
+        label_ids: bool = False,
     ) -> None:
         """Write the images and their labels as "CVAT for images 1.1".
 
@@ -177,12 +182,14 @@ class CVATImageDataset(ClassesFound, DatasetType):
         written as CVAT subsets, as in a CVAT project export with one task per
         subset (a sample gets its first tag in ``subsets``, else ``default``). With
         ``export_media=False`` images are not copied and their absolute paths
-        become the names.
+        become the names. ``label_ids=True`` adds each label's id as a ``label_id``
+        attribute, so import (here, or via a CVAT task) keeps the ids.
         """
         check_export_media(export_media)
         if isinstance(subsets, str):
             raise ValueError(f"subsets must be a list of tags, not the string {subsets!r}")
         fields = exportable_fields(_schema(samples), label_field)
+        options = export_options(label_ids)
         # Pass 1 learns the label schema (and subset sizes) that <meta>, written
         # first, declares; pass 2 streams the images out, so memory stays flat.
         schema = SchemaBuilder()
@@ -191,7 +198,7 @@ class CVATImageDataset(ClassesFound, DatasetType):
         for index, sample in enumerate(samples):
             if getattr(sample, "media_type", "image") != "image":
                 raise ValueError(f"CVATImageDataset holds images; {sample.filepath!r} is not one")
-            _sample_objects(sample, fields, index, schema)
+            _sample_objects(sample, fields, index, schema, options)
             subset = _subset(sample, subsets)
             sizes[subset or ""] = sizes.get(subset or "", 0) + 1
             count += 1
@@ -210,7 +217,9 @@ class CVATImageDataset(ClassesFound, DatasetType):
         path.parent.mkdir(parents=True, exist_ok=True)
         with CVATXMLWriter(path, meta) as writer:
             for index, sample in enumerate(samples):
-                (width, height), objects = _sample_objects(sample, fields, index, SchemaBuilder())
+                (width, height), objects = _sample_objects(
+                    sample, fields, index, SchemaBuilder(), options
+                )
                 out = exporter.add(sample.filepath)
                 subset = _subset(sample, subsets)
                 writer.write_image(
@@ -238,14 +247,14 @@ def _subset(sample: Any, subsets: Sequence[str] | None) -> str | None:
 
 
 def _sample_objects(
-    sample: Any, fields: list[str], index: int, schema: SchemaBuilder
+    sample: Any, fields: list[str], index: int, schema: SchemaBuilder, options: ConvertOptions
 ) -> tuple[tuple[int, int], list[dict[str, Any]]]:
     size = _image_size(sample)
     objects: list[dict[str, Any]] = []
     for field in fields:
         value = sample[field] if sample.has_field(field) else None
         if value is not None:
-            objects += frame_objects(value, size, index, schema)
+            objects += frame_objects(value, size, index, schema, options)
     return size, objects
 
 

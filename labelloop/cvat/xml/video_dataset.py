@@ -28,11 +28,13 @@ from pathlib import Path
 from typing import Any
 
 from labelloop.core.metadata import VideoMetadata
+from labelloop.cvat.convert import ConvertOptions
 from labelloop.cvat.tracks import _segments as consecutive_runs
 from labelloop.cvat.xml.fields import (
     ClassesFound,
     ImportReport,
     SchemaBuilder,
+    export_options,
     exportable_fields,
     field_names,
     group_labels,
@@ -182,13 +184,15 @@ class CVATVideoDataset(ClassesFound, DatasetType):
         data_path: str = "data",
         labels_path: str = "labels",
         export_media: bool | str = True,
+        label_ids: bool = False,
     ) -> None:
         """Write each video and ``labels/<stem>.xml`` with its frame labels as tracks.
 
         ``frame_labels_field``: one or more Detection(s)/Polyline(s)/Keypoint(s)
         frame fields (default: all such fields). With ``export_media=False`` the
         videos are not copied, each XML is named after the video's file stem and its
-        meta ``source`` holds the video's absolute path.
+        meta ``source`` holds the video's absolute path. ``label_ids=True`` adds each
+        label's id as a ``label_id`` attribute, so import keeps the ids.
         """
         check_export_media(export_media)
         if label_field is not None:
@@ -219,9 +223,12 @@ class CVATVideoDataset(ClassesFound, DatasetType):
             used.add(stem)
             path = export_dir / labels_path / f"{stem}.xml"
             path.parent.mkdir(parents=True, exist_ok=True)
-            self._write_video(sample, fields, path, os.path.basename(out) if export_media else out)
+            source = os.path.basename(out) if export_media else out
+            self._write_video(sample, fields, path, source, export_options(label_ids))
 
-    def _write_video(self, sample: Any, fields: list[str], path: Path, source: str) -> None:
+    def _write_video(
+        self, sample: Any, fields: list[str], path: Path, source: str, options: ConvertOptions
+    ) -> None:
         meta = sample.metadata if sample.has_field("metadata") else None
         if meta is None or not (meta.get("frame_width") and meta.get("total_frame_count")):
             meta = VideoMetadata(**video_metadata(sample.filepath))
@@ -245,7 +252,7 @@ class CVATVideoDataset(ClassesFound, DatasetType):
                             f"{field} label {item.id} on frame {number} has index={index!r}; "
                             "track ids must be integers"
                         )
-                    made = frame_objects(item, size, number - 1, schema)
+                    made = frame_objects(item, size, number - 1, schema, options)
                     for part, shape in enumerate(made):
                         entry = (number - 1, shape, item.get_field("keyframe"))
                         if index is None:
