@@ -44,6 +44,8 @@ class AnnotationBackendConfig:
     credential_names: ClassVar[tuple[str, ...]] = SECRET_PARAMS
     #: Credentials that must be known before connecting (prompted for on a terminal).
     required_credentials: ClassVar[tuple[str, ...]] = ()
+    #: Stored (non-secret) parameters a later session may override, e.g. a moved server's URL.
+    session_params: ClassVar[tuple[str, ...]] = ("url",)
 
     def __init__(
         self,
@@ -91,16 +93,19 @@ class AnnotationBackendConfig:
 
     def update_credentials(self, **kwargs: Any) -> None:
         """Apply explicitly given credentials/``url`` now; resolve the rest when connecting."""
-        given = {k: v for k, v in kwargs.items() if v is not None}
-        for key in list(given):
-            if key not in self.credential_names:
-                if key.startswith("_") or key not in vars(self):
-                    raise ValueError(
-                        f"Unknown credential {key!r} for backend {self.name!r}; expected one "
-                        f"of {sorted(self.credential_names)}"
-                    )
-                setattr(self, key, given.pop(key))
-        self._credentials.update(given)
+        unknown = sorted(set(kwargs) - set(self.credential_names) - set(self.session_params))
+        if unknown:
+            raise ValueError(
+                f"Unknown credential(s) {unknown} for backend {self.name!r}; expected some of "
+                f"{sorted({*self.credential_names, *self.session_params})}"
+            )
+        for key, value in kwargs.items():
+            if value is None:
+                continue
+            if key in self.credential_names:
+                self._credentials[key] = value
+            else:
+                setattr(self, key, value)
 
     def build_backend(self) -> AnnotationBackend:
         """An instance of this config's backend class."""
