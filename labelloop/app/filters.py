@@ -31,6 +31,11 @@ def parse(text: str | None) -> dict[str, Any]:
         data = json.loads(text)
     except ValueError as exc:
         raise FilterError(f"filters must be JSON: {exc}") from None
+    return parse_object(data)
+
+
+def parse_object(data: Any) -> dict[str, Any]:
+    """Check the top level of an already decoded filters object."""
     if not isinstance(data, dict):
         raise FilterError("filters must be a JSON object")
     unknown = set(data) - {"labels", "tags", "numeric"}

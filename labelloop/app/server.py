@@ -8,7 +8,8 @@ Routes (all GET):
 * ``/api/samples?offset&limit&filters``: one grid page;
 * ``/api/samples/{id}?filters``: one sample in full; ``/api/samples/{id}/frames?start&stop``;
 * ``/api/mask?sample&field[&frame]``: a semantic mask painted in class colours (PNG);
-* ``/media?filepath`` (HTTP range requests) and ``/thumb?filepath``: only files of the dataset.
+* ``/media?filepath`` (HTTP range requests) and ``/thumb?filepath``: only files of the dataset;
+* ``/api/runs...``: the annotation runs panel (see :mod:`labelloop.app.runs`).
 """
 
 from __future__ import annotations
@@ -20,13 +21,15 @@ from string import Template
 from typing import Any
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from labelloop.app import filters as flt
-from labelloop.app import samples
+from labelloop.app import runs, samples
 from labelloop.app.guard import PathRefused
 from labelloop.app.serialize import semantic_mask_png
 from labelloop.app.state import AppState
@@ -37,10 +40,14 @@ STATIC_DIR = Path(__file__).parent / "static"
 _NO_STORE = {"Cache-Control": "no-store"}
 
 
-def create_app(state: AppState, extra_routes: list[Route] | None = None) -> Starlette:
-    """The Starlette application serving ``state``."""
+def create_app(state: AppState, allowed_hosts: list[str] | None = None) -> Starlette:
+    """The Starlette application serving ``state``.
+
+    ``allowed_hosts`` limits the ``Host`` header (defeats DNS rebinding onto a
+    loopback server); ``None`` accepts any host.
+    """
     page = Template((STATIC_DIR / "index.html").read_text(encoding="utf-8"))
-    runs_module = "/static/runs.js" if extra_routes else ""
+    runs_module = "/static/runs.js"
 
     def index(request: Request) -> HTMLResponse:
         info = state.collection
@@ -54,7 +61,7 @@ def create_app(state: AppState, extra_routes: list[Route] | None = None) -> Star
         return JSONResponse({"version": state.version}, headers=_NO_STORE)
 
     def dataset(request: Request) -> JSONResponse:
-        return _json(state.describe(runs_enabled=bool(extra_routes)))
+        return _json(state.describe(runs_enabled=True))
 
     def sample_page(request: Request) -> JSONResponse:
         q = request.query_params
@@ -119,7 +126,7 @@ def create_app(state: AppState, extra_routes: list[Route] | None = None) -> Star
         Route("/api/mask", mask),
         Route("/media", media),
         Route("/thumb", thumb),
-        *(extra_routes or []),
+        *runs.routes(state),
         Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
     ]
     handlers = {
@@ -129,8 +136,17 @@ def create_app(state: AppState, extra_routes: list[Route] | None = None) -> Star
         KeyError: lambda r, e: _error(str(e.args[0]) if e.args else "not found", 404),
         LookupError: lambda r, e: _error(str(e), 404),
         FileNotFoundError: lambda r, e: _error("media file is missing on disk", 404),
+        PermissionError: lambda r, e: _error(str(e), 403),
+        runs.BackendFailed: lambda r, e: _error(str(e), 502),
     }
-    return Starlette(routes=routes, exception_handlers=handlers)  # type: ignore[arg-type]
+    middleware = []
+    if allowed_hosts is not None:
+        middleware.append(Middleware(TrustedHostMiddleware, allowed_hosts=allowed_hosts))
+    return Starlette(
+        routes=routes,
+        middleware=middleware,
+        exception_handlers=handlers,  # type: ignore[arg-type]
+    )
 
 
 def _json(data: Any) -> JSONResponse:

@@ -45,7 +45,7 @@ class Session:
         self._address = address
         self._port = sock.getsockname()[1]
         self._closed = threading.Event()
-        self._server, self._thread = _start_server(self._state, sock)
+        self._server, self._thread = _start_server(self._state, sock, _allowed_hosts(address))
         logger.info("App running at %s", self.url)
         if remote:
             logger.info(
@@ -189,13 +189,15 @@ def _bind(address: str, port: int) -> socket.socket:
     return sock
 
 
-def _start_server(state: AppState, sock: socket.socket) -> tuple[Any, threading.Thread]:
+def _start_server(
+    state: AppState, sock: socket.socket, allowed_hosts: list[str] | None
+) -> tuple[Any, threading.Thread]:
     import uvicorn
 
     from labelloop.app.server import create_app
 
     config = uvicorn.Config(
-        create_app(state), log_level="warning", access_log=False, lifespan="off"
+        create_app(state, allowed_hosts), log_level="warning", access_log=False, lifespan="off"
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(
@@ -208,6 +210,12 @@ def _start_server(state: AppState, sock: socket.socket) -> tuple[Any, threading.
             raise RuntimeError("The App server failed to start; see the log for the cause")
         time.sleep(0.01)
     return server, thread
+
+
+def _allowed_hosts(address: str) -> list[str] | None:
+    """Host names a loopback server answers to (``None``: any, for servers bound elsewhere)."""
+    loopback = ["localhost", "127.0.0.1"]
+    return loopback if address in loopback else None
 
 
 def _in_notebook() -> bool:

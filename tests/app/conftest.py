@@ -23,6 +23,18 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 CLASSES = ["cat", "dog", "bird"]
+#: The page sets body[data-ready] to the version it finished loading.
+READY = "document.body.dataset.ready && document.body.dataset.ready !== ''"
+
+
+def open_grid(page, session) -> None:
+    """Load the App and wait until the first thumbnails are decoded."""
+    page.goto(session.url)
+    page.wait_for_function(READY)
+    page.wait_for_function("document.querySelectorAll('.cell img.thumb').length > 0")
+    page.wait_for_function(
+        "[...document.querySelectorAll('.cell img.thumb')].every(i => i.complete && i.naturalWidth)"
+    )
 
 
 def _labels(index: int) -> dict:

@@ -17,9 +17,9 @@ from PIL import Image
 import labelloop as ll
 from labelloop import ViewField as F
 from labelloop.app.colors import color_for
-from tests.app.conftest import make_image_dataset
+from tests.app.conftest import READY, make_image_dataset
+from tests.app.conftest import open_grid as _open
 
-READY = "document.body.dataset.ready && document.body.dataset.ready !== ''"
 GREY = (128, 128, 128)
 
 
@@ -53,15 +53,6 @@ def _assert_box_drawn(shot, rect, box, color):
         assert _close(pixel, color), f"{name} edge at {pixel}, expected {color}"
     for pixel in (shot[ym, int(x0) - 4], shot[ym, int(x0) + 8], shot[ym, int(x1) + 4]):
         assert _close(pixel, GREY, tol=25), f"{pixel} should be the grey image"
-
-
-def _open(page, session):
-    page.goto(session.url)
-    page.wait_for_function(READY)
-    page.wait_for_function("document.querySelectorAll('.cell img.thumb').length > 0")
-    page.wait_for_function(
-        "[...document.querySelectorAll('.cell img.thumb')].every(i => i.complete && i.naturalWidth)"
-    )
 
 
 def test_page_colours_match_the_server_colours(page, session):

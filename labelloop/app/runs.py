@@ -1,0 +1,180 @@
+"""The annotation runs panel's API: list runs, live task/job status, load (dry run, then
+merge) and send the current view for a new run.
+
+Credentials come only from the annotation config or the environment
+(``LABELLOOP_<BACKEND>_PASSWORD``, ``..._TOKEN``, ...): the server never
+prompts (it runs in a background thread) and never receives secrets from the
+page. State-changing routes are POST with a JSON body from the App's own
+origin, so another web site cannot trigger them from the user's browser.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+from urllib.parse import urlsplit
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from labelloop.annotation.config import annotation_config, env_names, resolve_credentials
+from labelloop.app import filters as flt
+from labelloop.app.serialize import jsonable
+from labelloop.app.state import AppState
+
+logger = logging.getLogger(__name__)
+
+_SECRETS = ("password", "token", "access_token", "api_key", "headers")
+_NEW_RUN_OPTIONS = ("label_type", "classes", "url", "task_size", "segment_size", "task_assignee")
+
+
+def routes(state: AppState) -> list[Route]:
+    """The runs panel's routes, bound to ``state``."""
+
+    def list_runs(request: Request) -> JSONResponse:
+        dataset = _dataset(state)
+        out = []
+        for key in dataset.list_annotation_runs():
+            info = dataset.get_annotation_info(key)
+            config = info.config or {}
+            schema = config.get("label_schema") or {}
+            out.append(
+                {
+                    "key": key,
+                    "backend": info.method,
+                    "timestamp": info.timestamp.isoformat(),
+                    "url": _public_url(config.get("url")),
+                    "fields": {
+                        name: {"type": spec.get("type"), "classes": jsonable(spec.get("classes"))}
+                        for name, spec in schema.items()
+                    },
+                }
+            )
+        return JSONResponse({"runs": out}, headers={"Cache-Control": "no-store"})
+
+    async def status(request: Request) -> JSONResponse:
+        dataset = _dataset(state)
+        key = request.path_params["key"]
+        creds = _credentials(dataset.get_annotation_info(key).method)
+
+        def work() -> Any:
+            results = dataset.load_annotation_results(key, cache=False, **creds)
+            return results.get_status()
+
+        return JSONResponse({"key": key, "status": jsonable(await _in_thread(work))})
+
+    async def load(request: Request) -> JSONResponse:
+        body = await _json_body(request)
+        dry_run = body.get("dry_run", True)
+        if not isinstance(dry_run, bool):
+            raise ValueError("dry_run must be true or false")
+        key = request.path_params["key"]
+
+        def work() -> dict[str, Any]:
+            dataset = _dataset(state)
+            creds = _credentials(dataset.get_annotation_info(key).method)
+            report = dataset.load_annotations(key, unexpected="ignore", dry_run=dry_run, **creds)
+            if not dry_run:
+                state.bump()  # labels changed: pages reload
+            return report.to_dict()
+
+        return JSONResponse(await _in_thread(work))
+
+    async def new_run(request: Request) -> JSONResponse:
+        body = await _json_body(request)
+        key = body.get("anno_key")
+        field = body.get("label_field")
+        if not isinstance(key, str) or not key:
+            raise ValueError("anno_key is required")
+        if not isinstance(field, str) or not field:
+            raise ValueError("label_field is required")
+        options = {k: body[k] for k in _NEW_RUN_OPTIONS if body.get(k) not in (None, "", [])}
+        unknown = set(body) - {"anno_key", "label_field", "filters", *_NEW_RUN_OPTIONS}
+        if unknown:
+            raise ValueError(f"unknown fields {sorted(unknown)} for a new run")
+        filters = body.get("filters") or {}
+        if not isinstance(filters, dict):
+            raise ValueError("filters must be an object")
+
+        def work() -> dict[str, Any]:
+            view = state.filtered(filters)
+            backend = annotation_config.default_backend
+            results = view.annotate(key, label_field=field, **options, **_credentials(backend))
+            state.bump()
+            return {"key": key, "task_ids": jsonable(getattr(results, "task_ids", []))}
+
+        return JSONResponse(await _in_thread(work))
+
+    return [
+        Route("/api/runs", list_runs, methods=["GET"]),
+        Route("/api/runs", new_run, methods=["POST"]),
+        Route("/api/runs/{key}/status", status, methods=["GET"]),
+        Route("/api/runs/{key}/load", load, methods=["POST"]),
+    ]
+
+
+def _dataset(state: AppState) -> Any:
+    if state.dataset is None:
+        raise LookupError("No dataset is shown")
+    return state.dataset
+
+
+def _credentials(backend: str) -> dict[str, Any]:
+    """Configured credentials of ``backend`` (never prompted for; ``ValueError`` when none)."""
+    names = ("username", "email", *_SECRETS)
+    found = resolve_credentials(backend, names, {}, None, required=())
+    found = {k: v for k, v in found.items() if v is not None}
+    if not any(found.get(name) for name in _SECRETS):
+        raise ValueError(
+            f"The App needs {backend!r} credentials from the environment or annotation config; "
+            f"set {env_names(backend, ['username', 'password'])} (or "
+            f"{env_names(backend, ['token'])}) before launching it"
+        )
+    return found
+
+
+def _public_url(url: Any) -> str | None:
+    """``url`` without any ``user:password@`` part."""
+    if not isinstance(url, str) or not url:
+        return None
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    port = f":{parts.port}" if parts.port else ""
+    return f"{parts.scheme}://{host}{port}{parts.path}"
+
+
+async def _json_body(request: Request) -> dict[str, Any]:
+    """The request's JSON object, only from the App's own page (no cross-site posts)."""
+    if request.headers.get("content-type", "").split(";")[0].strip() != "application/json":
+        raise PermissionError("send a JSON body (Content-Type: application/json)")
+    origin = request.headers.get("origin")
+    if origin is not None:
+        own = f"{request.url.scheme}://{request.headers.get('host', '')}"
+        if origin != own:
+            raise PermissionError("cross-origin requests are refused")
+    try:
+        body = await request.json()
+    except ValueError:
+        raise ValueError("the body must be JSON") from None
+    if not isinstance(body, dict):
+        raise ValueError("the body must be a JSON object")
+    if "filters" in body and body["filters"] is not None:
+        flt.parse_object(body["filters"])
+    return body
+
+
+class BackendFailed(Exception):
+    """The annotation backend failed (unreachable server, refused request): HTTP 502."""
+
+
+async def _in_thread(func: Any) -> Any:
+    """Run a blocking backend call off the event loop; backend failures become 502s."""
+    try:
+        return await run_in_threadpool(func)
+    except (ValueError, LookupError, PermissionError, TypeError):
+        raise
+    except Exception as exc:
+        logger.warning("annotation backend call failed: %s", exc)
+        raise BackendFailed(str(exc)) from exc

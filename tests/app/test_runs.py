@@ -1,0 +1,165 @@
+"""The annotation runs panel against the local CVAT-compatible server: list, live status,
+dry-run diff then merge, a new run from the current view, and the panel in Chromium."""
+
+from __future__ import annotations
+
+import json
+
+import httpx
+import pytest
+
+import labelloop as ll
+from labelloop.testing.annotator import Annotator
+from labelloop.testing.fixtures import cvat_server  # noqa: F401  (session-scoped fixture)
+from tests.app.conftest import READY, make_image_dataset, open_grid
+
+
+@pytest.fixture
+def run_dataset(tmp_path, cvat_server, monkeypatch):  # noqa: F811
+    """Six samples; run ``first`` sent their ground truth to the server."""
+    dataset = make_image_dataset(str(tmp_path), 6)
+    dataset.annotate(
+        "first",
+        label_field="ground_truth",
+        url=cvat_server.url,
+        username=cvat_server.username,
+        password=cvat_server.password,
+    )
+    # The App reads credentials from the environment only, never from the page.
+    monkeypatch.setenv("LABELLOOP_CVAT_USERNAME", cvat_server.username)
+    monkeypatch.setenv("LABELLOOP_CVAT_PASSWORD", cvat_server.password)
+    yield dataset
+    dataset.delete()
+
+
+@pytest.fixture
+def app_session(run_dataset):
+    with ll.launch_app(run_dataset, port=0, auto=False) as session:
+        yield session
+
+
+def _draw_a_new_box(server, dataset) -> int:
+    """Like an annotator in CVAT's UI: add one 'bird' box to the run's first job."""
+    results = dataset.load_annotation_results("first")
+    (task_id,) = results.task_ids
+    with Annotator(server.url, server.username, server.password) as person:
+        job_id = person.jobs(task_id)[0]["id"]
+        person.add_shape(job_id, type="rectangle", label="bird", points=[10, 10, 50, 40], frame=0)
+    return job_id
+
+
+def _post(session, path, body, **headers):
+    return httpx.post(
+        session.url.rstrip("/") + path,
+        content=json.dumps(body),
+        headers={"Content-Type": "application/json", **headers},
+        timeout=60,
+    )
+
+
+def _labels(dataset):
+    return sum(len(s.ground_truth.detections) for s in dataset)
+
+
+def test_runs_status_dry_run_and_merge_over_http(app_session, run_dataset, cvat_server):  # noqa: F811
+    runs = httpx.get(app_session.url + "api/runs").json()["runs"]
+    assert [r["key"] for r in runs] == ["first"]
+    assert runs[0]["fields"]["ground_truth"]["type"] == "detections"
+    assert runs[0]["url"] == cvat_server.url and "password" not in json.dumps(runs)
+
+    status = httpx.get(app_session.url + "api/runs/first/status", timeout=60).json()["status"]
+    (task,) = status["ground_truth"].values()
+    (job,) = task["jobs"].values()
+    assert (job["stage"], job["state"]) == ("annotation", "new")
+    assert job["url"].startswith(cvat_server.url + "/tasks/")
+
+    _draw_a_new_box(cvat_server, run_dataset)
+    before = _labels(run_dataset)
+    dry = _post(app_session, "/api/runs/first/load", {"dry_run": True}).json()
+    assert dry["dry_run"] and dry["fields"]["ground_truth"]["added"] == 1
+    assert _labels(run_dataset) == before  # a dry run writes nothing
+
+    version = httpx.get(app_session.url + "api/version").json()["version"]
+    merged = _post(app_session, "/api/runs/first/load", {"dry_run": False}).json()
+    assert not merged["dry_run"] and merged["fields"]["ground_truth"]["added"] == 1
+    assert _labels(run_dataset) == before + 1
+    assert any(
+        d.label == "bird" and d.bounding_box[0] > 0
+        for d in run_dataset.first().ground_truth.detections
+    )
+    assert httpx.get(app_session.url + "api/version").json()["version"] > version
+
+
+def test_posts_need_json_from_the_apps_own_origin(app_session, run_dataset):
+    form = httpx.post(app_session.url + "api/runs/first/load", data={"dry_run": "false"})
+    assert form.status_code == 403
+    foreign = _post(
+        app_session, "/api/runs/first/load", {"dry_run": False}, Origin="http://evil.test"
+    )
+    assert foreign.status_code == 403
+    rebinding = httpx.get(app_session.url + "api/runs", headers={"Host": "evil.test"})
+    assert rebinding.status_code == 400
+
+
+def test_missing_credentials_are_named_not_prompted(app_session, monkeypatch):
+    monkeypatch.delenv("LABELLOOP_CVAT_PASSWORD")
+    response = httpx.get(app_session.url + "api/runs/first/status")
+    assert response.status_code == 400
+    assert "LABELLOOP_CVAT_PASSWORD" in response.json()["error"]
+
+
+def test_new_run_sends_the_filtered_view(app_session, run_dataset, cvat_server):  # noqa: F811
+    body = {
+        "anno_key": "odd_only",
+        "label_field": "ground_truth",
+        "filters": {"tags": ["odd"]},
+        "url": cvat_server.url,
+    }
+    created = _post(app_session, "/api/runs", body)
+    assert created.status_code == 200, created.text
+    assert "odd_only" in run_dataset.list_annotation_runs()
+    results = run_dataset.load_annotation_results("odd_only")
+    sent = {
+        entry["sample_id"] for frames in results.frame_id_map.values() for entry in frames.values()
+    }
+    assert sent == {s.id for s in run_dataset if "odd" in s.tags}
+    again = _post(app_session, "/api/runs", body)
+    assert again.status_code == 400 and "already exists" in again.json()["error"]
+    unreachable = {**body, "anno_key": "nowhere", "url": "http://127.0.0.1:9"}
+    failed = _post(app_session, "/api/runs", unreachable)
+    assert failed.status_code == 502 and "127.0.0.1:9" in failed.json()["error"]
+    assert "nowhere" not in run_dataset.list_annotation_runs()
+    bad = _post(app_session, "/api/runs", {"anno_key": "x", "label_field": "gt", "password": "p"})
+    assert bad.status_code == 400 and "password" in bad.json()["error"]
+
+
+def test_runs_panel_in_the_browser(page, app_session, run_dataset, cvat_server):  # noqa: F811
+    _draw_a_new_box(cvat_server, run_dataset)
+    open_grid(page, app_session)
+    page.click("#runs-toggle")
+    run = page.locator(".run[data-key='first']")
+    run.locator(".run-status-btn").click()
+    job_link = run.locator("tr.job a").first
+    job_link.wait_for()
+    assert job_link.get_attribute("href").startswith(cvat_server.url + "/tasks/")
+    assert run.locator("tr.job td").nth(2).inner_text() == "new"
+
+    before = _labels(run_dataset)
+    run.locator(".run-load-btn").click()
+    added = run.locator("table.diff tr[data-field='ground_truth'] td").nth(1)
+    added.wait_for()
+    assert added.inner_text() == "1"
+    assert _labels(run_dataset) == before
+    run.locator(".run-merge-btn").click()
+    run.locator(".merged").wait_for()
+    assert _labels(run_dataset) == before + 1
+    page.wait_for_function(READY)
+
+    page.fill("#new-run input[name='anno_key']", "from_page")
+    page.fill("#new-run input[name='label_field']", "ground_truth")
+    page.fill("#new-run input[name='url']", cvat_server.url)
+    page.click("#new-run button[type='submit']")
+    page.wait_for_function(
+        "() => document.getElementById('runs-msg').textContent.startsWith('Created run from_page')"
+    )
+    assert "from_page" in run_dataset.list_annotation_runs()
