@@ -122,3 +122,14 @@ def test_server_imports_nothing_of_the_library():
         [sys.executable, "-c", script], capture_output=True, text=True, check=True
     )
     assert result.stdout.strip() == "[]"
+
+
+def test_fresh_fixture_starts_from_an_empty_server(cvat_server_fresh):
+    with admin_client(cvat_server_fresh) as client:
+        assert client.get("/api/tasks").json()["count"] == 0
+        assert client.get("/api/projects").json()["count"] == 0
+        users = client.get("/api/users").json()["results"]
+        assert [u["username"] for u in users] == [cvat_server_fresh.username]
+        created = client.post("/api/projects", json={"name": "after-reset"})
+        assert created.status_code == 201
+    assert cvat_server_fresh.faults() == []
