@@ -11,7 +11,7 @@ import copy
 import datetime as dt
 import logging
 import weakref
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any, NamedTuple
 
@@ -21,6 +21,7 @@ from labelloop.core.docs import assemble_labels, label_rows
 from labelloop.core.fields import (
     FRAME_BUILTINS,
     SAMPLE_BUILTINS,
+    check_value,
     is_label_spec,
     list_attr,
 )
@@ -33,15 +34,7 @@ from labelloop.store.base import CONTAINER, SAMPLE_LEVEL, get_store
 logger = logging.getLogger(__name__)
 
 _INSTANCES: weakref.WeakValueDictionary[str, Dataset] = weakref.WeakValueDictionary()
-_PROPERTIES = (
-    "info",
-    "classes",
-    "default_classes",
-    "mask_targets",
-    "default_mask_targets",
-    "skeletons",
-    "default_skeleton",
-)
+_SCHEMA_KEYS = ("sample_fields", "frame_fields", "media_type")
 
 
 class LabelInfo(NamedTuple):
@@ -66,6 +59,13 @@ def _new_doc() -> dict[str, Any]:
         "sample_fields": copy.deepcopy(SAMPLE_BUILTINS),
         "frame_fields": copy.deepcopy(FRAME_BUILTINS),
     }
+
+
+def _decode_doc(doc: dict[str, Any]) -> dict[str, Any]:
+    """A stored dataset document with mask-target keys back to ints."""
+    doc["mask_targets"] = {f: _int_keys(t) for f, t in doc.get("mask_targets", {}).items()}
+    doc["default_mask_targets"] = _int_keys(doc.get("default_mask_targets", {}))
+    return doc
 
 
 def _int_keys(targets: dict[Any, Any]) -> dict[Any, Any]:
@@ -104,13 +104,21 @@ class Dataset(SampleCollection):
             lifecycle.cleanup_stale()
             if name is not None and not isinstance(name, str):
                 raise ValueError(f"Dataset names must be strings, not {type(name).__name__}")
+            generated = name is None
             name = name or _default_name()
             if overwrite and self._store.get_dataset(name) is not None:
                 delete_dataset(name)
             _id = new_id()
-            with self._store.transaction():
-                self._store.create_dataset(_id, name, bool(persistent), _new_doc())
-                lifecycle.register(self._store, _id)
+            for attempt in range(5):
+                try:
+                    with self._store.transaction():
+                        self._store.create_dataset(_id, name, bool(persistent), _new_doc())
+                        lifecycle.register(self._store, _id)
+                    break
+                except ValueError:
+                    if not generated or attempt == 4:
+                        raise
+                    name = _default_name()  # another process took the generated name
             logger.debug("Created dataset '%s'", name)
         else:
             lifecycle.register(self._store, _id)
@@ -127,10 +135,7 @@ class Dataset(SampleCollection):
         self._name = record.name
         self._persistent = record.persistent
         self._created_at = record.created_at
-        doc = record.doc
-        doc["mask_targets"] = {f: _int_keys(t) for f, t in doc.get("mask_targets", {}).items()}
-        doc["default_mask_targets"] = _int_keys(doc.get("default_mask_targets", {}))
-        self._doc = doc
+        self._doc = _decode_doc(record.doc)
 
     @property
     def _dataset(self) -> Dataset:
@@ -243,15 +248,42 @@ class Dataset(SampleCollection):
         return self.skeletons.get(field, self.default_skeleton)
 
     def save(self) -> None:
-        """Write the dataset-level properties (info, classes, ...)."""
-        doc = dict(self._doc)
+        """Write the dataset-level properties (info, classes, ...).
+
+        The field schema and media type are never overwritten from this object:
+        they are re-read so fields another process declared meanwhile survive.
+        """
+        with self._store.transaction():
+            fresh = self._fresh_doc()
+            doc = dict(self._doc)
+            for key in _SCHEMA_KEYS:
+                doc[key] = fresh[key]
+            self._write_doc(doc)
+            for key in _SCHEMA_KEYS:
+                self._doc[key] = fresh[key]
+
+    def _fresh_doc(self) -> dict[str, Any]:
+        record = self._store.get_dataset(id=self._id)
+        if record is None:
+            raise ValueError(f"Dataset '{self._name}' has been deleted")
+        return _decode_doc(record.doc)
+
+    def _write_doc(self, doc: dict[str, Any]) -> None:
+        doc = dict(doc)
         doc["mask_targets"] = {
-            f: {str(k): v for k, v in t.items()} for f, t in self._doc["mask_targets"].items()
+            f: {str(k): v for k, v in t.items()} for f, t in doc["mask_targets"].items()
         }
-        doc["default_mask_targets"] = {
-            str(k): v for k, v in self._doc["default_mask_targets"].items()
-        }
+        doc["default_mask_targets"] = {str(k): v for k, v in doc["default_mask_targets"].items()}
         self._store.update_dataset(self._id, doc=doc)
+
+    def _update_schema(self, mutate: Callable[[dict[str, Any]], None]) -> None:
+        """Apply ``mutate`` to the stored dataset document (read fresh) and adopt its schema."""
+        with self._store.transaction():
+            fresh = self._fresh_doc()
+            mutate(fresh)
+            self._write_doc(fresh)
+            for key in _SCHEMA_KEYS:
+                self._doc[key] = fresh[key]
 
     def reload(self) -> None:
         """Re-read the dataset's properties and schema from the database."""
@@ -271,9 +303,12 @@ class Dataset(SampleCollection):
     # -- schema ------------------------------------------------------------
 
     def _declare_field(self, name: str, spec: dict[str, Any], frame: bool = False) -> None:
-        schema = self._frame_schema if frame else self._sample_schema
-        schema[name] = spec
-        self.save()
+        def declare(doc: dict[str, Any]) -> None:
+            schema = doc["frame_fields" if frame else "sample_fields"]
+            check_value(name, schema.get(name), _example(spec))  # declared elsewhere meanwhile?
+            schema.setdefault(name, spec)
+
+        self._update_schema(declare)
 
     def get_field_schema(self) -> dict[str, dict[str, Any]]:
         """``{field: spec}`` of sample fields (spec: ``kind`` and, for labels, ``cls``)."""
@@ -335,8 +370,9 @@ class Dataset(SampleCollection):
                 self._store.update_frame_docs(self._id, remove=name)
             else:
                 self._store.update_sample_docs(self._id, remove=name)
-            del schema[name]
-            self.save()
+            self._update_schema(
+                lambda doc: doc["frame_fields" if frame else "sample_fields"].pop(name, None)
+            )
 
     def rename_sample_field(self, field_name: str, new_field_name: str) -> None:
         """Rename a sample field everywhere."""
@@ -360,11 +396,17 @@ class Dataset(SampleCollection):
                 self._store.update_frame_docs(self._id, rename=(old, new))
             else:
                 self._store.update_sample_docs(self._id, rename=(old, new))
-            schema[new] = schema.pop(old)
-            for prop in ("classes", "mask_targets", "skeletons"):
-                if old in self._doc[prop]:
-                    self._doc[prop][new] = self._doc[prop].pop(old)
-            self.save()
+
+            def rename(doc: dict[str, Any]) -> None:
+                fields = doc["frame_fields" if frame else "sample_fields"]
+                fields[new] = fields.pop(old)
+                for prop in ("classes", "mask_targets", "skeletons"):
+                    if old in doc[prop]:
+                        doc[prop][new] = doc[prop].pop(old)
+                    if old in self._doc[prop]:
+                        self._doc[prop][new] = self._doc[prop].pop(old)
+
+            self._update_schema(rename)
 
     # -- samples -----------------------------------------------------------
 
@@ -419,9 +461,8 @@ class Dataset(SampleCollection):
     def _check_media(self, sample: Sample) -> None:
         media = sample.media_type
         if self.media_type is None:
-            self._doc["media_type"] = media
-            self.save()
-        elif media != self.media_type:
+            self._update_schema(lambda doc: doc.update(media_type=doc["media_type"] or media))
+        if media != self.media_type:
             raise ValueError(
                 f"Cannot add a {media} sample ({sample.filepath!r}) to {self.media_type} "
                 f"dataset '{self.name}'"
@@ -660,8 +701,8 @@ class Dataset(SampleCollection):
         clone = Dataset(name, persistent=persistent)
         with clone.transaction():
             doc = copy.deepcopy(self._doc)
+            clone._write_doc(doc)
             clone._doc = doc
-            clone.save()
             if collection is self:
                 self._store.copy_dataset(self._id, clone._id)
             else:
@@ -830,3 +871,30 @@ def delete_dataset(name: str, verbose: bool = False) -> None:
 def delete_non_persistent_datasets(verbose: bool = False) -> None:
     """Delete non-persistent datasets that no live process uses."""
     lifecycle.cleanup_stale(verbose=verbose, force=True)
+
+
+_EXAMPLES: dict[str, Any] = {
+    "int": 0,
+    "float": 0.0,
+    "str": "",
+    "bool": False,
+    "list": [],
+    "dict": {},
+    "datetime": dt.datetime(2000, 1, 1),
+    "date": dt.date(2000, 1, 1),
+}
+
+
+def _example(spec: dict[str, Any]) -> Any:
+    """A value of the kind ``spec`` declares (to check it against another declaration)."""
+    if spec["kind"] == "label":
+        return label_class(spec["cls"])()
+    if spec["kind"] == "metadata":
+        from labelloop.core.metadata import Metadata
+
+        return Metadata()
+    if spec["kind"] == "array":
+        import numpy as np
+
+        return np.zeros(1)
+    return _EXAMPLES[spec["kind"]]

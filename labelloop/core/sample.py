@@ -180,7 +180,9 @@ class Sample(_Document):
         object.__setattr__(self, "_dataset", None)
         object.__setattr__(self, "_frames", None)
         object.__setattr__(self, "_partial", False)  # loaded with some fields excluded
-        super().__init__(filepath=os.path.abspath(os.path.expanduser(filepath)))
+        if "://" not in filepath:  # local paths are made absolute; URLs are kept as given
+            filepath = os.path.abspath(os.path.expanduser(filepath))
+        super().__init__(filepath=filepath)
         self._fields["tags"] = list(tags or [])
         self._fields["metadata"] = metadata
         for name, value in fields.items():

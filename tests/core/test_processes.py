@@ -156,3 +156,28 @@ def test_non_persistent_datasets_vanish_with_their_process(dataset):
     ll.delete_non_persistent_datasets()
     assert not ll.dataset_exists("np_killed")
     assert ll.dataset_exists(dataset.name)  # used by this live process
+
+
+def test_fields_declared_by_another_process_survive(dataset):
+    dataset.add_sample(ll.Sample("/a.jpg", mine=1))
+    child = _spawn(
+        """
+        import sys
+        import labelloop as ll
+        ds = ll.load_dataset(sys.argv[1])
+        ds.add_sample(ll.Sample("/b.jpg", theirs="x", shared=1))
+        """,
+        dataset.name,
+    )
+    assert child.wait(timeout=60) == 0, child.communicate()
+    # this object's schema is stale: declaring more fields must not drop 'theirs'
+    dataset.add_sample(ll.Sample("/c.jpg", later=True))
+    dataset.info["note"] = "saved from a stale object"
+    dataset.save()
+    dataset.reload()
+    assert {"mine", "theirs", "later", "shared"} <= set(dataset.get_field_schema())
+    assert dataset.values("theirs") == [None, "x", None]
+    import pytest
+
+    with pytest.raises(ValueError, match="'shared' is declared as int"):
+        dataset.add_sample(ll.Sample("/d.jpg", shared="text"))
