@@ -76,8 +76,8 @@ def _parse_env_value(param: str, text: str) -> Any:
         return text
 
 
-def _env_params(backend: str) -> dict[str, Any]:
-    """Parameters set through ``<PREFIX>_<BACKEND>_<PARAM>`` variables."""
+def env_params(backend: str) -> dict[str, Any]:
+    """Parameters set through ``<PREFIX>_<BACKEND>_<PARAM>`` variables (ours win)."""
     out: dict[str, Any] = {}
     for prefix in reversed(ENV_PREFIXES):  # ours overwrite the reference's
         head = f"{prefix}_{backend.upper()}_"
@@ -119,7 +119,7 @@ class AnnotationConfig:
                 raise ValueError(f"backends[{name!r}] in {self.path} must be an object")
             backends.setdefault(name, {}).update(params)
         for name in list(backends):
-            backends[name].update(_env_params(name))
+            backends[name].update(env_params(name))
         self.backends = backends
         self.default_backend = (
             _env("ANNOTATION_DEFAULT_BACKEND") or data.get("default_backend") or "cvat"
@@ -140,7 +140,7 @@ class AnnotationConfig:
     def backend_params(self, name: str) -> dict[str, Any]:
         """Backend ``name``'s parameters, completed by environment variables set since
         the config was loaded (``ValueError`` when the backend is unknown)."""
-        env = _env_params(name) if isinstance(name, str) and name.isidentifier() else {}
+        env = env_params(name) if isinstance(name, str) and name.isidentifier() else {}
         if name not in self.backends and "config_cls" not in env:
             raise ValueError(
                 f"Unknown annotation backend {name!r}; available backends are "

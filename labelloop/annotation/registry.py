@@ -8,9 +8,13 @@ the backend. Nothing here knows any backend by name.
 from __future__ import annotations
 
 import importlib
+import inspect
+import logging
 from typing import TYPE_CHECKING, Any
 
-from labelloop.annotation.config import annotation_config
+from labelloop.annotation.config import annotation_config, env_params
+
+logger = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from labelloop.annotation.base import AnnotationBackendConfig
@@ -83,5 +87,24 @@ def build_config(
             f"not {config_cls!r}"
         )
     params.pop("config_cls", None)
+    _drop_foreign_env_params(name, config_cls, params)
     params.update({k: v for k, v in kwargs.items() if v is not None or k not in params})
     return config_cls(name, label_schema, **params)
+
+
+def _drop_foreign_env_params(name: str, config_cls: type, params: dict[str, Any]) -> None:
+    """Environment variables that share a backend's prefix but are not its parameters
+    (e.g. ``LABELLOOP_CVAT_SERVER_PASSWORD`` of the local test server) are not errors."""
+    accepted = set(getattr(config_cls, "credential_names", ()))
+    for klass in config_cls.__mro__:
+        init = vars(klass).get("__init__")
+        if init is not None:
+            accepted.update(
+                p.name
+                for p in inspect.signature(init).parameters.values()
+                if p.kind not in (p.VAR_KEYWORD, p.VAR_POSITIONAL)
+            )
+    for key in env_params(name) if name.isidentifier() else ():
+        if key in params and key not in accepted:
+            logger.debug("Ignoring environment variable for %r: %r is not a parameter", name, key)
+            params.pop(key)

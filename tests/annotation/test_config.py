@@ -199,3 +199,11 @@ def test_backend_registered_by_environment_alone(monkeypatch):
     assert isinstance(config, MemoryBackendConfig) and config.fail_upload is True
     assert config.credentials["token"] == "env-token"
     assert "env-token" not in json.dumps(config.serialize())
+
+
+def test_unrelated_variables_sharing_the_prefix_are_not_parameters(monkeypatch):
+    monkeypatch.setenv("LABELLOOP_MEMORY_SERVER_PASSWORD", "for-the-local-server")
+    config = build_config("memory", None)
+    assert "server_password" not in config.serialize() and config.fail_upload is False
+    with pytest.raises(ValueError, match="server_password"):
+        build_config("memory", None, server_password="x")  # an explicit typo still fails
