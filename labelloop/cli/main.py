@@ -4,11 +4,20 @@ from __future__ import annotations
 
 import click
 
+from labelloop.cli.errors import LabelloopGroup
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+
+@click.group(cls=LabelloopGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="labelloop")
-def cli() -> None:
-    """labelloop: datasets, labels and the annotation loop with CVAT."""
+@click.option("--debug", is_flag=True, help="Show tracebacks and debug logging.")
+@click.option("-v", "--verbose", is_flag=True, help="Show the library's INFO logging.")
+@click.pass_context
+def cli(ctx: click.Context, debug: bool, verbose: bool) -> None:
+    """labelloop: datasets, labels and the annotation loop with CVAT.
+
+    Exit codes: 0 success, 1 user error, 2 server or network error.
+    """
+    ctx.obj = {"debug": debug, "verbose": verbose}
 
 
 def main() -> None:
@@ -18,3 +27,4 @@ def main() -> None:
 
 import labelloop.cli.app  # noqa: E402,F401  (registers `app`)
 import labelloop.cli.cvat_server  # noqa: E402,F401  (registers `cvat-server`)
+import labelloop.cli.demo  # noqa: E402,F401  (registers `demo`)
