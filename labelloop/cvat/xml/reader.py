@@ -51,15 +51,8 @@ def _flag(attrs: dict[str, str], key: str, where: str) -> bool:
 
 
 def _int(attrs: dict[str, str], key: str, where: str, default: int | None = None) -> int | None:
-    value = attrs.get(key)
-    if value is None:
-        if default is None and key in ("id", "frame"):
-            raise CVATXMLError(f"{where}: missing attribute '{key}'")
-        return default
-    try:
-        return int(value)
-    except ValueError:
-        raise CVATXMLError(f"{where}: attribute '{key}'={value!r} is not an integer") from None
+    """Integer XML attribute ``key``; ``default`` when absent."""
+    return parse_number(attrs, key, where, int) if key in attrs else default
 
 
 def _label(attrs: dict[str, str], where: str) -> str:
@@ -131,7 +124,7 @@ class _Handler:
         elif tag == "image":
             self.kind = "image"
             self.container = {
-                "id": _int(attrs, "id", where),
+                "id": parse_number(attrs, "id", where, int),
                 "name": attrs.get("name") or "",
                 "subset": attrs.get("subset"),
                 "task_id": _int(attrs, "task_id", where),
@@ -145,7 +138,7 @@ class _Handler:
         elif tag == "track":
             self.kind = "track"
             self.container = {
-                "id": _int(attrs, "id", where),
+                "id": parse_number(attrs, "id", where, int),
                 "label": _label(attrs, where),
                 "group": _int(attrs, "group_id", where, 0),
                 "source": attrs.get("source", "manual"),
@@ -181,7 +174,7 @@ class _Handler:
             frame = parent["frame"]
         elif in_track:
             label = container["label"]
-            frame = _int(attrs, "frame", where)
+            frame = parse_number(attrs, "frame", where, int)
         else:
             label = _label(attrs, where)
             frame = container["id"]
