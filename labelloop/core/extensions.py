@@ -25,7 +25,7 @@ def implements(name: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     return register
 
 
-def call(name: str, collection: Any, *args: Any, **kwargs: Any) -> Any:
+def call(name: str, collection: Any, /, *args: Any, **kwargs: Any) -> Any:
     """Run the registered implementation of ``name`` on ``collection``."""
     try:
         func = _IMPLEMENTATIONS[name]
