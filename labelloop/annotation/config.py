@@ -45,6 +45,11 @@ _BUILTIN_BACKENDS: dict[str, dict[str, Any]] = {
 _STRING_PARAMS = {"url", "config_cls", *SECRET_PARAMS} - {"headers"}
 
 
+def is_secret(param: str) -> bool:
+    """Whether a parameter name looks like a credential (masked when shown)."""
+    return param in SECRET_PARAMS or any(w in param for w in ("password", "token", "secret"))
+
+
 def config_path() -> Path:
     """Where the annotation config file lives (it need not exist)."""
     for prefix in ENV_PREFIXES:
@@ -158,7 +163,7 @@ class AnnotationConfig:
         return {
             "default_backend": self.default_backend,
             "backends": {
-                name: {k: ("***" if k in SECRET_PARAMS else v) for k, v in params.items()}
+                name: {k: ("***" if is_secret(k) else v) for k, v in params.items()}
                 for name, params in self.backends.items()
             },
         }

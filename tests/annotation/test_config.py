@@ -207,3 +207,7 @@ def test_unrelated_variables_sharing_the_prefix_are_not_parameters(monkeypatch):
     assert "server_password" not in config.serialize() and config.fail_upload is False
     with pytest.raises(ValueError, match="server_password"):
         build_config("memory", None, server_password="x")  # an explicit typo still fails
+    monkeypatch.setenv("LABELLOOP_CVAT_SERVER_PASSWORD", "local-cvat-pw")
+    shown = AnnotationConfig()
+    assert shown.backends["cvat"]["server_password"] == "local-cvat-pw"
+    assert "local-cvat-pw" not in repr(shown)  # credential-like names are masked
