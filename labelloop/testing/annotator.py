@@ -311,6 +311,43 @@ class Annotator:
         }
         return self._patch(job_id, "create", {"tracks": [track]})["tracks"][0]["id"]
 
+    def set_keyframe(
+        self,
+        job_id: int,
+        track_id: int,
+        frame: int,
+        *,
+        points: Sequence[float] | None = None,
+        outside: bool = False,
+        occluded: bool | None = None,
+        attributes: dict[str, Any] | None = None,
+    ) -> None:
+        """Edit a track at one frame, as dragging it there in the UI does.
+
+        The frame becomes a keyframe; unspecified fields are copied from the
+        track's shape at or before that frame. ``outside=True`` hides the
+        object from that frame on.
+        """
+        track = self._find(job_id, track_id, "tracks")
+        shapes = sorted(track["shapes"], key=lambda s: s["frame"])
+        before = [s for s in shapes if s["frame"] <= frame] or shapes[:1]
+        base = dict(before[-1])
+        base.pop("id", None)
+        base.update(frame=frame, keyframe=True, outside=outside)
+        if points is not None:
+            base["points"] = [float(p) for p in points]
+        if occluded is not None:
+            base["occluded"] = occluded
+        if attributes:
+            new = self._attributes(job_id, track["label_id"], attributes)
+            replaced = {a["spec_id"] for a in new}
+            base["attributes"] = [
+                a for a in base["attributes"] if a["spec_id"] not in replaced
+            ] + new
+        track["shapes"] = [s for s in shapes if s["frame"] != frame] + [base]
+        track["shapes"].sort(key=lambda s: s["frame"])
+        self._patch(job_id, "update", {"tracks": [track]})
+
     def update(self, job_id: int, object_id: int, *, kind: str = "shapes", **changes: Any) -> None:
         """Change fields of one object, as the UI's save does (PATCH action=update).
 

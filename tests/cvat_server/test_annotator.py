@@ -171,3 +171,21 @@ def test_token_login_and_skeleton(cvat_server, tmp_path):
         shape = annotator.annotations(job)["shapes"][0]
         assert shape["id"] == shape_id
         assert shape["elements"][0]["points"] == [3.0, 4.0]
+
+
+def test_keyframe_edits_on_a_track(setup):
+    annotator, task = setup
+    job = annotator.jobs(task["id"])[1]["id"]
+    track_id = annotator.add_track(
+        job, label="truck", shapes=[{"frame": 3, "points": [0, 0, 4, 4]}]
+    )
+    annotator.set_keyframe(job, track_id, 4, points=[2, 2, 6, 6], attributes={"color": "green"})
+    annotator.set_keyframe(job, track_id, 5, outside=True)
+    track = next(t for t in annotator.annotations(job)["tracks"] if t["id"] == track_id)
+    shapes = [(s["frame"], s["points"], s["outside"], s["keyframe"]) for s in track["shapes"]]
+    assert shapes == [
+        (3, [0.0, 0.0, 4.0, 4.0], False, True),
+        (4, [2.0, 2.0, 6.0, 6.0], False, True),
+        (5, [2.0, 2.0, 6.0, 6.0], True, True),
+    ]
+    assert [a["value"] for a in track["shapes"][1]["attributes"]] == ["green"]

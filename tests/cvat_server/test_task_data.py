@@ -145,3 +145,65 @@ def test_bad_upload_parameters_are_400(cvat_server, image_files):
         shared = client.post(url, json={"image_quality": 70, "server_files": ["a.jpg"]})
         assert shared.status_code == 400
         assert "server_files" in shared.json()
+
+
+def test_video_chunk_types_and_explicit_overlap(cvat_server, video_file):
+    import av
+
+    with admin_client(cvat_server) as client:
+        task = create_task(
+            client,
+            [video_file],
+            fields={"use_zip_chunks": "true", "chunk_size": "8"},
+            segment_size=20,
+            overlap=2,
+            bug_tracker="https://issues.example/7",
+            name="video-zip",
+        )
+        assert (task["data_compressed_chunk_type"], task["data_original_chunk_type"]) == (
+            "imageset",
+            "video",
+        )
+        assert (task["overlap"], task["bug_tracker"], task["mode"]) == (
+            2,
+            "https://issues.example/7",
+            "interpolation",
+        )
+        ranges = sorted(
+            (j["start_frame"], j["stop_frame"])
+            for j in client.get("/api/jobs", params={"task_id": task["id"]}).json()["results"]
+        )
+        assert ranges == [(0, 19), (18, 37), (36, 39)]
+        url = f"/api/tasks/{task['id']}/data"
+        compressed = client.get(url, params={"type": "chunk", "number": 4, "quality": "compressed"})
+        assert compressed.headers["content-type"] == "application/zip"
+        with zipfile.ZipFile(io.BytesIO(compressed.content)) as archive:
+            levels = [
+                Image.open(io.BytesIO(archive.read(n))).convert("L").getpixel((32, 24))
+                for n in archive.namelist()
+            ]
+        # chunk 4 holds frames 32..39, whose gray level is 5 * frame
+        assert [abs(level - 5 * f) <= 6 for level, f in zip(levels, range(32, 40))] == [True] * 8
+        original = client.get(url, params={"type": "chunk", "number": 4, "quality": "original"})
+        assert original.headers["content-type"] == "video/mp4"
+        with av.open(io.BytesIO(original.content)) as container:
+            assert sum(1 for _ in container.decode(video=0)) == 8
+        job = client.get("/api/jobs", params={"task_id": task["id"]}).json()["results"][
+            0
+        ]  # newest first: (36, 39)
+        job_chunk = client.get(
+            f"/api/jobs/{job['id']}/data",
+            params={"type": "chunk", "index": 0, "quality": "compressed"},
+        )
+        with zipfile.ZipFile(io.BytesIO(job_chunk.content)) as archive:
+            assert len(archive.namelist()) == 4
+        job_frame = client.get(
+            f"/api/jobs/{job['id']}/data", params={"type": "frame", "number": 37}
+        )
+        assert Image.open(io.BytesIO(job_frame.content)).size == (64, 48)
+        assert (
+            client.get(
+                f"/api/jobs/{job['id']}/data", params={"type": "frame", "number": 1}
+            ).status_code
+            == 400
+        )

@@ -111,9 +111,11 @@ def _scope(ctx: Ctx, edit: bool) -> tuple[Any, Annotations, Validator]:
 
 
 def _bump_version(ctx: Ctx, task: Any) -> int:
-    version = task["version"] + 1
-    ctx.store.update("tasks", task["id"], {"version": version, "updated_date": now()})
-    return version
+    """One more write to the task's annotations (atomic within the caller's transaction)."""
+    ctx.store.execute(
+        "UPDATE tasks SET version = version + 1, updated_date = ? WHERE id = ?", (now(), task["id"])
+    )
+    return ctx.store.scalar("SELECT version FROM tasks WHERE id = ?", (task["id"],))
 
 
 async def annotations(ctx: Ctx) -> Response:
