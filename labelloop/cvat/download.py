@@ -40,6 +40,7 @@ _KIND_OF_CLASS: dict[type, str] = {
     Keypoint: "keypoints",
 }
 _PROGRESS_MIN_TASKS = 5
+_TEMPLATE_TYPES = ("polyline", "polylines", "polygon", "polygons", "keypoint", "keypoints")
 
 #: ``{(field, sample_id): {class: [object, ...]}}`` plus each sample's frame size.
 Buckets = dict[tuple[str, str], dict[str | None, list[dict[str, Any]]]]
@@ -63,6 +64,7 @@ def download_run(backend: CVATBackend, results: CVATAnnotationResults) -> dict[s
         name: {RETURN_TYPES[spec.label_type]: {}} for name, spec in cvat_schema.fields.items()
     }
     problems: Counter[str] = Counter()
+    templates = _templates(results.samples, cvat_schema)
     show = len(results.task_ids) >= _PROGRESS_MIN_TASKS
     for task_id in tqdm(results.task_ids, desc="Downloading from CVAT", disable=not show):
         try:
@@ -78,7 +80,8 @@ def download_run(backend: CVATBackend, results: CVATAnnotationResults) -> dict[s
         for (field_name, sample_id), by_class in buckets.items():
             spec = cvat_schema.fields[field_name]
             size = frame_sizes[sample_id]
-            for return_type, labels in _convert(spec, by_class, size, problems).items():
+            converted = _convert(spec, by_class, size, problems, templates.get(field_name))
+            for return_type, labels in converted.items():
                 target = out[field_name].setdefault(return_type, {})
                 if return_type == "scalar":
                     target[sample_id] = labels
@@ -164,8 +167,13 @@ def _convert(
     by_class: dict[str | None, list[dict[str, Any]]],
     size: tuple[int, int],
     problems: Counter[str],
+    templates: dict[str, Label] | None = None,
 ) -> dict[str, Any]:
-    """``{return_type: labels | value}`` for one field of one sample."""
+    """``{return_type: labels | value}`` for one field of one sample.
+
+    ``templates`` (the field's current labels by id) restore what CVAT cannot
+    hold: whether a polygon was ``filled`` and where NaN keypoints sat.
+    """
     if spec.is_scalar:
         return _scalar_value(spec, by_class)
     out: dict[str, list[Label]] = defaultdict(list)
@@ -185,7 +193,7 @@ def _convert(
         if not supported:
             continue
         try:
-            labels = convert.from_cvat_objects(supported, size, spec.options(cls))
+            labels = convert.from_cvat_objects(supported, size, spec.options(cls), templates)
         except UnsupportedObjectError as err:
             problems[str(err)] += len(supported)
             continue
@@ -195,6 +203,22 @@ def _convert(
                 kind = expected
             out[kind].append(label)
     return dict(out)
+
+
+def _templates(samples: Any, cvat_schema: CVATSchema) -> dict[str, dict[str, Label]]:
+    """The current polyline/keypoint labels of the run's samples, by field and id."""
+    fields = [n for n, spec in cvat_schema.fields.items() if spec.label_type in _TEMPLATE_TYPES]
+    out: dict[str, dict[str, Label]] = {name: {} for name in fields}
+    if not fields or samples is None:
+        return out
+    view = samples.select_fields(fields) if hasattr(samples, "select_fields") else samples
+    for sample in view.iter_samples():
+        for name in fields:
+            value = sample.get_field(name) if sample.has_field(name) else None
+            if isinstance(value, Label):
+                items = value[value.list_field] if value.list_field else [value]
+                out[name].update((label.id, label) for label in items or ())
+    return out
 
 
 def _scalar_value(spec: FieldLabels, by_class: dict[str | None, list[dict]]) -> dict[str, Any]:

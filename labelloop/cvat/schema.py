@@ -44,6 +44,7 @@ class FieldLabels:
     #: Scalar classes as given (their types restore downloaded values).
     scalar_classes: list[Any] = field(default_factory=list)
     mask_targets: dict[int, str] | None = None
+    _options: dict[str | None, ConvertOptions] = field(default_factory=dict, repr=False)
 
     @property
     def is_scalar(self) -> bool:
@@ -56,7 +57,12 @@ class FieldLabels:
         return self.is_scalar and not self.classes
 
     def options(self, class_name: str | None) -> ConvertOptions:
-        """Converter options for labels of ``class_name`` in this field."""
+        """Converter options for labels of ``class_name`` in this field (built once)."""
+        if class_name not in self._options:
+            self._options[class_name] = self._build_options(class_name)
+        return self._options[class_name]
+
+    def _build_options(self, class_name: str | None) -> ConvertOptions:
         specs = self.attributes.get(class_name or "", {}) if class_name is not None else {}
         return ConvertOptions(
             attributes=specs,
