@@ -20,7 +20,7 @@ from collections.abc import Iterator
 from typing import Any, ClassVar
 from urllib.parse import urlsplit, urlunsplit
 
-from labelloop.annotation.config import SECRET_PARAMS, resolve_credentials
+from labelloop.annotation.config import SECRET_PARAMS, is_secret, resolve_credentials
 from labelloop.annotation.registry import class_path, import_class
 from labelloop.annotation.schema_io import deserialize_schema, serialize_schema
 
@@ -123,7 +123,7 @@ class AnnotationBackendConfig:
         """JSON-ready dict of the public attributes plus ``cls``; no credentials."""
         out: dict[str, Any] = {"cls": class_path(self), "type": "annotation", "method": self.name}
         for key, value in vars(self).items():
-            if key.startswith("_") or key in SECRET_PARAMS:
+            if key.startswith("_") or is_secret(key):
                 continue
             if key == "label_schema":
                 value = serialize_schema(value)
