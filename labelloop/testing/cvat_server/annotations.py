@@ -249,18 +249,6 @@ class Annotations:
         self.whole_task = whole_task
 
     # ----------------------------------------------------------------- reading
-    def read(self) -> dict[str, list[dict[str, Any]]]:
-        result: dict[str, list[dict[str, Any]]] = {}
-        for kind in ("tags", "shapes"):
-            rows = self.store.all(
-                "SELECT body FROM objects WHERE task_id = ? AND kind = ? AND frame BETWEEN ? AND ? "
-                "ORDER BY id",
-                (self.task_id, kind, self.lo, self.hi),
-            )
-            result[kind] = [json.loads(row["body"]) for row in rows]
-        result["tracks"] = [self._clip(track) for track in self._tracks()]
-        return result
-
     def read_text(self, version: int) -> str:
         """The range's annotations as JSON text, without decoding stored shapes."""
         parts = []

@@ -38,7 +38,7 @@ class ServerConfig:
 
     data_dir: Path
     username: str = "admin"
-    password: str = "admin"
+    password: str = field(default="admin", repr=False)
     version: str = DEFAULT_VERSION
     max_body_size: int | None = None
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import atexit
 import json
 import logging
 import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -19,6 +21,8 @@ import httpx
 from labelloop.testing.cvat_server.app import ServerConfig, create_app
 from labelloop.testing.cvat_server.auth import login_token
 from labelloop.testing.cvat_server.defaults import DEFAULT_VERSION, PASSWORD_ENV, READY_FILE
+
+PARENT_ENV = "LABELLOOP_CVAT_SERVER_PARENT_PID"
 
 logger = logging.getLogger(__name__)
 
@@ -63,7 +67,24 @@ def serve(
     server = uvicorn.Server(
         uvicorn.Config(app, log_level=log_level, access_log=False, timeout_keep_alive=30)
     )
+    parent = os.environ.get(PARENT_ENV)
+    if parent:
+        _exit_with_parent(server, int(parent))
     server.run(sockets=[sock])
+
+
+def _exit_with_parent(server: Any, parent_pid: int) -> None:
+    """Stop when the launching process is gone (a killed test run leaves no server behind)."""
+
+    def watch() -> None:
+        while not server.should_exit:
+            if os.getppid() != parent_pid:
+                logger.info("parent process %s is gone; stopping", parent_pid)
+                server.should_exit = True
+                return
+            time.sleep(1)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
 
 
 # The child process loads labelloop.testing without running labelloop/__init__.py:
@@ -144,7 +165,7 @@ class LocalCVATServer:
         ]
         if self.max_body_size is not None:
             command += ["--max-body-size", str(self.max_body_size)]
-        env = {**os.environ, PASSWORD_ENV: self.password}
+        env = {**os.environ, PASSWORD_ENV: self.password, PARENT_ENV: str(os.getpid())}
         self._log = open(self.data_dir / "server.log", "ab")
         self._process = subprocess.Popen(command, env=env, stdout=self._log, stderr=self._log)
         deadline = time.monotonic() + self.startup_timeout
@@ -160,6 +181,7 @@ class LocalCVATServer:
                     self.url = info["url"]
                     self.admin_token = info["admin_token"]
                     if self._answers():
+                        atexit.register(self.stop)
                         return self
             time.sleep(0.05)
         self.stop()
@@ -175,6 +197,7 @@ class LocalCVATServer:
 
     def stop(self) -> None:
         """Terminate the child process (state stays on disk for a restart)."""
+        atexit.unregister(self.stop)
         if self._process is not None:
             self._process.terminate()
             try:
