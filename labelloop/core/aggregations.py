@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from labelloop.core.docs import doc_to_value
 from labelloop.core.expressions import get_path
 from labelloop.core.fields import is_label_spec, list_attr
-from labelloop.core.stages import FilterLabels
+from labelloop.core.label_stages import FilterLabels
 
 if TYPE_CHECKING:
     from labelloop.core.collection import SampleCollection

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from labelloop.core import aggregations, extensions, runs
+from labelloop.core import label_stages as ls
 from labelloop.core import stages as st
 
 if TYPE_CHECKING:
@@ -212,7 +213,7 @@ class SampleCollection:
 
     def filter_labels(self, field: str, filter: Any, only_matches: bool = True) -> DatasetView:
         """Only the labels of ``field`` matching ``filter`` (an expression about one label)."""
-        return self._add_stage(st.FilterLabels(field, filter, only_matches))
+        return self._add_stage(ls.FilterLabels(field, filter, only_matches))
 
     def match_labels(
         self,
@@ -224,7 +225,7 @@ class SampleCollection:
         bool: bool | None = None,
     ) -> DatasetView:
         """Samples having a label that meets all the given criteria."""
-        return self._add_stage(st.MatchLabels(labels, ids, tags, filter, fields, bool))
+        return self._add_stage(ls.MatchLabels(labels, ids, tags, filter, fields, bool))
 
     def select_labels(
         self,
@@ -235,7 +236,7 @@ class SampleCollection:
         omit_empty: bool = True,
     ) -> DatasetView:
         """Only the labels meeting the criteria (other label fields hidden)."""
-        return self._add_stage(st.SelectLabels(labels, ids, tags, fields, omit_empty))
+        return self._add_stage(ls.SelectLabels(labels, ids, tags, fields, omit_empty))
 
     def exclude_labels(
         self,
@@ -246,7 +247,7 @@ class SampleCollection:
         omit_empty: bool = True,
     ) -> DatasetView:
         """Every label except those meeting the criteria."""
-        return self._add_stage(st.ExcludeLabels(labels, ids, tags, fields, omit_empty))
+        return self._add_stage(ls.ExcludeLabels(labels, ids, tags, fields, omit_empty))
 
     def select_fields(self, field_names: Any = None) -> DatasetView:
         """Only the named fields (built-in fields always stay)."""
@@ -258,11 +259,11 @@ class SampleCollection:
 
     def match_frames(self, filter: Any, omit_empty: bool = True) -> DatasetView:
         """Only the frames matching ``filter`` (video); ``omit_empty`` drops frameless samples."""
-        return self._add_stage(st.MatchFrames(filter, omit_empty))
+        return self._add_stage(ls.MatchFrames(filter, omit_empty))
 
     def set_field(self, field: str, expr: Any) -> DatasetView:
         """A view where ``field`` is computed by ``expr`` (evaluated on the field's parent)."""
-        return self._add_stage(st.SetField(field, expr))
+        return self._add_stage(ls.SetField(field, expr))
 
     # -- aggregations ------------------------------------------------------
 
@@ -308,13 +309,13 @@ class SampleCollection:
         """Add tags to every sample of the collection."""
         from labelloop.core.editing import edit_tags
 
-        edit_tags(self, st._as_list(tags), add=True)
+        edit_tags(self, st.as_list(tags), add=True)
 
     def untag_samples(self, tags: Any) -> None:
         """Remove tags from every sample of the collection."""
         from labelloop.core.editing import edit_tags
 
-        edit_tags(self, st._as_list(tags), add=False)
+        edit_tags(self, st.as_list(tags), add=False)
 
     # -- evaluation runs ---------------------------------------------------
 

@@ -13,37 +13,28 @@ import logging
 import weakref
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from typing import Any, NamedTuple
+from typing import Any
 
-from labelloop.core import extensions, lifecycle, writer
+from labelloop.core import extensions, labelops, lifecycle, reader, writer
 from labelloop.core.collection import SampleCollection
-from labelloop.core.docs import assemble_labels, label_rows
 from labelloop.core.fields import (
     FRAME_BUILTINS,
     SAMPLE_BUILTINS,
     check_value,
+    example,
     is_label_spec,
-    list_attr,
+    spec_from_type,
 )
 from labelloop.core.ids import new_id
-from labelloop.core.labels import Label, label_class
-from labelloop.core.sample import Frame, Frames, Sample
-from labelloop.core.stages import MatchFrames, Stage, load_stage
-from labelloop.store.base import CONTAINER, SAMPLE_LEVEL, get_store
+from labelloop.core.labels import Label
+from labelloop.core.sample import Frame, Sample
+from labelloop.core.stages import Stage, load_stage
+from labelloop.store.base import get_store
 
 logger = logging.getLogger(__name__)
 
 _INSTANCES: weakref.WeakValueDictionary[str, Dataset] = weakref.WeakValueDictionary()
 _SCHEMA_KEYS = ("sample_fields", "frame_fields", "media_type")
-
-
-class LabelInfo(NamedTuple):
-    """Where a label lives: ``sample_id``, ``frame_number`` (``None`` = sample level), ``field``."""
-
-    sample_id: str
-    frame_number: int | None
-    field: str
-    label: Label
 
 
 def _new_doc() -> dict[str, Any]:
@@ -305,7 +296,7 @@ class Dataset(SampleCollection):
     def _declare_field(self, name: str, spec: dict[str, Any], frame: bool = False) -> None:
         def declare(doc: dict[str, Any]) -> None:
             schema = doc["frame_fields" if frame else "sample_fields"]
-            check_value(name, schema.get(name), _example(spec))  # declared elsewhere meanwhile?
+            check_value(name, schema.get(name), example(spec))  # declared elsewhere meanwhile?
             schema.setdefault(name, spec)
 
         self._update_schema(declare)
@@ -327,7 +318,7 @@ class Dataset(SampleCollection):
         self._add_field(field_name, ftype, frame=True)
 
     def _add_field(self, name: str, ftype: Any, frame: bool) -> None:
-        spec = _spec_from_type(ftype)
+        spec = spec_from_type(ftype)
         schema = self._frame_schema if frame else self._sample_schema
         if name in schema:
             if schema[name] != spec:
@@ -497,29 +488,10 @@ class Dataset(SampleCollection):
 
     # -- reading -------------------------------------------------------------
 
-    def _label_fields(self, frame: bool) -> dict[str, tuple[str, str | None]]:
-        schema = self._frame_schema if frame else self._sample_schema
-        return {
-            name: (spec["cls"], list_attr(spec))
-            for name, spec in schema.items()
-            if is_label_spec(spec)
-        }
-
     def _iter_base_docs(
         self, ids: list[str] | None = None, frames: bool = False
     ) -> Iterator[dict[str, Any]]:
-        label_fields = self._label_fields(frame=False)
-        for batch in self._store.iter_samples(self._id, ids):
-            sample_ids = [sid for sid, _ in batch]
-            rows = self._store.get_labels(self._id, sample_ids, list(label_fields))
-            labels = assemble_labels(rows, label_fields)
-            for sample_id, doc in batch:
-                doc["id"] = sample_id
-                for field in label_fields:
-                    doc[field] = labels.get((sample_id, SAMPLE_LEVEL, field))
-                if frames:
-                    doc["frames"] = self._frame_docs(sample_id)
-                yield doc
+        return reader.iter_base_docs(self, ids, frames)
 
     def _frame_docs(
         self,
@@ -528,54 +500,10 @@ class Dataset(SampleCollection):
         stop: int | None = None,
         numbers: list[int] | None = None,
     ) -> list[dict[str, Any]]:
-        frames = self._store.get_frames(self._id, sample_id, start, stop, numbers)
-        if not frames:
-            return []
-        label_fields = self._label_fields(frame=True)
-        rows = self._store.get_labels(
-            self._id,
-            [sample_id],
-            list(label_fields),
-            frames=True,
-            frame_range=(frames[0][0], frames[-1][0]),
-        )
-        labels = assemble_labels(rows, label_fields)
-        docs = []
-        for number, frame_id, doc in frames:
-            doc["id"] = frame_id
-            doc["frame_number"] = number
-            for field in label_fields:
-                doc[field] = labels.get((sample_id, number, field))
-            docs.append(doc)
-        return docs
+        return reader.frame_docs(self, sample_id, start, stop, numbers)
 
     def _make_sample(self, doc: dict[str, Any], stages: list[Stage]) -> Sample:
-        sample = Sample(doc["filepath"])
-        sample._load_doc(doc)
-        object.__setattr__(sample, "_dataset", self)
-        filtered: set[str] = set()
-        frame_filters = []
-        for stage in stages:
-            filtered.update(stage.filtered_paths(self))
-            ff = stage.frame_filter(self)
-            if ff is not None:
-                frame_filters.append(ff)
-            if type(stage).__name__ in ("SelectFields", "ExcludeFields", "SelectLabels"):
-                object.__setattr__(sample, "_partial", True)
-        object.__setattr__(sample, "_filtered", {p for p in filtered if "." not in p})
-        if sample.media_type == "video":
-            frame_filtered = {p[len("frames.") :] for p in filtered if p.startswith("frames.")}
-
-            def view_filter(frame_doc: dict[str, Any]) -> dict[str, Any]:
-                for ff in frame_filters:
-                    frame_doc = ff(frame_doc)
-                return frame_doc
-
-            frames = Frames(sample, view_filter if frame_filters else None, frame_filtered)
-            if any(isinstance(stage, MatchFrames) for stage in stages) and "frames" in doc:
-                frames._stored = [f["frame_number"] for f in doc["frames"]]  # visible ones
-            object.__setattr__(sample, "_frames", frames)
-        return sample
+        return reader.make_sample(self, doc, stages)
 
     def _load_view(self, stages: list[dict[str, Any]]) -> Any:
         """Rebuild a view from ``view._serialize()`` output."""
@@ -588,112 +516,27 @@ class Dataset(SampleCollection):
 
     # -- labels ------------------------------------------------------------
 
-    def _label_from_row(self, row: Any) -> Label:
-        data = dict(row.data)
-        data["id"] = row.id
-        return Label.from_dict(data)
+    # -- labels (see core/labelops.py and docs/architecture.md) -----------------
 
-    def _get_label(self, label_id: str) -> LabelInfo:
-        """Where label ``label_id`` lives and the label itself (``KeyError`` if unknown)."""
-        found = self._get_labels([label_id])
-        if not found:
-            raise KeyError(f"No label with id {label_id!r} in dataset '{self.name}'")
-        return found[0]
+    def _get_label(self, label_id: str) -> labelops.LabelInfo:
+        """``LabelInfo(sample_id, frame_number, field, label)`` of a label (``KeyError``)."""
+        return labelops.get_label(self, label_id)
 
-    def _get_labels(self, label_ids: Iterable[str]) -> list[LabelInfo]:
-        """:class:`LabelInfo` of the labels with these ids (unknown ids skipped).
-
-        Items of list labels come back as the item (``Detection``), single
-        labels and list containers as stored (a container without its items).
-        """
-        rows = self._store.find_labels(self._id, list(label_ids))
-        return [
-            LabelInfo(r.sample_id, r.frame_number or None, r.field, self._label_from_row(r))
-            for r in rows
-        ]
+    def _get_labels(self, label_ids: Iterable[str]) -> list[labelops.LabelInfo]:
+        """``LabelInfo`` of the labels with these ids (unknown ids skipped)."""
+        return labelops.get_labels(self, label_ids)
 
     def _set_label(
         self, sample_id: str, field: str, label: Label, frame_number: int | None = None
     ) -> None:
-        """Add or replace one label without rewriting its sample.
-
-        For list fields (``Detections``) ``label`` is an item (``Detection``):
-        an existing id is replaced in place, a new one is appended. For
-        single-label fields the field's value becomes ``label``.
-        """
-        frame = frame_number is not None
-        schema = self._frame_schema if frame else self._sample_schema
-        number = frame_number if frame else SAMPLE_LEVEL
-        spec = schema.get(field)
-        container_cls = _container_for(label) if spec is None else label_class(spec["cls"])
-        with self.transaction():
-            if spec is None:
-                self._declare_field(field, {"kind": "label", "cls": container_cls.__name__}, frame)
-            elif not is_label_spec(spec):
-                raise ValueError(f"Field '{field}' holds {spec['kind']} values, not labels")
-            if frame:
-                self._ensure_frame(sample_id, number)
-            stored = self._store.field_label_ids(self._id, sample_id, field, number)
-            if container_cls.list_field:
-                if not isinstance(label, container_cls.item_class):
-                    raise ValueError(
-                        f"Field '{field}' holds {container_cls.__name__}; pass a "
-                        f"{container_cls.item_class.__name__}, not {type(label).__name__}"
-                    )
-                rows = []
-                if not any(p == CONTAINER for p in stored.values()):
-                    rows += label_rows(sample_id, number, field, container_cls())
-                position = stored.get(label.id)
-                if position is None:
-                    position = max(stored.values(), default=-1) + 1
-                from labelloop.core.docs import label_data
-                from labelloop.store.base import LabelRow
-
-                rows.append(
-                    LabelRow(sample_id, number, field, position, label.id, label_data(label))
-                )
-            else:
-                if not isinstance(label, container_cls):
-                    raise ValueError(
-                        f"Field '{field}' holds {container_cls.__name__}, not "
-                        f"{type(label).__name__}"
-                    )
-                self._store.delete_labels(self._id, [i for i in stored if i != label.id])
-                rows = label_rows(sample_id, number, field, label)
-            self._store.upsert_labels(self._id, rows)
-
-    def _ensure_frame(self, sample_id: str, number: int) -> None:
-        if not self._store.get_frames(self._id, sample_id, numbers=[number]):
-            self._store.upsert_frames(self._id, sample_id, [(number, new_id(), {})])
+        """Add or replace one label without rewriting its sample."""
+        labelops.set_label(self, sample_id, field, label, frame_number)
 
     def delete_labels(
         self, ids: Any = None, tags: Any = None, view: Any = None, fields: Any = None
     ) -> None:
         """Delete labels by id, by tag, or all labels of a view (optionally only ``fields``)."""
-        from labelloop.core.stages import _as_list, label_paths
-
-        paths = label_paths(self, fields)
-        targets: set[str] = set()
-        if ids is not None:
-            targets = set(_as_list(ids))
-            if fields is not None:
-                names = {(p.field, p.is_frame) for p in paths}
-                targets = {
-                    info.label.id
-                    for info in self._get_labels(targets)
-                    if (info.field, info.frame_number is not None) in names
-                }
-        elif tags is not None or view is not None:
-            wanted_tags = set(_as_list(tags))
-            source = view if view is not None else self
-            for doc in source._iter_docs(frames=any(p.is_frame for p in paths)):
-                for path in paths:
-                    for label in path.sample_labels(doc):
-                        if not wanted_tags or wanted_tags & set(label.get("tags") or []):
-                            targets.add(label["id"])
-        else:
-            raise ValueError("delete_labels needs ids, tags or a view")
-        self._store.delete_labels(self._id, targets)
+        labelops.delete_labels(self, ids, tags, view, fields)
 
     # -- whole dataset -------------------------------------------------------
 
@@ -706,12 +549,12 @@ class Dataset(SampleCollection):
             if collection is self:
                 self._store.copy_dataset(self._id, clone._id)
             else:
-                clone._add(_detached(collection), keep_ids=True)
+                clone._add(reader.detached(collection), keep_ids=True)
         return clone
 
     def stats(self, include_media: bool = False) -> dict[str, Any]:
         """Counts and sizes of samples, frames, labels (and media with ``include_media``)."""
-        from labelloop.core.editing import media_stats
+        from labelloop.core.editing import human_size, media_stats
 
         raw = self._store.stats(self._id)
         out: dict[str, Any] = {
@@ -730,7 +573,7 @@ class Dataset(SampleCollection):
             total += out["media_bytes"]
         out["total_bytes"] = total
         for key in [k for k in out if k.endswith("_bytes")]:
-            out[key[: -len("_bytes")] + "_size"] = _human(out[key])
+            out[key[: -len("_bytes")] + "_size"] = human_size(out[key])
         return out
 
     def delete(self) -> None:
@@ -769,63 +612,6 @@ class Dataset(SampleCollection):
         return isinstance(other, Dataset) and other._id == self._id
 
     __hash__ = object.__hash__
-
-
-def _container_for(label: Label) -> type[Label]:
-    """Class declared for a new field given one label: objects go in lists, others alone."""
-    from labelloop.core.labels import Detections, Keypoints, Polylines
-
-    for cls in (Detections, Polylines, Keypoints):
-        if cls.item_class is type(label):
-            return cls
-    return type(label)
-
-
-def _detached(collection: SampleCollection) -> Iterator[Sample]:
-    """Samples of a view as new objects keeping ids (for cloning), frames included."""
-    for doc in collection._iter_docs(frames=collection.media_type == "video"):
-        sample = Sample(doc["filepath"])
-        sample._load_doc(doc)
-        object.__setattr__(sample, "_seen", {})
-        for frame_doc in doc.get("frames") or []:
-            frame = Frame()
-            frame._load_doc(frame_doc)
-            object.__setattr__(frame, "_seen", {})
-            sample.frames[frame_doc["frame_number"]] = frame
-        yield sample
-
-
-def _spec_from_type(ftype: Any) -> dict[str, Any]:
-    names = {
-        int: "int",
-        float: "float",
-        str: "str",
-        bool: "bool",
-        list: "list",
-        dict: "dict",
-        dt.datetime: "datetime",
-        dt.date: "date",
-    }
-    if isinstance(ftype, type) and issubclass(ftype, Label):
-        return {"kind": "label", "cls": ftype.__name__}
-    if ftype in names:
-        return {"kind": names[ftype]}
-    if isinstance(ftype, str) and ftype in set(names.values()) | {"array"}:
-        return {"kind": ftype}
-    if isinstance(ftype, dict) and "kind" in ftype:
-        return dict(ftype)
-    raise ValueError(
-        f"Unsupported field type {ftype!r}; use int, float, str, bool, list, dict, datetime, "
-        "a Label class or one of their names"
-    )
-
-
-def _human(num: float) -> str:
-    for unit in ("B", "KB", "MB", "GB", "TB"):
-        if abs(num) < 1024 or unit == "TB":
-            return f"{num:.1f}{unit}" if unit != "B" else f"{int(num)}B"
-        num /= 1024
-    return f"{num}B"
 
 
 # -- module functions ---------------------------------------------------------------
@@ -871,30 +657,3 @@ def delete_dataset(name: str, verbose: bool = False) -> None:
 def delete_non_persistent_datasets(verbose: bool = False) -> None:
     """Delete non-persistent datasets that no live process uses."""
     lifecycle.cleanup_stale(verbose=verbose, force=True)
-
-
-_EXAMPLES: dict[str, Any] = {
-    "int": 0,
-    "float": 0.0,
-    "str": "",
-    "bool": False,
-    "list": [],
-    "dict": {},
-    "datetime": dt.datetime(2000, 1, 1),
-    "date": dt.date(2000, 1, 1),
-}
-
-
-def _example(spec: dict[str, Any]) -> Any:
-    """A value of the kind ``spec`` declares (to check it against another declaration)."""
-    if spec["kind"] == "label":
-        return label_class(spec["cls"])()
-    if spec["kind"] == "metadata":
-        from labelloop.core.metadata import Metadata
-
-        return Metadata()
-    if spec["kind"] == "array":
-        import numpy as np
-
-        return np.zeros(1)
-    return _EXAMPLES[spec["kind"]]

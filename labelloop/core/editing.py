@@ -113,3 +113,11 @@ def media_stats(dataset: Dataset) -> int:
         size = None if meta is None else meta.get("size_bytes")
         total += size if size is not None else media.file_size(filepath)
     return total
+
+
+def human_size(num: float) -> str:
+    for unit in ("B", "KB", "MB", "GB", "TB"):
+        if abs(num) < 1024 or unit == "TB":
+            return f"{num:.1f}{unit}" if unit != "B" else f"{int(num)}B"
+        num /= 1024
+    return f"{num}B"

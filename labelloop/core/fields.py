@@ -97,3 +97,55 @@ def is_list_label(spec: dict[str, Any] | None) -> bool:
 def list_attr(spec: dict[str, Any]) -> str | None:
     """The attribute holding a list label's items (``detections``), else ``None``."""
     return label_class(spec["cls"]).list_field if is_label_spec(spec) else None
+
+
+def spec_from_type(ftype: Any) -> dict[str, Any]:
+    names = {
+        int: "int",
+        float: "float",
+        str: "str",
+        bool: "bool",
+        list: "list",
+        dict: "dict",
+        dt.datetime: "datetime",
+        dt.date: "date",
+    }
+    if isinstance(ftype, type) and issubclass(ftype, Label):
+        return {"kind": "label", "cls": ftype.__name__}
+    if ftype in names:
+        return {"kind": names[ftype]}
+    if isinstance(ftype, str) and ftype in set(names.values()) | {"array"}:
+        return {"kind": ftype}
+    if isinstance(ftype, dict) and "kind" in ftype:
+        return dict(ftype)
+    raise ValueError(
+        f"Unsupported field type {ftype!r}; use int, float, str, bool, list, dict, datetime, "
+        "a Label class or one of their names"
+    )
+
+
+_EXAMPLES: dict[str, Any] = {
+    "int": 0,
+    "float": 0.0,
+    "str": "",
+    "bool": False,
+    "list": [],
+    "dict": {},
+    "datetime": dt.datetime(2000, 1, 1),
+    "date": dt.date(2000, 1, 1),
+}
+
+
+def example(spec: dict[str, Any]) -> Any:
+    """A value of the kind ``spec`` declares (to check it against another declaration)."""
+    if spec["kind"] == "label":
+        return label_class(spec["cls"])()
+    if spec["kind"] == "metadata":
+        from labelloop.core.metadata import Metadata
+
+        return Metadata()
+    if spec["kind"] == "array":
+        import numpy as np
+
+        return np.zeros(1)
+    return _EXAMPLES[spec["kind"]]

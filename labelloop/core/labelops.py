@@ -1,0 +1,150 @@
+"""Label-level operations: find, add, replace and delete single labels by id.
+
+These never rewrite a sample: they touch only the label rows involved, inside
+the caller's transaction when there is one. The annotation merge engine builds
+on them (see docs/architecture.md, "Core API for other layers").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+from labelloop.core.docs import label_rows
+from labelloop.core.fields import is_label_spec
+from labelloop.core.ids import new_id
+from labelloop.core.labels import Label, label_class
+from labelloop.store.base import CONTAINER, SAMPLE_LEVEL
+
+if TYPE_CHECKING:
+    from labelloop.core.dataset import Dataset
+
+
+class LabelInfo(NamedTuple):
+    """Where a label lives: ``sample_id``, ``frame_number`` (``None`` = sample level), ``field``."""
+
+    sample_id: str
+    frame_number: int | None
+    field: str
+    label: Label
+
+
+def label_from_row(row: Any) -> Label:
+    """The label object stored in a :class:`~labelloop.store.base.LabelRow`."""
+    data = dict(row.data)
+    data["id"] = row.id
+    return Label.from_dict(data)
+
+
+def get_label(dataset: Dataset, label_id: str) -> LabelInfo:
+    """Where label ``label_id`` lives and the label itself (``KeyError`` if unknown)."""
+    found = get_labels(dataset, [label_id])
+    if not found:
+        raise KeyError(f"No label with id {label_id!r} in dataset '{dataset.name}'")
+    return found[0]
+
+
+def get_labels(dataset: Dataset, label_ids: Iterable[str]) -> list[LabelInfo]:
+    """:class:`LabelInfo` of the labels with these ids (unknown ids skipped).
+
+    Items of list labels come back as the item (``Detection``), single
+    labels and list containers as stored (a container without its items).
+    """
+    rows = dataset._store.find_labels(dataset._id, list(label_ids))
+    return [
+        LabelInfo(r.sample_id, r.frame_number or None, r.field, label_from_row(r)) for r in rows
+    ]
+
+
+def set_label(
+    dataset: Dataset, sample_id: str, field: str, label: Label, frame_number: int | None = None
+) -> None:
+    """Add or replace one label without rewriting its sample.
+
+    For list fields (``Detections``) ``label`` is an item (``Detection``):
+    an existing id is replaced in place, a new one is appended. For
+    single-label fields the field's value becomes ``label``.
+    """
+    frame = frame_number is not None
+    schema = dataset._frame_schema if frame else dataset._sample_schema
+    number = frame_number if frame else SAMPLE_LEVEL
+    spec = schema.get(field)
+    container_cls = container_for(label) if spec is None else label_class(spec["cls"])
+    with dataset.transaction():
+        if spec is None:
+            dataset._declare_field(field, {"kind": "label", "cls": container_cls.__name__}, frame)
+        elif not is_label_spec(spec):
+            raise ValueError(f"Field '{field}' holds {spec['kind']} values, not labels")
+        if frame:
+            _ensure_frame(dataset, sample_id, number)
+        stored = dataset._store.field_label_ids(dataset._id, sample_id, field, number)
+        if container_cls.list_field:
+            if not isinstance(label, container_cls.item_class):
+                raise ValueError(
+                    f"Field '{field}' holds {container_cls.__name__}; pass a "
+                    f"{container_cls.item_class.__name__}, not {type(label).__name__}"
+                )
+            rows = []
+            if not any(p == CONTAINER for p in stored.values()):
+                rows += label_rows(sample_id, number, field, container_cls())
+            position = stored.get(label.id)
+            if position is None:
+                position = max(stored.values(), default=-1) + 1
+            from labelloop.core.docs import label_data
+            from labelloop.store.base import LabelRow
+
+            rows.append(LabelRow(sample_id, number, field, position, label.id, label_data(label)))
+        else:
+            if not isinstance(label, container_cls):
+                raise ValueError(
+                    f"Field '{field}' holds {container_cls.__name__}, not {type(label).__name__}"
+                )
+            dataset._store.delete_labels(dataset._id, [i for i in stored if i != label.id])
+            rows = label_rows(sample_id, number, field, label)
+        dataset._store.upsert_labels(dataset._id, rows)
+
+
+def _ensure_frame(dataset: Dataset, sample_id: str, number: int) -> None:
+    if not dataset._store.get_frames(dataset._id, sample_id, numbers=[number]):
+        dataset._store.upsert_frames(dataset._id, sample_id, [(number, new_id(), {})])
+
+
+def delete_labels(
+    dataset: Dataset, ids: Any = None, tags: Any = None, view: Any = None, fields: Any = None
+) -> None:
+    """Delete labels by id, by tag, or all labels of a view (optionally only ``fields``)."""
+    from labelloop.core.label_stages import label_paths
+    from labelloop.core.stages import as_list
+
+    paths = label_paths(dataset, fields)
+    targets: set[str] = set()
+    if ids is not None:
+        targets = set(as_list(ids))
+        if fields is not None:
+            names = {(p.field, p.is_frame) for p in paths}
+            targets = {
+                info.label.id
+                for info in get_labels(dataset, targets)
+                if (info.field, info.frame_number is not None) in names
+            }
+    elif tags is not None or view is not None:
+        wanted_tags = set(as_list(tags))
+        source = view if view is not None else dataset
+        for doc in source._iter_docs(frames=any(p.is_frame for p in paths)):
+            for path in paths:
+                for label in path.sample_labels(doc):
+                    if not wanted_tags or wanted_tags & set(label.get("tags") or []):
+                        targets.add(label["id"])
+    else:
+        raise ValueError("delete_labels needs ids, tags or a view")
+    dataset._store.delete_labels(dataset._id, targets)
+
+
+def container_for(label: Label) -> type[Label]:
+    """Class declared for a new field given one label: objects go in lists, others alone."""
+    from labelloop.core.labels import Detections, Keypoints, Polylines
+
+    for cls in (Detections, Polylines, Keypoints):
+        if cls.item_class is type(label):
+            return cls
+    return type(label)
