@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
+from pathlib import Path
+
 import pytest
 
 from labelloop.annotation.config import annotation_config
@@ -32,12 +36,18 @@ def backend():
     return memory_backend.MemoryBackend(config)
 
 
+def _media_dir(name: str) -> Path:
+    """A folder under this session's private LABELLOOP_HOME (pytest's shared temp root can be
+    pruned by other pytest processes running at the same time)."""
+    return Path(tempfile.mkdtemp(prefix=name, dir=os.environ["LABELLOOP_HOME"]))
+
+
 @pytest.fixture(scope="session")
-def image_paths(tmp_path_factory):
+def image_paths():
     """Four small real JPEG files."""
     from PIL import Image
 
-    folder = tmp_path_factory.mktemp("anno_images")
+    folder = _media_dir("anno_images")
     paths = []
     for i in range(4):
         path = folder / f"img{i}.jpg"
@@ -47,12 +57,12 @@ def image_paths(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def video_path(tmp_path_factory):
+def video_path():
     """A real 4-frame MP4 file."""
     import av
     import numpy as np
 
-    path = tmp_path_factory.mktemp("anno_video") / "clip.mp4"
+    path = _media_dir("anno_video") / "clip.mp4"
     with av.open(str(path), "w") as out:
         stream = out.add_stream("mpeg4", rate=4)
         stream.width, stream.height = 32, 32
