@@ -303,7 +303,7 @@ def wait_for_request(
     task_id: int | None = None,
     timeout: float = 600.0,
     poll_interval: float = 0.1,
-    max_interval: float = 2.0,
+    max_interval: float = 1.0,
 ) -> dict[str, Any]:
     """Poll a background request until it finishes; raise with the server's message if not.
 
