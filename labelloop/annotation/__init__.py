@@ -12,6 +12,7 @@ from labelloop.annotation.api import (
     diff_annotations,
     load_annotation_results,
     load_annotations,
+    record_run,
 )
 from labelloop.annotation.base import (
     AnnotationAPI,
@@ -35,4 +36,5 @@ __all__ = [
     "diff_annotations",
     "load_annotation_results",
     "load_annotations",
+    "record_run",
 ]

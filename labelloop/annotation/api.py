@@ -92,15 +92,25 @@ def annotate(
         _abort(backend_obj, samples, anno_key, err)
         raise
     try:
-        runs.register_run(samples, RUN_TYPE, anno_key, config.serialize(), method=config.name)
-        runs.save_results(dataset, anno_key, results)
+        record_run(samples, anno_key, results)
     except BaseException:
         logger.error("Recording run %r failed; deleting what it created on the backend", anno_key)
-        if runs.has_run(dataset, anno_key):
-            runs.delete_run(dataset, anno_key)
         results.cleanup()
         raise
     return results
+
+
+def record_run(samples: Any, anno_key: str, results: AnnotationResults) -> None:
+    """Register run ``anno_key`` of ``samples`` with ``results`` (all or nothing).
+
+    ``annotate()`` calls this after a successful upload; an importer that
+    builds results for existing server work calls it before ``load_annotations``.
+    """
+    dataset = samples._dataset
+    config = results.config
+    with dataset.transaction():
+        runs.register_run(samples, RUN_TYPE, anno_key, config.serialize(), method=config.name)
+        runs.save_results(dataset, anno_key, results)
 
 
 def _abort(backend: Any, samples: Any, anno_key: str, error: BaseException) -> None:

@@ -50,11 +50,13 @@ class MemoryBackendConfig(AnnotationBackendConfig):
         media_field: str = "filepath",
         url: str = "memory://default",
         fail_upload: bool = False,
+        unstorable_results: bool = False,
         **kwargs: Any,
     ) -> None:
         super().__init__(name, label_schema, media_field, **kwargs)
         self.url = url
         self.fail_upload = fail_upload
+        self.unstorable_results = unstorable_results
 
 
 class MemoryBackend(AnnotationBackend):
@@ -88,7 +90,10 @@ class MemoryBackend(AnnotationBackend):
                     ids[sample_id] = _entry(spec, value)
         if self.config.fail_upload:
             raise RuntimeError("the memory server refused the task")
-        return MemoryResults(samples, self.config, anno_key, id_map, backend=self)
+        results = MemoryResults(samples, self.config, anno_key, id_map, backend=self)
+        if self.config.unstorable_results:
+            results.server_handle = object()  # not JSON: recording the run must fail
+        return results
 
     def abort_upload(self, samples: Any, anno_key: str, error: BaseException) -> None:
         SERVER.pop(anno_key, None)

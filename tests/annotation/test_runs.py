@@ -72,6 +72,12 @@ def test_failed_upload_leaves_no_run_and_no_server_state(dataset):
     dataset.annotate("boom", label_field="ground_truth", backend="memory")  # key is free
 
 
+def test_a_run_that_cannot_be_recorded_is_removed_from_the_backend(dataset):
+    with pytest.raises(TypeError):
+        dataset.annotate("u", label_field="weather", backend="memory", unstorable_results=True)
+    assert dataset.list_annotation_runs() == [] and SERVER == {}
+
+
 def test_missing_credentials_without_terminal_name_the_variables(dataset, monkeypatch):
     del annotation_config.backends["memory"]["token"]
     monkeypatch.delenv("LABELLOOP_MEMORY_TOKEN", raising=False)
