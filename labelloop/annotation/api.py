@@ -62,6 +62,10 @@ def annotate(
         )
     if len(samples) == 0:
         raise ValueError(f"{samples._describe()} is empty; there is nothing to annotate")
+    if not isinstance(launch_editor, bool):
+        raise ValueError(f"launch_editor must be True or False, not {launch_editor!r}")
+    if not isinstance(media_field, str) or not media_field:
+        raise ValueError(f"media_field must be a field name, not {media_field!r}")
     if media_field != "filepath" and field_spec(samples, media_field) is None:
         raise ValueError(
             f"media_field={media_field!r} is not a field of {samples._describe()}; pass the name "

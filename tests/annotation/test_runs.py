@@ -50,6 +50,8 @@ def test_bad_key_existing_key_empty_view_and_bad_media_field(dataset):
         dataset.annotate("taken", label_field="weather", backend="memory")
     with pytest.raises(ValueError, match="empty"):
         dataset.limit(0).annotate("empty", label_field="ground_truth", backend="memory")
+    with pytest.raises(ValueError, match="launch_editor"):
+        dataset.annotate("m", label_field="ground_truth", backend="memory", launch_editor="yes")
     with pytest.raises(ValueError, match="media_field='anon_path'"):
         dataset.annotate("m", label_field="ground_truth", backend="memory", media_field="anon_path")
     assert dataset.list_annotation_runs() == ["taken"] and list(SERVER) == ["taken"]
