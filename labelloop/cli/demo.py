@@ -28,6 +28,7 @@ from rich.rule import Rule
 
 from labelloop.cli.main import cli
 from labelloop.cli.output import console, setup_logging, table
+from labelloop.cli.runs import print_report
 from labelloop.cli.waiting import wait_for_jobs
 
 logger = logging.getLogger(__name__)
@@ -221,21 +222,12 @@ def _annotate_and_merge(
 
     _step(6, "Dry run: what would the merge change?")
     report = dataset.load_annotations(ANNO_KEY, dry_run=True, **creds)
-    console.print(report_table(report, "Dry run (nothing written yet)"))
+    print_report(report, "Dry run (nothing written yet)")
 
     _step(7, "Merge the annotations back")
     report = dataset.load_annotations(ANNO_KEY, unexpected="keep", cleanup=True, **creds)
-    console.print(report_table(report, "Merged"))
+    print_report(report, "Merged")
     console.print("load_annotations(cleanup=True) deleted the CVAT task.")
-
-
-def report_table(report: Any, title: str) -> Any:
-    """A table of a ``MergeReport``: added/deleted/edited/refused per field."""
-    rows = []
-    for name, diff in report.fields.items():
-        refused = ", ".join(f"{n} {reason}" for reason, n in sorted(diff.refused_counts().items()))
-        rows.append((name, diff.added, diff.deleted, diff.edited, refused or 0))
-    return table(title, ("field", "added", "deleted", "edited", "refused"), rows)
 
 
 def _cleanup(dataset: Any, results: Any) -> None:

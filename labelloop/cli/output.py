@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import os
+import sys
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -11,7 +13,19 @@ from rich.console import Console
 from rich.logging import RichHandler
 from rich.table import Table
 
-console = Console(highlight=False, soft_wrap=True)
+#: Width when output goes to a file or pipe: wide enough that links and ids are never cut.
+PIPE_WIDTH = 200
+
+
+def _pipe_width() -> int | None:
+    """``None`` (the terminal's width) on a terminal, else ``$COLUMNS`` or :data:`PIPE_WIDTH`."""
+    if sys.stdout is not None and sys.stdout.isatty():
+        return None
+    columns = os.environ.get("COLUMNS", "")
+    return int(columns) if columns.isdigit() else PIPE_WIDTH
+
+
+console = Console(highlight=False, soft_wrap=True, width=_pipe_width())
 err_console = Console(stderr=True, highlight=False)
 
 _QUIET_LOGGERS = ("httpx", "httpcore")
@@ -42,7 +56,7 @@ def table(title: str | None, columns: Sequence[str], rows: Iterable[Sequence[Any
     """A rich table of ``rows`` (values shown with ``str``, ``None`` as ``-``)."""
     out = Table(title=title, title_justify="left")
     for name in columns:
-        out.add_column(name)
+        out.add_column(name, overflow="fold")
     for row in rows:
         out.add_row(*("-" if v is None else str(v) for v in row))
     return out

@@ -24,7 +24,7 @@ def run_process(
     *args: str, env: dict[str, str] | None = None, timeout: float = 240
 ) -> subprocess.CompletedProcess[str]:
     """``python -m labelloop ARGS`` as a child process (the repository first on the path)."""
-    full_env: dict[str, Any] = {**os.environ, "COLUMNS": "120", **(env or {})}
+    full_env: dict[str, Any] = {**os.environ, **(env or {})}
     full_env["PYTHONPATH"] = os.pathsep.join(
         p for p in (str(REPO), full_env.get("PYTHONPATH", "")) if p
     )
