@@ -178,3 +178,18 @@ def test_scalars():
     assert diff_scalar(where, strict, None, 3, diff) is None
     assert diff_scalar(where, strict, 3, None, diff) == 3
     assert diff.refused_counts() == {"addition": 1, "deletion": 1}
+
+
+def test_missing_keypoints_compare_equal_and_tiny_float_noise_is_no_edit():
+    spec = {"type": "keypoints", "classes": ["p"], "attributes": {}, "allow_spatial_edits": False}
+    nan = float("nan")
+    kp = fol.Keypoint(label="p", points=[(0.1, 0.2), (nan, nan)])
+    current = fol.Keypoints(keypoints=[kp])
+    noisy = fol.Keypoint(label="p", points=[[0.1 + 1e-12, 0.2], [nan, nan]], id=kp.id)
+    diff = FieldDiff()
+    value, _ = diff_labels(Location("k", "s"), spec, current, {kp.id: noisy}, [kp.id], set(), diff)
+    assert value is current and diff.to_dict()["refused"] == {} and diff.edited == 0
+    moved = fol.Keypoint(label="p", points=[[0.1, 0.2], [0.5, 0.5]], id=kp.id)
+    diff = FieldDiff()
+    value, _ = diff_labels(Location("k", "s"), spec, current, {kp.id: moved}, [kp.id], set(), diff)
+    assert value is current and diff.refused_counts() == {"spatial edit": 1}
