@@ -32,6 +32,8 @@ from labelloop.cvat.errors import (
 logger = logging.getLogger(__name__)
 
 MAX_REQUEST_SIZE = 100 * 2**20
+#: Files per multipart request; bounds the file handles open at once.
+MAX_GROUP_FILES = 100
 TUS_CHUNK_SIZE = 10 * 2**20
 _TUS_MAX_ERRORS = 3
 _TUS_MIN_CHUNK = 64 * 2**10
@@ -112,13 +114,20 @@ class UploadPlan:
     total_bytes: int
 
 
-def plan_upload(sizes: Sequence[int], max_request_size: int = MAX_REQUEST_SIZE) -> UploadPlan:
-    """Group small files under ``max_request_size``; larger ones go through TUS.
+def plan_upload(
+    sizes: Sequence[int],
+    max_request_size: int = MAX_REQUEST_SIZE,
+    max_files: int = MAX_GROUP_FILES,
+) -> UploadPlan:
+    """Group small files under ``max_request_size`` (at most ``max_files`` per group);
+    larger ones go through TUS.
 
     Groups keep the original order so the server receives files in sample order.
     """
-    if max_request_size < 1:
-        raise ValueError(f"max_request_size must be positive, got {max_request_size}")
+    if max_request_size < 1 or max_files < 1:
+        raise ValueError(
+            f"max_request_size and max_files must be positive, got {max_request_size}, {max_files}"
+        )
     groups: list[list[int]] = []
     tus: list[int] = []
     current: list[int] = []
@@ -127,7 +136,7 @@ def plan_upload(sizes: Sequence[int], max_request_size: int = MAX_REQUEST_SIZE) 
         if size > max_request_size:
             tus.append(i)
             continue
-        if current and current_size + size > max_request_size:
+        if current and (current_size + size > max_request_size or len(current) >= max_files):
             groups.append(current)
             current, current_size = [], 0
         current.append(i)

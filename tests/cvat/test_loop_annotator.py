@@ -3,6 +3,8 @@ read_only attributes, dest_field, unexpected labels, failures that change nothin
 
 from __future__ import annotations
 
+import logging
+
 import pytest
 
 from labelloop.core.labels import Detection, Detections
@@ -114,3 +116,26 @@ def test_download_error_leaves_dataset_unchanged(cvat_server_fresh, tmp_path):
     assert {s: set(d) for s, d in after.items()} == {s: set(d) for s, d in before.items()}
     dataset.load_annotations("atomic", cleanup=True, **_creds(server))
     assert sum(len(d) for d in _by_id(dataset).values()) == 2  # frame 0's labels deleted
+
+
+def test_copied_labels_get_fresh_ids_and_secrets_stay_out_of_logs(cvat_server, tmp_path, caplog):
+    dataset = image_dataset(tmp_path, 1, (W, H), gt=_dets)
+    with caplog.at_level(logging.DEBUG):
+        results = dataset.annotate("copy", label_field="gt", **_creds(cvat_server))
+        with _annotator(cvat_server) as person:
+            job_id, shapes = _job_and_shapes(person, results)
+            original = shapes[0]
+            label_id = next(a["value"] for a in original["attributes"] if len(a["value"]) == 24)
+            # copy/paste in CVAT duplicates every attribute, label_id included
+            person.add_shape(
+                job_id,
+                type="rectangle",
+                label="cat",
+                points=[2, 2, 12, 12],
+                frame=0,
+                attributes={"label_id": label_id},
+            )
+        dataset.load_annotations("copy", cleanup=True, **_creds(cvat_server))
+    ids = [d.id for d in next(dataset.iter_samples()).gt.detections]
+    assert len(ids) == 3 and len(set(ids)) == 3 and label_id in ids
+    assert cvat_server.password not in caplog.text

@@ -16,14 +16,18 @@ def test_duplicate_basenames_become_unique_and_keep_extensions():
     assert all(n.endswith(".jpg") for n in names[:3])
 
 
-@given(st.lists(st.integers(min_value=0, max_value=300), max_size=60), st.integers(1, 250))
-def test_groups_respect_the_limit_and_keep_order(sizes, limit):
-    plan = plan_upload(sizes, limit)
+@given(
+    st.lists(st.integers(min_value=0, max_value=300), max_size=60),
+    st.integers(1, 250),
+    st.integers(1, 8),
+)
+def test_groups_respect_the_limits_and_keep_order(sizes, limit, max_files):
+    plan = plan_upload(sizes, limit, max_files)
     grouped = [i for group in plan.groups for i in group]
     assert sorted(grouped + plan.tus) == list(range(len(sizes)))
     assert grouped == sorted(grouped)
     assert all(sizes[i] > limit for i in plan.tus)
-    assert all(sum(sizes[i] for i in g) <= limit for g in plan.groups)
+    assert all(sum(sizes[i] for i in g) <= limit and len(g) <= max_files for g in plan.groups)
     assert plan.total_bytes == sum(sizes)
 
 
