@@ -56,47 +56,65 @@ def _attribute_names(collection: Any) -> dict[str, set[str]]:
     return names
 
 
-def describe(collection: Any, version: int, runs_enabled: bool) -> dict[str, Any]:
-    """Everything the page needs to build its sidebar for ``collection``."""
+def summary(collection: Any, version: int, count: int) -> dict[str, Any]:
+    """What the page needs at once: names and kinds of fields (no pass over the data)."""
     dataset = collection._dataset
-    evaluations = list(dataset.list_evaluations())
+    stages = collection._serialize()
+    numeric = [
+        {"name": name, "kind": spec["kind"]}
+        for name, spec in collection.get_field_schema().items()
+        if spec.get("kind") in _NUMERIC_KINDS
+    ]
+    return {
+        "name": dataset.name,
+        "media_type": dataset.media_type,
+        "count": count,
+        "version": version,
+        "view": ", ".join(s["_cls"] for s in stages) if stages else None,
+        "label_fields": [
+            {k: f[k] for k in ("name", "cls", "frame")} for f in label_fields(collection)
+        ],
+        "numeric_fields": numeric,
+        "evaluations": list(dataset.list_evaluations()),
+        "runs_enabled": True,
+    }
+
+
+def statistics(collection: Any) -> dict[str, Any]:
+    """What the filters offer: classes, confidence, categorical attributes, bounds, tags.
+
+    Each aggregation may be a pass over the view, so the page asks for this
+    separately and shows the grid meanwhile.
+    """
+    evaluations = list(collection._dataset.list_evaluations())
     seen_attributes = _attribute_names(collection)
-    fields = []
+    fields: dict[str, Any] = {}
     for field in label_fields(collection):
-        path = field["items_path"]
-        entry = {k: field[k] for k in ("name", "cls", "frame")}
         if label_class(field["cls"]) is Segmentation:
-            entry.update(classes=[], has_confidence=False, attributes={})
-            fields.append(entry)
+            fields[field["name"]] = {"classes": [], "has_confidence": False, "attributes": {}}
             continue
+        path = field["items_path"]
         classes = collection.distinct(f"{path}.label")
-        entry["classes"] = sorted(str(c) for c in classes if c is not None)
-        low, high = collection.bounds(f"{path}.confidence")
-        entry["has_confidence"] = low is not None
+        low, _ = collection.bounds(f"{path}.confidence")
         attributes = {}
         for attr in sorted({*evaluations, *seen_attributes.get(field["name"], ())}):
             values = [v for v in collection.distinct(f"{path}.{attr}") if v is not None]
             categorical = all(isinstance(v, (str, int, bool)) for v in values)
             if values and categorical and len(values) <= _MAX_ATTRIBUTE_VALUES:
                 attributes[attr] = sorted(values, key=str)
-        entry["attributes"] = attributes
-        fields.append(entry)
-    numeric = []
-    for name, spec in collection.get_field_schema().items():
-        if spec.get("kind") in _NUMERIC_KINDS:
-            low, high = collection.bounds(name)
-            numeric.append({"name": name, "kind": spec["kind"], "bounds": [low, high]})
+        fields[field["name"]] = {
+            "classes": sorted(str(c) for c in classes if c is not None),
+            "has_confidence": low is not None,
+            "attributes": attributes,
+        }
+    numeric = {
+        name: list(collection.bounds(name))
+        for name, spec in collection.get_field_schema().items()
+        if spec.get("kind") in _NUMERIC_KINDS
+    }
     tags = collection.count_values("tags")
-    stages = collection._serialize()
     return {
-        "name": dataset.name,
-        "media_type": dataset.media_type,
-        "count": collection.count(),
-        "version": version,
-        "view": ", ".join(s["_cls"] for s in stages) if stages else None,
         "label_fields": fields,
         "numeric_fields": numeric,
         "tags": {str(k): v for k, v in sorted(tags.items(), key=lambda kv: str(kv[0]))},
-        "evaluations": evaluations,
-        "runs_enabled": runs_enabled,
     }

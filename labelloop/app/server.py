@@ -4,7 +4,8 @@ Routes (all GET):
 
 * ``/``: the page (server-rendered shell; data comes from the API);
 * ``/api/version``: ``{"version"}``, polled by the page to follow the session;
-* ``/api/dataset``: sidebar description (fields, classes, tags, numeric bounds);
+* ``/api/dataset``: fields and sample count (cheap); ``/api/dataset/stats``: classes,
+  confidence, attributes, numeric bounds and tags for the filters (a pass over the view);
 * ``/api/samples?offset&limit&filters``: one grid page;
 * ``/api/samples/{id}?filters``: one sample in full; ``/api/samples/{id}/frames?start&stop``;
 * ``/api/mask?sample&field[&frame]``: a semantic mask painted in class colours (PNG);
@@ -61,7 +62,10 @@ def create_app(state: AppState, allowed_hosts: list[str] | None = None) -> Starl
         return JSONResponse({"version": state.version}, headers=_NO_STORE)
 
     def dataset(request: Request) -> JSONResponse:
-        return _json(state.describe(runs_enabled=True))
+        return _json(state.describe())
+
+    def dataset_stats(request: Request) -> JSONResponse:
+        return _json(state.statistics())
 
     def sample_page(request: Request) -> JSONResponse:
         q = request.query_params
@@ -120,6 +124,7 @@ def create_app(state: AppState, allowed_hosts: list[str] | None = None) -> Starl
         Route("/", index),
         Route("/api/version", version),
         Route("/api/dataset", dataset),
+        Route("/api/dataset/stats", dataset_stats),
         Route("/api/samples", sample_page),
         Route("/api/samples/{sample_id}", sample_detail),
         Route("/api/samples/{sample_id}/frames", sample_frames),

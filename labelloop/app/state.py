@@ -14,7 +14,7 @@ from typing import Any
 
 from labelloop.app import filters as flt
 from labelloop.app.guard import MediaGuard
-from labelloop.app.schema import describe
+from labelloop.app.schema import statistics, summary
 from labelloop.app.thumbnails import ThumbnailCache
 
 #: Filtered id lists kept at once (one per recently used filter combination).
@@ -31,7 +31,7 @@ class AppState:
         self.version = 0
         self.dataset: Any = None
         self.view: Any = None
-        self._describe_cache: tuple[int, dict[str, Any]] | None = None
+        self._stats_cache: tuple[int, dict[str, Any]] | None = None
         self._ids: OrderedDict[tuple[int, str], list[str]] = OrderedDict()
         self._last_poll: float | None = None
         self.guard = MediaGuard(self._media_paths, self._sample_count)
@@ -63,7 +63,7 @@ class AppState:
         """Tell pages to reload; drop every cache."""
         with self._lock:
             self.version += 1
-            self._describe_cache = None
+            self._stats_cache = None
             self._ids.clear()
         self.guard.invalidate()
 
@@ -81,23 +81,32 @@ class AppState:
 
     # -- cached queries ---------------------------------------------------
 
-    def describe(self, runs_enabled: bool) -> dict[str, Any]:
-        """The sidebar description of the current collection."""
+    def describe(self) -> dict[str, Any]:
+        """Names and kinds of the current collection's fields, and its sample count."""
+        collection = self.collection
+        if collection is None:
+            return {"name": None, "media_type": None, "count": 0, "version": self.version,
+                    "view": None, "label_fields": [], "numeric_fields": [],
+                    "evaluations": [], "runs_enabled": False}  # fmt: skip
+        version = self.version
+        _, ids = self.sample_ids({})  # cached: the first grid page reuses it
+        return summary(collection, version, len(ids))
+
+    def statistics(self) -> dict[str, Any]:
+        """Classes, bounds and tags of the current collection (cached per version)."""
         with self._lock:
             version, collection = self.version, self.collection
-            cached = self._describe_cache
+            cached = self._stats_cache
         if cached and cached[0] == version:
             return cached[1]
         if collection is None:
-            info = {"name": None, "media_type": None, "count": 0, "version": version,
-                    "view": None, "label_fields": [], "numeric_fields": [], "tags": {},
-                    "evaluations": [], "runs_enabled": False}  # fmt: skip
+            stats: dict[str, Any] = {"label_fields": {}, "numeric_fields": {}, "tags": {}}
         else:
-            info = describe(collection, version, runs_enabled)
+            stats = statistics(collection)
         with self._lock:
             if self.version == version:
-                self._describe_cache = (version, info)
-        return info
+                self._stats_cache = (version, stats)
+        return stats
 
     def filtered(self, filters: dict[str, Any]) -> Any:
         """The current collection with the sidebar's filters applied."""

@@ -36,13 +36,24 @@ def _all_samples(client, filters=None, page=7):
     return out
 
 
-def test_description_lists_fields_classes_tags_and_bounds(client, image_dataset):
+def test_description_and_statistics_list_fields_classes_tags_and_bounds(client, image_dataset):
     info = client.get("/api/dataset").json()
     samples = list(image_dataset)
     assert info["name"] == image_dataset.name
     assert info["count"] == len(samples)
-    fields = {f["name"]: f for f in info["label_fields"]}
-    assert set(fields) == {"ground_truth", "predictions", "weather", "lanes", "joints", "road"}
+    kinds = {f["name"]: f["cls"] for f in info["label_fields"]}
+    assert kinds == {
+        "ground_truth": "Detections",
+        "predictions": "Detections",
+        "weather": "Classification",
+        "lanes": "Polylines",
+        "joints": "Keypoints",
+        "road": "Segmentation",
+    }
+    assert info["numeric_fields"] == [{"name": "score", "kind": "float"}]
+
+    stats = client.get("/api/dataset/stats").json()
+    fields = stats["label_fields"]
     gt_classes = {d.label for s in samples for d in s.ground_truth.detections}
     assert fields["ground_truth"]["classes"] == sorted(gt_classes)
     assert fields["predictions"]["has_confidence"] and not fields["ground_truth"]["has_confidence"]
@@ -52,11 +63,9 @@ def test_description_lists_fields_classes_tags_and_bounds(client, image_dataset)
     for s in samples:
         for tag in s.tags:
             tags[tag] = tags.get(tag, 0) + 1
-    assert info["tags"] == tags
+    assert stats["tags"] == tags
     scores = [s.score for s in samples]
-    assert info["numeric_fields"] == [
-        {"name": "score", "kind": "float", "bounds": [min(scores), max(scores)]}
-    ]
+    assert stats["numeric_fields"] == {"score": [min(scores), max(scores)]}
 
 
 def test_pages_cover_the_dataset_once_in_order_with_labels(client, image_dataset):

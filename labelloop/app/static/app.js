@@ -57,13 +57,24 @@ class App {
     for (const name of names) if (!this.known.has(name)) this.visible.add(name);
     this.known = names;
     for (const name of Object.keys(this.filters.labels)) if (!names.has(name)) delete this.filters.labels[name];
-    this.filters.tags = this.filters.tags.filter((t) => t in info.tags);
     buildSidebar(document.getElementById("sidebar"), this);
     document.body.dataset.runs = info.runs_enabled ? "on" : "off";
     if (this.runs) this.runs.refresh();
-    await this.grid.reset();
+    // The grid needs only the cheap description; the filters' statistics may take a pass
+    // over the data, so they fill the sidebar in when they arrive.
+    await Promise.all([this.grid.reset(), this.loadStats(info)]);
     this.sampleView.reload();
     document.body.dataset.ready = String(info.version);
+  }
+
+  async loadStats(info) {
+    const stats = await this.api("/api/dataset/stats");
+    if (this.info !== info) return;
+    for (const field of info.label_fields) Object.assign(field, stats.label_fields[field.name] || {});
+    for (const field of info.numeric_fields) field.bounds = stats.numeric_fields[field.name] || [];
+    info.tags = stats.tags;
+    this.filters.tags = this.filters.tags.filter((t) => t in stats.tags);
+    buildSidebar(document.getElementById("sidebar"), this);
   }
 
   filtersChanged() {

@@ -6,7 +6,9 @@ import { colorFor } from "./draw.js";
 export function buildSidebar(root, app) {
   root.replaceChildren();
   const info = app.info;
-  if (Object.keys(info.tags || {}).length) {
+  if (!info.tags) {
+    section(root, "Sample tags").append(loadingNote());
+  } else if (Object.keys(info.tags).length) {
     const box = section(root, "Sample tags");
     for (const [tag, count] of Object.entries(info.tags)) {
       box.append(checkRow(`${tag} (${count})`, (app.filters.tags || []).includes(tag), (on) => {
@@ -23,6 +25,13 @@ export function buildSidebar(root, app) {
     const box = section(root, "Sample fields");
     for (const field of info.numeric_fields) box.append(numericControls(field, app));
   }
+}
+
+function loadingNote() {
+  const note = document.createElement("div");
+  note.className = "loading";
+  note.textContent = "counting…";
+  return note;
 }
 
 function section(root, title) {
@@ -74,7 +83,7 @@ function fieldControls(field, app) {
   summary.textContent = "filter";
   details.append(summary);
   const current = (app.filters.labels || {})[field.name] || {};
-  if (field.classes.length) {
+  if ((field.classes || []).length) {
     const classes = document.createElement("div");
     classes.className = "classes";
     for (const cls of field.classes) {
@@ -142,7 +151,7 @@ function numericControls(field, app) {
   const inputs = ["min", "max"].map((which, i) => {
     const input = document.createElement("input");
     input.type = "number";
-    input.placeholder = `${which} ${field.bounds[i] ?? ""}`;
+    input.placeholder = `${which} ${(field.bounds || [])[i] ?? ""}`;
     input.step = "any";
     input.dataset.name = `numeric-${which}`;
     input.dataset.field = field.name;
