@@ -288,7 +288,7 @@ def _normalize_field(
                 f"{where}: attribute(s) {clash} are defined both for the field and for a class "
                 "group; define each attribute in one place"
             )
-    if spec.get("mask_targets") is not None and label_type != "segmentation":
+    if explicit.get("mask_targets") is not None and label_type != "segmentation":
         raise ValueError(
             f"{where}: mask_targets only apply to 'segmentation' fields, not {label_type!r}; "
             "remove mask_targets"

@@ -128,6 +128,16 @@ def test_list_form_and_kwargs_as_defaults(backend):
     )
     assert schema["a"]["classes"] == ["x", "y"] and schema["b"]["classes"] == ["z"]
     assert schema["a"]["type"] == schema["b"]["type"] == "detections"
+    schema = build_label_schema(
+        PlainSource(),
+        backend,
+        label_schema={"seg": {"type": "segmentation"}, "boxes": {"type": "detections"}},
+        classes=["x"],
+        mask_targets={1: "road"},
+        attributes={"note": {"type": "text"}},
+    )  # field-wide defaults apply only where they make sense
+    assert schema["seg"]["mask_targets"] == {1: "road"} and "mask_targets" not in schema["boxes"]
+    assert schema["boxes"]["classes"] == ["x"] and "note" in schema["boxes"]["attributes"]
 
 
 def test_class_groups_with_per_class_attributes(backend):
