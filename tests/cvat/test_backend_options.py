@@ -165,3 +165,30 @@ def test_results_survive_a_json_round_trip(cvat_server, tmp_path):
         )
     finally:
         results.cleanup()
+
+
+def test_existing_project_without_provenance_attribute_gets_it(cvat_server_fresh, tmp_path):
+    server = cvat_server_fresh
+    with server.client() as client:
+        project = client.post(
+            "/api/projects",
+            json={
+                "name": "made-in-cvat",
+                "labels": [{"name": "cat", "attributes": []}, {"name": "dog", "attributes": []}],
+            },
+        ).json()
+    dataset = image_dataset(tmp_path, 2, gt=_dets)
+    backend = make_backend(
+        server, {"gt": {"type": "detections", "classes": ["ignored"]}}, project_id=project["id"]
+    )
+    results = backend.upload_annotations(dataset, "external")
+    try:
+        labels = server_json(server, "/api/labels", project_id=project["id"])["results"]
+        assert all(any(a["name"] == "label_id" for a in label["attributes"]) for label in labels)
+        downloaded = backend.download_annotations(results)["gt"]["detections"]
+        uploaded = {s.id: {d.id for d in s.gt.detections} for s in dataset.iter_samples()}
+        assert {s: set(v) for s, v in downloaded.items()} == uploaded
+        assert results.project_ids == []
+    finally:
+        results.cleanup()
+    assert _project_ids(server) == [project["id"]]
