@@ -112,7 +112,9 @@ class Dataset(SampleCollection):
                     name = _default_name()  # another process took the generated name
             logger.debug("Created dataset '%s'", name)
         else:
-            lifecycle.register(self._store, _id)
+            record = self._store.get_dataset(id=_id)
+            if record is not None and not record.persistent:  # only those need tracking
+                lifecycle.register(self._store, _id)
         self._id = _id
         self._deleted = False
         self._read_record()
@@ -161,7 +163,10 @@ class Dataset(SampleCollection):
 
     @persistent.setter
     def persistent(self, value: bool) -> None:
-        self._store.update_dataset(self._id, persistent=bool(value))
+        with self._store.transaction():
+            self._store.update_dataset(self._id, persistent=bool(value))
+            if not value:
+                lifecycle.register(self._store, self._id)
         self._persistent = bool(value)
 
     @property

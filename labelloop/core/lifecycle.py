@@ -1,6 +1,7 @@
 """Which processes use which datasets, so non-persistent ones can be removed.
 
-Every process that opens a dataset registers ``(pid, host)`` for it; at exit
+Every process that opens a non-persistent dataset registers ``(pid, host)`` for
+it (persistent ones are never cleaned up, so reading them never writes); at exit
 it unregisters and deletes non-persistent datasets nobody else uses. A process
 killed without running its exit hooks is detected later: any process calling
 :func:`cleanup_stale` drops registrations of dead local pids first.

@@ -81,24 +81,31 @@ class SQLiteStore(Store):
         # 64 MB page cache: scans of millions of label rows stay in memory between queries
         self._conn.execute("PRAGMA cache_size=-65536")
         self._conn.execute("PRAGMA temp_store=MEMORY")
-        with self.transaction():
-            for statement in _SCHEMA.split(";"):
-                if statement.strip():
-                    self._conn.execute(statement)
-            row = self._conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
-            if row is None:
+        version = self._stored_version()
+        if version is not None and version > SCHEMA_VERSION:
+            raise RuntimeError(
+                f"The database {path} has schema version {version}, newer than this "
+                f"labelloop understands ({SCHEMA_VERSION}); upgrade labelloop"
+            )
+        if version != SCHEMA_VERSION:  # only then write: readers never wait for a writer here
+            with self.transaction():
+                for statement in _SCHEMA.split(";"):
+                    if statement.strip():
+                        self._conn.execute(statement)
                 self._conn.execute(
-                    "INSERT INTO meta(key, value) VALUES('schema_version', ?)",
+                    "INSERT OR REPLACE INTO meta(key, value) VALUES('schema_version', ?)",
                     (str(SCHEMA_VERSION),),
-                )
-            elif int(row[0]) > SCHEMA_VERSION:
-                raise RuntimeError(
-                    f"The database {path} has schema version {row[0]}, newer than this "
-                    f"labelloop understands ({SCHEMA_VERSION}); upgrade labelloop"
                 )
         logger.debug("Opened SQLite store %s", path)
 
     # -- plumbing ----------------------------------------------------------
+
+    def _stored_version(self) -> int | None:
+        try:
+            row = self._one("SELECT value FROM meta WHERE key='schema_version'")
+        except sqlite3.OperationalError:  # a new, empty database
+            return None
+        return None if row is None else int(row[0])
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
