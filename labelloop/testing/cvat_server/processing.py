@@ -172,14 +172,18 @@ def _build(state: ServerState, task_id: int, files: list[str], params: dict[str,
         total=total,
     )
     task = store.one("SELECT * FROM tasks WHERE id = ?", (task_id,))
+    if task is None:
+        raise ProcessingError("The task was deleted while its data was processed")
     ranges, segment_size, overlap = segments(size, task["segment_size"], task["overlap"], mode)
     stamp = now()
     with store.tx() as conn:
-        conn.execute(
+        updated = conn.execute(
             "UPDATE tasks SET size = ?, mode = ?, media = ?, segment_size = ?, overlap = ?, "
             "data_state = 'finished', updated_date = ? WHERE id = ?",
             (size, mode, dumps(info), segment_size, overlap, stamp, task_id),
-        )
+        ).rowcount
+        if not updated:
+            raise ProcessingError("The task was deleted while its data was processed")
         conn.executemany(
             "INSERT INTO jobs (task_id, start_frame, stop_frame, stage, state, status, "
             "created_date, updated_date) VALUES (?, ?, ?, 'annotation', 'new', 'annotation', ?, ?)",
