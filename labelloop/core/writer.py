@@ -87,14 +87,14 @@ def _label_changes(
     new: bool,
 ) -> None:
     for name, value in labels.items():
+        filtered = not new and name in doc._filtered
+        unseen = not new and name not in doc._seen  # not loaded (hidden field) or was empty
         seen = {} if new else doc._seen.get(name, {})
-        positions = None
-        next_position = 0
         stored: dict[str, int] = seen
-        if not new and name in doc._filtered:
+        if filtered or unseen:
             stored = dataset._store.field_label_ids(dataset._id, sample_id, name, frame_number)
-            positions = stored
-            next_position = max(stored.values(), default=-1) + 1
+        positions = stored if filtered else None
+        next_position = max(stored.values(), default=-1) + 1 if filtered else 0
         rows = (
             label_rows(sample_id, frame_number, name, value, positions, next_position)
             if value is not None
@@ -102,11 +102,11 @@ def _label_changes(
         )
         current = {r.id for r in rows}
         is_list = isinstance(value, Label) and value.list_field is not None
-        if not is_list:  # a single label replaces whatever the field held
+        if not is_list or unseen:  # the value replaces whatever the field held
             gone = [i for i in stored if i not in current]
         else:
             gone = [i for i in seen if i not in current]
-            if name in doc._filtered and value is not None:
+            if filtered and value is not None:
                 # a replaced container: drop the old container row, keep hidden items
                 gone += [i for i, p in stored.items() if p == CONTAINER and i not in current]
         batch.deleted_labels.extend(gone)

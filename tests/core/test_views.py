@@ -209,3 +209,12 @@ def test_set_field_computes_values(image_dataset):
     assert upper.distinct("ground_truth.detections.label") == ["CAR", "CAT", "DOG", "PERSON"]
     rebuilt = ds._load_view(upper._serialize())
     assert rebuilt.count_values("ground_truth.detections.label")["PERSON"] == 3
+
+
+def test_setting_a_field_hidden_by_the_view_replaces_it(image_dataset):
+    ds = image_dataset
+    sample = ds.select_fields("ground_truth").first()
+    sample["predictions"] = ll.Detections(detections=[Detection(label="new")])
+    sample.save()
+    assert ds.values("predictions.detections.label")[0] == ["new"]
+    assert ds.count("predictions.detections") == 5
