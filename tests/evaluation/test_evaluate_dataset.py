@@ -17,7 +17,7 @@ from labelloop.evaluation import DetectionResults
 
 
 def test_basic_recipe_finds_the_sample_with_most_confident_false_positives():
-    dataset = foz.load_zoo_dataset("quickstart", dataset_name="cvat-annotation-example")
+    dataset = foz.load_zoo_dataset("quickstart", dataset_name="evaluation-recipe-example")
     dataset.persistent = True
     dataset.evaluate_detections("predictions", gt_field="ground_truth", eval_key="eval")
     most_fp_view = dataset.filter_labels(
