@@ -262,6 +262,9 @@ def _upload_task(
     maps = api.labels.task_maps(task_id)
     paths = [row.media_path for row in batch]
     names = unique_names(paths)
+    if not api.client.features.predefined_sorting:
+        # servers before 2.4.6 sort files by name: an index prefix keeps sample order
+        names = [f"{i:06d}_{name}" for i, name in enumerate(names)]
     rq_id = upload_media(api.client, task_id, paths, options, names=names)
     wait_for_request(api.client, rq_id, task_id=task_id, timeout=config.upload_timeout)
     meta = api.tasks.data_meta(task_id)

@@ -8,7 +8,8 @@ import logging
 import pytest
 
 from labelloop.core.labels import Classification, Detection, Detections
-from labelloop.cvat.errors import CVATRequestFailed
+from labelloop.cvat.errors import CVATRequestFailed, CVATUnsupportedVersion
+from labelloop.testing.cvat_server import LocalCVATServer
 from tests.cvat.helpers import image_dataset, make_backend, server_json
 
 SCHEMA = {"gt": {"type": "detections", "classes": ["cat", "dog"], "attributes": {}}}
@@ -192,3 +193,25 @@ def test_existing_project_without_provenance_attribute_gets_it(cvat_server_fresh
     finally:
         results.cleanup()
     assert _project_ids(server) == [project["id"]]
+
+
+def test_older_servers_keep_sample_order_and_ancient_ones_are_refused(tmp_path):
+    dataset = image_dataset(tmp_path, 3, gt=_dets)
+    reversed_view = dataset.sort_by("filepath", reverse=True)
+    with LocalCVATServer(tmp_path / "old", username="u", password="p", version="2.4.0") as server:
+        backend = make_backend(server, SCHEMA)
+        results = backend.upload_annotations(reversed_view, "old")
+        frames = results.frame_id_map[results.task_ids[0]]
+        assert [frames[i]["sample_id"] for i in range(3)] == [
+            s.id for s in reversed_view.iter_samples()
+        ]
+        names = [
+            f["name"]
+            for f in server_json(server, f"/api/tasks/{results.task_ids[0]}/data/meta")["frames"]
+        ]
+        assert names == ["000000_img0002.jpg", "000001_img0001.jpg", "000002_img0000.jpg"]
+    with LocalCVATServer(
+        tmp_path / "ancient", username="u", password="p", version="1.7.0"
+    ) as server:
+        with pytest.raises(CVATUnsupportedVersion, match="2.0"):
+            make_backend(server, SCHEMA).upload_annotations(dataset, "ancient")
