@@ -15,17 +15,10 @@ import labelloop as ll
 import labelloop.types
 import labelloop.zoo as foz
 from labelloop.formats import DatasetType, register_dataset_type
-from labelloop.formats.io import from_dir
 from labelloop.formats.masks import crop_mask, paste_mask, rle_decode
 from tests.formats.coco_fixture import CATEGORIES, write_coco_dataset
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")  # pycocotools vs numpy 2
-
-
-def _from_dir(dataset_dir=None, **kwargs):
-    """The implementation behind ``Dataset.from_dir`` (which core's extensions.call cannot
-    forward yet: its own ``name`` parameter clashes with the dataset ``name`` keyword)."""
-    return from_dir(ll.Dataset, dataset_dir, **kwargs)
 
 
 def _jpeg(path: Path, size=(32, 24), value=0) -> Path:
@@ -53,11 +46,11 @@ def test_image_directory_import_is_recursive_sorted_and_skips_other_files(tmp_pa
     b = _jpeg(tmp_path / "imgs" / "sub" / "a.png")
     (tmp_path / "imgs" / "notes.txt").write_text("not an image")
     _jpeg(tmp_path / "imgs" / ".hidden.jpg")
-    ds = _from_dir(str(tmp_path / "imgs"), dataset_type=labelloop.types.ImageDirectory,
+    ds = ll.Dataset.from_dir(str(tmp_path / "imgs"), dataset_type=labelloop.types.ImageDirectory,
                              tags="raw")  # fmt: skip
     assert ds.values("filepath") == [str(a), str(b)]
     assert ds.distinct("tags") == ["raw"]
-    flat = _from_dir(str(tmp_path / "imgs"), dataset_type="ImageDirectory",
+    flat = ll.Dataset.from_dir(str(tmp_path / "imgs"), dataset_type="ImageDirectory",
                                recursive=False)  # fmt: skip
     assert flat.values("filepath") == [str(a)]
 
@@ -82,17 +75,17 @@ def test_video_directory_round_trip(tmp_path):
     _mp4(tmp_path / "vids" / "a.mp4")
     _mp4(tmp_path / "vids" / "b.mov")
     _jpeg(tmp_path / "vids" / "still.jpg")
-    ds = _from_dir(str(tmp_path / "vids"), dataset_type=labelloop.types.VideoDirectory)
+    ds = ll.Dataset.from_dir(str(tmp_path / "vids"), dataset_type=labelloop.types.VideoDirectory)
     assert len(ds) == 2 and ds.media_type == "video"
     ds.export(str(tmp_path / "out"), dataset_type=labelloop.types.VideoDirectory)
-    again = _from_dir(str(tmp_path / "out"), dataset_type="VideoDirectory")
+    again = ll.Dataset.from_dir(str(tmp_path / "out"), dataset_type="VideoDirectory")
     with av.open(again.first().filepath) as c:
         assert sum(1 for _ in c.decode(video=0)) == 5
 
 
 def test_coco_import_reads_boxes_attributes_masks_and_classes(tmp_path):
     doc = write_coco_dataset(tmp_path / "coco")
-    ds = _from_dir(
+    ds = ll.Dataset.from_dir(
         str(tmp_path / "coco"), dataset_type=labelloop.types.COCODetectionDataset,
         label_types=["detections", "segmentations"], label_field="gt", include_id=True,
     )  # fmt: skip
@@ -131,7 +124,7 @@ def test_coco_export_is_read_by_pycocotools_and_round_trips(tmp_path):
     coco = COCO(str(tmp_path / "exp" / "labels.json"))
     assert len(coco.getImgIds()) == 12
     assert len(coco.getAnnIds()) == sum(len(s.ground_truth.detections) for s in quick)
-    back = _from_dir(str(tmp_path / "exp"), dataset_type="COCODetectionDataset",
+    back = ll.Dataset.from_dir(str(tmp_path / "exp"), dataset_type="COCODetectionDataset",
                                label_types="segmentations")  # fmt: skip
     masks = 0
     for src, dst in zip(quick, back):
@@ -171,15 +164,15 @@ def test_bad_type_or_option_creates_nothing(tmp_path):
     write_coco_dataset(tmp_path / "coco")
     before = ll.list_datasets()
     with pytest.raises(ValueError, match="registered types: .*COCODetectionDataset"):
-        _from_dir(str(tmp_path / "coco"), dataset_type="YOLOv5Dataset")
+        ll.Dataset.from_dir(str(tmp_path / "coco"), dataset_type="YOLOv5Dataset")
     with pytest.raises(ValueError, match="'labels_file'.*accepted options: .*labels_path"):
-        _from_dir(str(tmp_path / "coco"), dataset_type="COCODetectionDataset",
+        ll.Dataset.from_dir(str(tmp_path / "coco"), dataset_type="COCODetectionDataset",
                             labels_file="x.json")  # fmt: skip
     with pytest.raises(ValueError, match="label_types"):
-        _from_dir(str(tmp_path / "coco"), dataset_type="COCODetectionDataset",
+        ll.Dataset.from_dir(str(tmp_path / "coco"), dataset_type="COCODetectionDataset",
                             label_types=["keypoints"])  # fmt: skip
     with pytest.raises(ValueError, match="dataset_type is required"):
-        _from_dir(str(tmp_path / "coco"))
+        ll.Dataset.from_dir(str(tmp_path / "coco"))
     assert ll.list_datasets() == before
 
 
@@ -197,7 +190,7 @@ def test_registering_a_new_type_is_one_decorator(tmp_path):
     _jpeg(tmp_path / "a.jpg")
     (tmp_path / "files.txt").write_text("a.jpg\n")
     assert labelloop.types.ListFileDataset is ListFileDataset
-    ds = _from_dir(str(tmp_path), dataset_type="labelloop.types.ListFileDataset")
+    ds = ll.Dataset.from_dir(str(tmp_path), dataset_type="labelloop.types.ListFileDataset")
     assert ds.values("filepath") == [str(tmp_path / "a.jpg")]
     with pytest.raises(ValueError, match="does not support export"):
         ds.export(str(tmp_path / "o"), dataset_type=ListFileDataset)
