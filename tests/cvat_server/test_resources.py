@@ -170,3 +170,15 @@ def test_task_search_patch_delete_and_status_codes(cvat_server, image_files):
         assert client.get("/api/tasks/999999").status_code == 404
         assert client.delete(f"/api/tasks/{task['id']}").status_code == 204
         assert client.get(f"/api/tasks/{task['id']}").status_code == 404
+
+
+def test_sorting_lists(cvat_server):
+    with admin_client(cvat_server) as client:
+        for name in ("sort-b", "sort-a", "sort-c"):
+            client.post("/api/projects", json={"name": name})
+        default = client.get("/api/projects", params={"search": "sort-"}).json()["results"]
+        assert [p["name"] for p in default] == ["sort-c", "sort-a", "sort-b"]  # newest first
+        by_name = client.get("/api/projects", params={"search": "sort-", "sort": "name"}).json()
+        assert [p["name"] for p in by_name["results"]] == ["sort-a", "sort-b", "sort-c"]
+        desc = client.get("/api/projects", params={"search": "sort-", "sort": "-name"}).json()
+        assert [p["name"] for p in desc["results"]] == ["sort-c", "sort-b", "sort-a"]

@@ -207,3 +207,19 @@ def test_video_chunk_types_and_explicit_overlap(cvat_server, video_file):
             ).status_code
             == 400
         )
+
+
+def test_exif_rotated_images_report_displayed_size(cvat_server, tmp_path):
+    path = tmp_path / "rotated.jpg"
+    exif = Image.Exif()
+    exif[0x0112] = 6  # rotate 90 degrees clockwise when displayed
+    Image.new("RGB", (40, 20), (200, 10, 10)).save(path, exif=exif)
+    with admin_client(cvat_server) as client:
+        task = create_task(client, [path], name="exif")
+        frame = client.get(f"/api/tasks/{task['id']}/data/meta").json()["frames"][0]
+        assert (frame["width"], frame["height"]) == (20, 40)
+        shown = client.get(
+            f"/api/tasks/{task['id']}/data",
+            params={"type": "frame", "number": 0, "quality": "compressed"},
+        )
+        assert Image.open(io.BytesIO(shown.content)).size == (20, 40)

@@ -15,7 +15,7 @@ from collections import OrderedDict
 from pathlib import Path
 
 import av
-from PIL import Image
+from PIL import Image, ImageOps
 
 IMAGE_EXTENSIONS = {".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp", ".gif", ".jfif"}
 VIDEO_EXTENSIONS = {".mp4", ".avi", ".mov", ".mkv", ".webm", ".mpg", ".mpeg", ".m4v", ".ts"}
@@ -46,12 +46,25 @@ def media_kind(name: str) -> str | None:
     return None
 
 
+_ORIENTATION_TAG = 0x0112
+
+
 def image_size(path: Path) -> tuple[int, int]:
+    """Width and height as displayed: EXIF orientations 5-8 swap them, as CVAT reports."""
     try:
         with Image.open(path) as image:
-            return image.size
+            width, height = image.size
+            if image.getexif().get(_ORIENTATION_TAG, 1) > 4:
+                return height, width
+            return width, height
     except Exception as exc:  # Pillow raises several unrelated types
         raise MediaError(f"Cannot read image '{path.name}': {exc}") from exc
+
+
+def open_upright(path: Path) -> Image.Image:
+    """A loaded image with its EXIF orientation applied (what compressed frames show)."""
+    with Image.open(path) as image:
+        return ImageOps.exif_transpose(image)
 
 
 def image_mime(name: str) -> str:

@@ -322,12 +322,7 @@ def _images(
     if info["kind"] == "video":
         index = media.video_index(raw_dir / info["video"])
         return index.frames([processing.source_frame(info, f) for f in frames])
-    out = []
-    for frame in frames:
-        with media.Image.open(processing.frame_file(info, raw_dir, frame)) as image:
-            image.load()
-            out.append(image)
-    return out
+    return [media.open_upright(processing.frame_file(info, raw_dir, frame)) for frame in frames]
 
 
 def _frame(ctx: Ctx, task: Any, info: dict[str, Any], frame: int, quality: str) -> Response:

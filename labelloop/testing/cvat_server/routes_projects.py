@@ -38,8 +38,6 @@ def _filter_common(ctx: Ctx, rows: list[Any]) -> list[Any]:
                 for r in rows
                 if r[column] is not None and render.basic_user(ctx, r[column])["username"] == wanted
             ]
-    if query.get("sort") in ("id", "name"):
-        rows = sorted(rows, key=lambda r: r[query["sort"]])
     return rows
 
 

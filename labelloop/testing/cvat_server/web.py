@@ -137,8 +137,28 @@ class Ctx:
 Handler = Callable[[Ctx], Awaitable[Response]]
 
 
+def _sorted(ctx: Ctx, items: list[Any]) -> list[Any]:
+    """Apply ``?sort=name,-id`` (DRF ordering: unknown fields are ignored)."""
+    sort = ctx.query.get("sort")
+    if not sort or not items or not hasattr(items[0], "keys"):
+        return items
+    columns = set(items[0].keys())
+    for field_name in reversed([f.strip() for f in sort.split(",") if f.strip()]):
+        name = field_name.lstrip("-")
+        if name not in columns and f"{name}_id" in columns:  # "owner" sorts by owner_id
+            name = f"{name}_id"
+        if name in columns:
+            items = sorted(
+                items,
+                key=lambda row, n=name: (row[n] is None, row[n] if row[n] is not None else 0),
+                reverse=field_name.startswith("-"),
+            )
+    return items
+
+
 def paginate(ctx: Ctx, items: list[Any], render: Callable[[Any], Any]) -> Response:
-    """CVAT's page-number pagination: ``{count, next, previous, results}``."""
+    """CVAT's page-number pagination: ``{count, next, previous, results}`` (after ``sort``)."""
+    items = _sorted(ctx, items)
     try:
         page = int(ctx.query.get("page") or 1)
     except ValueError:
