@@ -180,3 +180,42 @@ def test_bad_arguments_fail_before_anything_is_written(quickstart):
             dataset.evaluate_detections(**{"eval_key": "x", **kwargs})
     assert dataset.list_evaluations() == []
     assert not dataset.has_sample_field("x_tp")
+
+
+def test_instance_masks_decide_matches_with_use_masks(quickstart):
+    ids = [s.id for s in quickstart if any(d.mask is not None for d in s.predictions.detections)]
+    dataset = quickstart.select(ids[:8]).clone()
+    dataset.evaluate_detections("predictions", eval_key="box")
+    dataset.evaluate_detections("predictions", eval_key="seg", use_masks=True)
+    compared = 0
+    for sample in dataset:
+        for det in sample.predictions.detections:
+            if det.mask is not None and det.box == "tp" and det.seg == "tp":
+                compared += 1
+                assert det.seg_iou != pytest.approx(det.box_iou, abs=1e-3)
+    assert compared > 0
+
+
+def test_polylines_are_evaluated_as_polygons(tmp_path):
+    import labelloop as ll
+
+    path = tmp_path / "img.jpg"
+    Image.new("RGB", (100, 100)).save(path)
+    square = [[(0.1, 0.1), (0.5, 0.1), (0.5, 0.5), (0.1, 0.5)]]
+    shifted = [[(0.15, 0.1), (0.55, 0.1), (0.55, 0.5), (0.15, 0.5)]]
+    far = [[(0.7, 0.7), (0.9, 0.7), (0.9, 0.9)]]
+    gt = ll.Polylines(
+        polylines=[ll.Polyline(label="roof", points=square, closed=True, filled=True)]
+    )
+    pred = ll.Polylines(polylines=[
+        ll.Polyline(label="roof", points=shifted, closed=True, filled=True, confidence=0.9),
+        ll.Polyline(label="roof", points=far, closed=True, filled=True, confidence=0.8),
+    ])  # fmt: skip
+    dataset = ll.Dataset()
+    dataset.add_sample(ll.Sample(str(path), gt=gt, pred=pred))
+    dataset.evaluate_detections("pred", gt_field="gt", eval_key="e")
+    sample = dataset.first()
+    hit, miss = sample.pred.polylines
+    assert (hit.e, miss.e, sample.gt.polylines[0].e) == ("tp", "fp", "tp")
+    assert hit.e_iou == pytest.approx(0.35 / 0.45, abs=0.02)  # overlap 0.35x0.4 over union
+    assert (sample.e_tp, sample.e_fp, sample.e_fn) == (1, 1, 0)
