@@ -45,22 +45,9 @@ class SampleCollection:
         return self._dataset.media_type
 
     def _iter_docs(self, frames: bool = False) -> Iterator[dict[str, Any]]:
-        dataset = self._dataset
-        stages = self._stages
-        frames = frames or any(s.frames_needed for s in stages)
-        ids = None
-        if stages and isinstance(stages[0], st.Select):
-            first = stages[0]
-            if first.ordered:
-                ids = list(dict.fromkeys(first.sample_ids))
-            else:
-                wanted = set(first.sample_ids)
-                ids = [i for i in dataset._store.sample_ids(dataset._id) if i in wanted]
-            stages = stages[1:]
-        docs: Any = dataset._iter_base_docs(ids=ids, frames=frames)
-        for stage in stages:
-            docs = stage.apply(docs, dataset)
-        return iter(docs)
+        from labelloop.core.planner import iter_docs
+
+        return iter_docs(self, frames)
 
     def _sample_from_doc(self, doc: dict[str, Any]) -> Sample:
         return self._dataset._make_sample(doc, self._stages)

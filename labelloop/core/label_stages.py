@@ -166,6 +166,8 @@ class _LabelCriteria:
 class MatchLabels(Stage):
     """Samples with at least one label meeting every given criterion (labels unchanged)."""
 
+    drops_only = True
+
     def __init__(
         self,
         labels: Any = None,

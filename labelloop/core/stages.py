@@ -35,6 +35,11 @@ class Stage:
 
     #: Whether documents must carry their frames for this stage.
     frames_needed: bool = False
+    #: Whether the stage looks at one document at a time (else it orders or counts
+    #: samples and works on id lists: see ``core/planner.py``).
+    per_doc: bool = True
+    #: Whether the stage only drops samples (never changes a document).
+    drops_only: bool = False
     #: Whether the stage reorders or drops samples with global knowledge (sort, take).
     name: ClassVar[str] = ""
 
@@ -54,8 +59,12 @@ class Stage:
         """Raise ``ValueError`` for arguments that don't fit the dataset."""
 
     def apply(self, docs: Iterable[Doc], dataset: Dataset) -> Iterator[Doc]:
-        """Transform a stream of documents."""
-        raise NotImplementedError  # every concrete stage defines it
+        """Transform a stream of documents (per-document stages)."""
+        raise NotImplementedError  # every per-document stage defines it
+
+    def pick(self, ids: list[str]) -> list[str]:
+        """Choose and order ids (stages that are not per-document, except ``SortBy``)."""
+        raise NotImplementedError  # Limit, Skip, Take and ordered Select define it
 
     # which label fields' contents the stage filters: (path, ...)
     def filtered_paths(self, dataset: Dataset) -> list[str]:
@@ -92,6 +101,8 @@ def frames_in(value: Any) -> bool:
 class Select(Stage):
     """Only the samples with the given ids (in dataset order, or in the given order)."""
 
+    drops_only = True
+
     def __init__(self, sample_ids: Any, ordered: bool = False) -> None:
         ids = as_list(sample_ids)
         self.sample_ids = [getattr(i, "id", i) for i in ids]
@@ -104,16 +115,27 @@ class Select(Stage):
     def _from_kwargs(cls, kw: dict[str, Any]) -> Select:
         return cls(kw["sample_ids"], kw.get("ordered", False))
 
+    @property
+    def per_doc(self) -> bool:  # type: ignore[override]
+        return not self.ordered
+
     def apply(self, docs: Iterable[Doc], dataset: Dataset) -> Iterator[Doc]:
         wanted = set(self.sample_ids)
-        if not self.ordered:
-            return (d for d in docs if d["id"] in wanted)
-        found = {d["id"]: d for d in docs if d["id"] in wanted}
-        return (found[i] for i in dict.fromkeys(self.sample_ids) if i in found)
+        return (d for d in docs if d["id"] in wanted)
+
+    def pick(self, ids: list[str]) -> list[str]:
+        """The selected ids among ``ids`` (given order when ``ordered``, else ``ids``' order)."""
+        if self.ordered:
+            present = set(ids)
+            return [i for i in dict.fromkeys(self.sample_ids) if i in present]
+        wanted = set(self.sample_ids)
+        return [i for i in ids if i in wanted]
 
 
 class Exclude(Stage):
     """All samples except those with the given ids."""
+
+    drops_only = True
 
     def __init__(self, sample_ids: Any) -> None:
         self.sample_ids = [getattr(i, "id", i) for i in as_list(sample_ids)]
@@ -133,6 +155,8 @@ class Exclude(Stage):
 class Match(Stage):
     """Samples for which an expression is true."""
 
+    drops_only = True
+
     def __init__(self, filter: Any) -> None:
         self.filter = to_node(filter)
         self.frames_needed = frames_in(self.filter)
@@ -151,6 +175,8 @@ class Match(Stage):
 
 class MatchTags(Stage):
     """Samples having any (or ``all``) of the tags; ``bool=False`` inverts."""
+
+    drops_only = True
 
     def __init__(self, tags: Any, bool: bool = True, all: bool = False) -> None:
         self.tags = as_list(tags)
@@ -172,6 +198,8 @@ class MatchTags(Stage):
 
 class Exists(Stage):
     """Samples whose field (path) is not ``None``; ``bool=False`` inverts."""
+
+    drops_only = True
 
     def __init__(self, field: str, bool: bool = True) -> None:
         self.field = field
@@ -198,6 +226,8 @@ class Exists(Stage):
 class Limit(Stage):
     """The first ``limit`` samples."""
 
+    per_doc = False
+
     def __init__(self, limit: int) -> None:
         if not isinstance(limit, int) or limit < 0:
             raise ValueError(f"limit must be a non-negative integer, not {limit!r}")
@@ -210,17 +240,15 @@ class Limit(Stage):
     def _from_kwargs(cls, kw: dict[str, Any]) -> Limit:
         return cls(kw["limit"])
 
-    def apply(self, docs: Iterable[Doc], dataset: Dataset) -> Iterator[Doc]:
-        if self.limit == 0:
-            return
-        for count, doc in enumerate(docs, 1):
-            yield doc
-            if count >= self.limit:
-                return
+    def pick(self, ids: list[str]) -> list[str]:
+        """The first ``limit`` ids."""
+        return ids[: self.limit]
 
 
 class Skip(Stage):
     """All but the first ``skip`` samples."""
+
+    per_doc = False
 
     def __init__(self, skip: int) -> None:
         if not isinstance(skip, int) or skip < 0:
@@ -234,14 +262,15 @@ class Skip(Stage):
     def _from_kwargs(cls, kw: dict[str, Any]) -> Skip:
         return cls(kw["skip"])
 
-    def apply(self, docs: Iterable[Doc], dataset: Dataset) -> Iterator[Doc]:
-        for index, doc in enumerate(docs):
-            if index >= self.skip:
-                yield doc
+    def pick(self, ids: list[str]) -> list[str]:
+        """All but the first ``skip`` ids."""
+        return ids[self.skip :]
 
 
 class Take(Stage):
     """``size`` random samples; the seed is fixed when the stage is made, so the view is stable."""
+
+    per_doc = False
 
     def __init__(self, size: int, seed: Any = None) -> None:
         if not isinstance(size, int) or size < 0:
@@ -256,15 +285,16 @@ class Take(Stage):
     def _from_kwargs(cls, kw: dict[str, Any]) -> Take:
         return cls(kw["size"], kw.get("seed"))
 
-    def apply(self, docs: Iterable[Doc], dataset: Dataset) -> Iterator[Doc]:
-        docs = list(docs)
+    def pick(self, ids: list[str]) -> list[str]:
+        """``size`` ids chosen at random (reproducibly, from the stage's seed)."""
         rng = random.Random(self.seed)
-        picked = rng.sample(range(len(docs)), min(self.size, len(docs)))
-        return (docs[i] for i in picked)
+        return [ids[i] for i in rng.sample(range(len(ids)), min(self.size, len(ids)))]
 
 
 class SortBy(Stage):
     """Samples ordered by a field or an expression (``None`` first)."""
+
+    per_doc = False
 
     def __init__(self, field_or_expr: Any, reverse: bool = False) -> None:
         if isinstance(field_or_expr, str):
@@ -284,7 +314,8 @@ class SortBy(Stage):
             value = ViewExpression(value["$expr"])
         return cls(value, kw.get("reverse", False))
 
-    def apply(self, docs: Iterable[Doc], dataset: Dataset) -> Iterator[Doc]:
+    def order(self, docs: Iterable[Doc]) -> list[str]:
+        """Ids of ``docs`` in sorted order (only keys and ids are kept in memory)."""
         if isinstance(self.field_or_expr, str):
             path = self.field_or_expr
 
@@ -296,9 +327,9 @@ class SortBy(Stage):
             def key_of(doc: Doc) -> Any:
                 return evaluator(doc, doc)
 
-        keyed = [(_sort_key(key_of(d)), i, d) for i, d in enumerate(docs)]
+        keyed = [(_sort_key(key_of(d)), d["id"]) for d in docs]
         keyed.sort(key=lambda t: t[0], reverse=self.reverse)  # stable: ties keep view order
-        return (d for _, _, d in keyed)
+        return [sample_id for _, sample_id in keyed]
 
 
 def _sort_key(value: Any) -> tuple[int, Any]:

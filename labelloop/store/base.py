@@ -132,8 +132,8 @@ class Store(ABC):
         """Number of samples."""
 
     @abstractmethod
-    def sample_ids(self, dataset_id: str) -> list[str]:
-        """All sample ids in insertion order."""
+    def sample_ids(self, dataset_id: str, limit: int | None = None) -> list[str]:
+        """Sample ids in insertion order (the first ``limit`` ones, if given)."""
 
     @abstractmethod
     def insert_samples(self, dataset_id: str, rows: Sequence[tuple[str, dict[str, Any]]]) -> None:

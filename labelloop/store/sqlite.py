@@ -256,8 +256,11 @@ class SQLiteStore(Store):
     def count_samples(self, dataset_id: str) -> int:
         return self._one("SELECT COUNT(*) FROM samples WHERE dataset_id=?", (dataset_id,))[0]
 
-    def sample_ids(self, dataset_id: str) -> list[str]:
-        rows = self._all("SELECT id FROM samples WHERE dataset_id=? ORDER BY seq", (dataset_id,))
+    def sample_ids(self, dataset_id: str, limit: int | None = None) -> list[str]:
+        rows = self._all(
+            "SELECT id FROM samples WHERE dataset_id=? ORDER BY seq LIMIT ?",
+            (dataset_id, -1 if limit is None else limit),
+        )
         return [r[0] for r in rows]
 
     def insert_samples(self, dataset_id: str, rows: Sequence[tuple[str, dict[str, Any]]]) -> None:
