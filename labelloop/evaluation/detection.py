@@ -51,10 +51,28 @@ def evaluate_detections(
     gets ``<eval_key>_tp``/``_fp``/``_fn`` counts. ``compute_mAP=True`` adds
     COCO AP per class over ``iou_threshs`` (default 0.50:0.05:0.95).
     """
-    settings = _validate(
-        collection, pred_field, gt_field, eval_key, iou, method, use_masks, use_boxes,
-        iscrowd, compute_mAP, classwise, iou_threshs,
-    )  # fmt: skip
+    if method not in METHODS:
+        raise ValueError(f"method must be one of {METHODS}, got {method!r}")
+    if not isinstance(iou, (int, float)) or not 0 < iou <= 1:
+        raise ValueError(f"iou must be a number in (0, 1], got {iou!r}")
+    threshs = COCO_IOU_THRESHOLDS.tolist() if iou_threshs is None else list(iou_threshs)
+    if not threshs or not all(isinstance(t, (int, float)) and 0 < t <= 1 for t in threshs):
+        raise ValueError(f"iou_threshs must be numbers in (0, 1], got {iou_threshs!r}")
+    if eval_key is not None:
+        runs.validate_key(eval_key)
+    settings = EvalSettings(
+        pred_field=pred_field,
+        gt_field=gt_field,
+        iou=float(iou),
+        classwise=bool(classwise),
+        iscrowd=iscrowd,
+        use_masks=bool(use_masks),
+        use_boxes=bool(use_boxes),
+        compute_mAP=bool(compute_mAP),
+        iou_threshs=[float(t) for t in threshs],
+        method=method,
+    )
+    _check_fields(collection, pred_field, gt_field)
     with collection._dataset.transaction():  # the run, its labels and results land together
         if eval_key is not None:
             if runs.has_run(collection, eval_key, "evaluation"):
@@ -89,26 +107,8 @@ def _run(
     return evaluator
 
 
-def _validate(
-    collection: Any,
-    pred_field: str,
-    gt_field: str,
-    eval_key: str | None,
-    iou: float,
-    method: str,
-    use_masks: bool,
-    use_boxes: bool,
-    iscrowd: str,
-    compute_map: bool,
-    classwise: bool,
-    iou_threshs: Sequence[float] | None,
-) -> EvalSettings:
-    if method not in METHODS:
-        raise ValueError(f"method must be one of {METHODS}, got {method!r}")
-    if not isinstance(iou, (int, float)) or not 0 < iou <= 1:
-        raise ValueError(f"iou must be a number in (0, 1], got {iou!r}")
-    if eval_key is not None:
-        runs.validate_key(eval_key)
+def _check_fields(collection: Any, pred_field: str, gt_field: str) -> None:
+    """Both fields exist, hold the same evaluable label type, at the same level."""
     if pred_field.startswith(_FRAMES) != gt_field.startswith(_FRAMES):
         raise ValueError(
             f"pred_field {pred_field!r} and gt_field {gt_field!r} must both be sample-level "
@@ -116,10 +116,10 @@ def _validate(
         )
     kinds = {}
     for arg, path in (("pred_field", pred_field), ("gt_field", gt_field)):
-        schema = (
-            collection.get_frame_field_schema() if path.startswith(_FRAMES)
-            else collection.get_field_schema()
-        ) or {}  # fmt: skip
+        if path.startswith(_FRAMES):
+            schema = collection.get_frame_field_schema() or {}
+        else:
+            schema = collection.get_field_schema()
         spec = schema.get(_strip(path))
         if spec is None:
             raise ValueError(f"{arg} {path!r} is not a field of this collection")
@@ -134,20 +134,6 @@ def _validate(
             f"pred_field holds {kinds['pred_field']} but gt_field holds {kinds['gt_field']}; "
             "both must be the same label type"
         )
-    threshs = list(COCO_IOU_THRESHOLDS) if iou_threshs is None else [float(t) for t in iou_threshs]
-    if not threshs or not all(0 < t <= 1 for t in threshs):
-        raise ValueError(f"iou_threshs must be numbers in (0, 1], got {iou_threshs!r}")
-    return EvalSettings(
-        pred_field=pred_field,
-        gt_field=gt_field,
-        iou=float(iou),
-        classwise=bool(classwise),
-        iscrowd=iscrowd,
-        use_masks=bool(use_masks),
-        use_boxes=bool(use_boxes),
-        compute_mAP=bool(compute_map),
-        iou_threshs=[float(t) for t in threshs],
-    )
 
 
 def _strip(path: str) -> str:

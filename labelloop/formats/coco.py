@@ -53,6 +53,13 @@ def check_label_types(label_types: str | Sequence[str] | None) -> list[str]:
     return types
 
 
+def label_field_names(label_field: str, types: Sequence[str]) -> dict[str, str]:
+    """Field of each label type: ``label_field`` alone, else ``<label_field>_<type>``."""
+    if len(types) == 1:
+        return {types[0]: label_field}
+    return {t: f"{label_field}_{t}" for t in types}
+
+
 def coco_samples(
     coco: CocoFile,
     data_dir: Path,
@@ -75,8 +82,7 @@ def coco_samples(
         width, height = int(img["width"]), int(img["height"])
         anns = coco.annotations.get(image_id, [])
         fields: dict[str, Any] = {"metadata": ImageMetadata(width=width, height=height)}
-        for t in types:
-            name = label_field if len(types) == 1 else f"{label_field}_{t}"
+        for t, name in label_field_names(label_field, types).items():
             fields[name] = to_detections(
                 anns, width, height, names, with_masks=t == "segmentations", extra_attrs=extra_attrs
             )
@@ -114,9 +120,7 @@ class COCODetectionDataset(DatasetType):
         coco = read_coco_json(labels)
         self._classes = coco.classes
         types = check_label_types(label_types)
-        self._label_fields = [label_field] if len(types) == 1 else [
-            f"{label_field}_{t}" for t in types
-        ]  # fmt: skip
+        self._label_fields = list(label_field_names(label_field, types).values())
         return coco_samples(
             coco,
             data_dir=base / data_path,

@@ -83,12 +83,12 @@ def clip_spec(index: int) -> ClipSpec:
     for k in range(int(rng.integers(2, 6))):
         vehicle = rng.random() < 0.65
         label = "vehicle" if vehicle else "person"
-        kind = (VEHICLE_TYPES if vehicle else PERSON_TYPES)[
-            int(rng.integers(2 if not vehicle else 4))
-        ]
-        size = (int(rng.integers(50, 90)), int(rng.integers(30, 50))) if vehicle else (
-            int(rng.integers(14, 22)), int(rng.integers(40, 60))
-        )  # fmt: skip
+        kinds = VEHICLE_TYPES if vehicle else PERSON_TYPES
+        kind = kinds[int(rng.integers(len(kinds)))]
+        if vehicle:
+            size = (int(rng.integers(50, 90)), int(rng.integers(30, 50)))
+        else:
+            size = (int(rng.integers(14, 22)), int(rng.integers(40, 60)))
         full = rng.random() < 0.6
         first = 1 if full else int(rng.integers(1, n // 3))
         last = n if full else int(rng.integers(2 * n // 3, n + 1))
