@@ -169,6 +169,15 @@ def load_annotations(
     if dry_run:
         return report
     logger.info("Annotation run %r merged: %s", anno_key, _summary(report))
+    for name, by_type in report.unexpected.items():
+        for return_type, what in by_type.items():
+            logger.info(
+                "Field %r: %d unexpected %r label(s) %s",
+                name,
+                what["labels"],
+                return_type,
+                what["action"],
+            )
     _log_refusals(report)
     try:
         if cleanup:
