@@ -58,15 +58,23 @@ class SampleCollection:
     def iter_samples(
         self, progress: bool = False, autosave: bool = False, batch_size: int | None = None
     ) -> Iterator[Sample]:
-        """Samples in view order; ``autosave=True`` saves each one (in batches) after use."""
+        """Samples in view order; ``autosave=True`` saves each one (in batches) after use.
+
+        ``progress=True`` shows a progress bar.
+        """
+        docs: Iterator[dict[str, Any]] = self._iter_docs()
+        if progress:
+            from tqdm import tqdm
+
+            docs = iter(tqdm(docs, total=self.count(), unit="sample"))
         if not autosave:
-            for doc in self._iter_docs():
+            for doc in docs:
                 yield self._sample_from_doc(doc)
             return
         size = batch_size or 100
         pending: list[Sample] = []
         store = self._dataset._store
-        for doc in self._iter_docs():
+        for doc in docs:
             sample = self._sample_from_doc(doc)
             yield sample
             pending.append(sample)
@@ -307,8 +315,8 @@ class SampleCollection:
     # -- evaluation runs ---------------------------------------------------
 
     def list_evaluations(self, type: str | None = None, method: str | None = None) -> list[str]:
-        """Keys of evaluation runs."""
-        return runs.list_runs(self, "evaluation", method)
+        """Keys of evaluation runs (``type`` matches the run config's ``"type"``)."""
+        return runs.list_runs(self, "evaluation", method, **({"type": type} if type else {}))
 
     def has_evaluation(self, eval_key: str) -> bool:
         """Whether evaluation ``eval_key`` exists."""
@@ -353,7 +361,12 @@ class SampleCollection:
     def list_annotation_runs(
         self, type: str | None = None, method: str | None = None, **kwargs: Any
     ) -> list[str]:
-        """Keys of annotation runs (``method="cvat"`` filters by backend)."""
+        """Keys of annotation runs (``method="cvat"`` filters by backend).
+
+        ``type`` and ``kwargs`` match values of the run config.
+        """
+        if type is not None:
+            kwargs["type"] = type
         return runs.list_runs(self, "annotation", method, **kwargs)
 
     @property

@@ -314,11 +314,11 @@ class Dataset(SampleCollection):
         """``{field: spec}`` of frame fields (``None`` unless this is a video dataset)."""
         return copy.deepcopy(self._frame_schema) if self.media_type == "video" else None
 
-    def add_sample_field(self, field_name: str, ftype: Any, **kwargs: Any) -> None:
+    def add_sample_field(self, field_name: str, ftype: Any) -> None:
         """Declare a sample field: ``ftype`` is a Python type, kind name or Label class."""
         self._add_field(field_name, ftype, frame=False)
 
-    def add_frame_field(self, field_name: str, ftype: Any, **kwargs: Any) -> None:
+    def add_frame_field(self, field_name: str, ftype: Any) -> None:
         """Declare a frame field (see :meth:`add_sample_field`)."""
         self._add_field(field_name, ftype, frame=True)
 
@@ -431,27 +431,49 @@ class Dataset(SampleCollection):
         self,
         samples: Iterable[Sample],
         expand_schema: bool = True,
-        progress: Any = None,
+        progress: bool | None = None,
         batch_size: int = 1000,
     ) -> list[str]:
-        """Add samples in one transaction (all or none are added); returns their ids."""
-        return self._add(samples, keep_ids=False, batch_size=batch_size)
+        """Add samples in one transaction (all or none are added); returns their ids.
 
-    def _add(self, samples: Iterable[Sample], keep_ids: bool, batch_size: int = 1000) -> list[str]:
+        ``expand_schema=False`` refuses samples with fields the dataset does not have;
+        ``progress=True`` shows a progress bar.
+        """
+        if progress:
+            from tqdm import tqdm
+
+            samples = tqdm(samples, desc="Adding samples", unit="sample")
+        return self._add(samples, keep_ids=False, batch_size=batch_size, expand=expand_schema)
+
+    def _add(
+        self,
+        samples: Iterable[Sample],
+        keep_ids: bool,
+        batch_size: int = 1000,
+        expand: bool = True,
+    ) -> list[str]:
         ids: list[str] = []
-        with self.transaction():
-            batch = writer.Batch()
-            for sample in samples:
-                if not isinstance(sample, Sample):
-                    raise ValueError(f"Expected Sample objects, got {type(sample).__name__}")
-                if sample._dataset is not None:
-                    sample = sample.copy()
-                self._check_media(sample)
-                ids.append(writer.add_sample(self, sample, batch, keep_id=keep_ids))
-                if len(batch.new_samples) >= batch_size:
-                    batch.flush(self, new_labels=True)
-                    batch = writer.Batch()
-            batch.flush(self, new_labels=True)
+        bound: list[Sample] = []
+        try:
+            with self.transaction():
+                batch = writer.Batch()
+                for sample in samples:
+                    if not isinstance(sample, Sample):
+                        raise ValueError(f"Expected Sample objects, got {type(sample).__name__}")
+                    if sample._dataset is not None:
+                        sample = sample.copy()
+                    self._check_media(sample)
+                    bound.append(sample)
+                    ids.append(writer.add_sample(self, sample, batch, keep_ids, expand))
+                    if len(batch.new_samples) >= batch_size:
+                        batch.flush(self, new_labels=True)
+                        batch = writer.Batch()
+                batch.flush(self, new_labels=True)
+        except BaseException:
+            for sample in bound:  # nothing was added: the objects stay free to add again
+                object.__setattr__(sample, "_id", None)
+                object.__setattr__(sample, "_dataset", None)
+            raise
         return ids
 
     def _check_media(self, sample: Sample) -> None:

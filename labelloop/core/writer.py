@@ -50,15 +50,26 @@ class Batch:
 
 
 def _declare(
-    dataset: Dataset, schema: dict[str, dict[str, Any]], name: str, value: Any, frame: bool
+    dataset: Dataset,
+    schema: dict[str, dict[str, Any]],
+    name: str,
+    value: Any,
+    frame: bool,
+    expand: bool,
 ) -> None:
     spec = check_value(name, schema.get(name), value)
     if spec is not None:
+        if not expand:
+            kind = "frame" if frame else "sample"
+            raise ValueError(
+                f"Dataset '{dataset.name}' has no {kind} field '{name}'; declare it first or "
+                "pass expand_schema=True"
+            )
         dataset._declare_field(name, spec, frame=frame)
 
 
 def _fields_doc(
-    dataset: Dataset, doc: _Document, frame: bool
+    dataset: Dataset, doc: _Document, frame: bool, expand: bool = True
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """``(plain fields, label fields)`` of a sample or frame, declaring new fields."""
     schema = dataset._frame_schema if frame else dataset._sample_schema
@@ -69,7 +80,7 @@ def _fields_doc(
         if name == "id" or (frame and name == "frame_number"):
             continue
         if name not in builtins:
-            _declare(dataset, schema, name, value, frame)
+            _declare(dataset, schema, name, value, frame, expand)
         if is_label_spec(schema.get(name)) or isinstance(value, Label):
             labels[name] = value
         else:
@@ -114,10 +125,12 @@ def _label_changes(
         doc._seen[name] = {r.id: r.position for r in rows}
 
 
-def add_sample(dataset: Dataset, sample: Sample, batch: Batch, keep_id: bool = False) -> str:
+def add_sample(
+    dataset: Dataset, sample: Sample, batch: Batch, keep_id: bool = False, expand: bool = True
+) -> str:
     """Collect rows for a new sample and bind the sample to the dataset."""
     sample_id = sample._id if keep_id and sample._id else new_id()
-    plain, labels = _fields_doc(dataset, sample, frame=False)
+    plain, labels = _fields_doc(dataset, sample, frame=False, expand=expand)
     batch.new_samples.append((sample_id, plain))
     _label_changes(dataset, sample, sample_id, SAMPLE_LEVEL, labels, batch, new=True)
     frames = sample._frames
@@ -127,7 +140,8 @@ def add_sample(dataset: Dataset, sample: Sample, batch: Batch, keep_id: bool = F
     if frames is not None:
         rows = []
         for number in sorted(frames._cache):
-            rows.append(_frame_row(dataset, sample_id, frames._cache[number], batch, new=True))
+            frame = frames._cache[number]
+            rows.append(_frame_row(dataset, sample_id, frame, batch, new=True, expand=expand))
         batch.frames[sample_id] = rows
         frames._stored = sorted(frames._cache)
         frames._deleted = set()
@@ -135,12 +149,12 @@ def add_sample(dataset: Dataset, sample: Sample, batch: Batch, keep_id: bool = F
 
 
 def _frame_row(
-    dataset: Dataset, sample_id: str, frame: Frame, batch: Batch, new: bool
+    dataset: Dataset, sample_id: str, frame: Frame, batch: Batch, new: bool, expand: bool = True
 ) -> tuple[int, str, dict[str, Any]]:
     number = frame._fields["frame_number"]
     frame_id = frame._id if frame._id else new_id()
     object.__setattr__(frame, "_id", frame_id)
-    plain, labels = _fields_doc(dataset, frame, frame=True)
+    plain, labels = _fields_doc(dataset, frame, frame=True, expand=expand)
     _label_changes(dataset, frame, sample_id, number, labels, batch, new=new)
     return number, frame_id, plain
 

@@ -138,3 +138,17 @@ def test_adding_a_sample_of_another_dataset_adds_a_copy(image_dataset):
         )
     assert len(dataset) == 1
     dataset.delete()
+
+
+def test_add_samples_options_and_failure_leaves_samples_free(dataset, tmp_path, capsys):
+    dataset.add_samples([ll.Sample(str(tmp_path / "a.jpg"), score=1)], progress=True)
+    assert "Adding samples" in capsys.readouterr().err
+    with pytest.raises(ValueError, match="no sample field 'extra'"):
+        dataset.add_sample(ll.Sample(str(tmp_path / "b.jpg"), extra=2), expand_schema=False)
+    good = ll.Sample(str(tmp_path / "c.jpg"), score=2)
+    bad = ll.Sample(str(tmp_path / "d.jpg"), score="x")
+    with pytest.raises(ValueError, match="declared as int"):
+        dataset.add_samples([good, bad])
+    assert good.id is None and good.dataset is None and len(dataset) == 1
+    dataset.add_sample(good)
+    assert dataset.values("score") == [1, 2]
