@@ -6,6 +6,7 @@ system's ``fiftyone.utils.cvat`` know.
 
 from labelloop.cvat.api import CVATAnnotationAPI
 from labelloop.cvat.backend import CVATBackend, CVATBackendConfig
+from labelloop.cvat.importer import import_annotations
 from labelloop.cvat.results import CVATAnnotationResults
 
 __all__ = [
@@ -13,4 +14,5 @@ __all__ = [
     "CVATAnnotationResults",
     "CVATBackend",
     "CVATBackendConfig",
+    "import_annotations",
 ]
