@@ -165,21 +165,22 @@ def _remove_created(api: CVATAnnotationAPI, state: RunState, err: BaseException)
 
 def _resolve_project(
     api: CVATAnnotationAPI, config: CVATBackendConfig, schema: dict[str, Any]
-) -> tuple[int | None, dict[str, Any]]:
-    """The existing project to use (if any) and the schema it implies."""
+) -> tuple[int | None, dict[str, Any], bool]:
+    """The existing project to use (if any), the schema it implies, and whether the
+    project has no labels yet (then the run's schema becomes the project's)."""
     project_id = config.project_id
     if project_id is not None and not api.project_exists(project_id):
         raise ValueError(f"CVAT project {project_id} does not exist on {api.base_url}")
     if project_id is None and config.project_name:
         project_id = api.get_project_id(config.project_name)
     if project_id is None:
-        return None, schema
+        return None, schema, False
     labels = api.labels.of_project(project_id)
     if not labels:
-        return project_id, schema
+        return project_id, schema, True
     name = config.project_name or str(project_id)
     _ensure_id_attributes(api, project_id, labels)
-    return project_id, schema_from_project(schema, labels, name)
+    return project_id, schema_from_project(schema, labels, name), False
 
 
 def _ensure_id_attributes(api: CVATAnnotationAPI, project_id: int, labels: list[dict]) -> None:
@@ -205,7 +206,7 @@ def _upload(
     schema: dict[str, Any],
     state: RunState,
 ) -> None:
-    project_id, schema = _resolve_project(api, config, schema)
+    project_id, schema, label_project = _resolve_project(api, config, schema)
     config.label_schema = schema  # an existing project's classes are stored with the run
     cvat_schema = build_schema(
         schema,
@@ -217,6 +218,8 @@ def _upload(
     if project_id is None and config.project_name:
         project_id = api.create_project(config.project_name, cvat_schema.labels)
         state.project_ids.append(project_id)
+    elif label_project:
+        api.projects.patch(project_id, {"labels": cvat_schema.labels})
     size = config.task_size or len(rows)
     batches = [rows[i : i + size] for i in range(0, len(rows), size)]
     base_name = config.task_name or default_task_name(samples)

@@ -215,3 +215,23 @@ def test_older_servers_keep_sample_order_and_ancient_ones_are_refused(tmp_path):
     ) as server:
         with pytest.raises(CVATUnsupportedVersion, match="2.0"):
             make_backend(server, SCHEMA).upload_annotations(dataset, "ancient")
+
+
+def test_empty_existing_project_takes_the_run_schema(cvat_server_fresh, tmp_path):
+    server = cvat_server_fresh
+    with server.client() as client:
+        project = client.post("/api/projects", json={"name": "empty", "labels": []}).json()
+    dataset = image_dataset(tmp_path, 1, gt=_dets)
+    backend = make_backend(server, SCHEMA, project_name="empty")
+    results = backend.upload_annotations(dataset, "empty")
+    try:
+        names = {
+            x["name"]
+            for x in server_json(server, "/api/labels", project_id=project["id"])["results"]
+        }
+        assert names == {"cat", "dog"}
+        assert (
+            len(next(iter(backend.download_annotations(results)["gt"]["detections"].values()))) == 1
+        )
+    finally:
+        results.cleanup()
