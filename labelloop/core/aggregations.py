@@ -79,6 +79,8 @@ def _store_values(collection: SampleCollection, target: _Target) -> list[Any] | 
     """Per-sample values answered by the store, or ``None`` when not possible."""
     dataset = collection._dataset
     store = dataset._store
+    if target.is_frame and target.attr and not collection._stages:
+        return _store_frame_values(collection, target)
     if target.is_frame or target.attr is None or target.attr == "":
         if not collection._stages and not target.is_frame and target.spec is not None:
             if target.path == "id":
@@ -106,6 +108,33 @@ def _store_values(collection: SampleCollection, target: _Target) -> list[Any] | 
         if only_matches and sample_id not in grouped:
             continue
         out.append(grouped.get(sample_id, []) if sample_id in present else None)
+    return out
+
+
+def _store_frame_values(collection: SampleCollection, target: _Target) -> list[Any]:
+    """Per-sample lists (one entry per frame) of a frame label attribute, from the store."""
+    dataset = collection._dataset
+    store = dataset._store
+    grouped: dict[tuple[str, int], list[Any]] = {}
+    for sample_id, number, value in store.label_values(
+        dataset._id, target.field, True, target.items, target.attr or ""
+    ):
+        grouped.setdefault((sample_id, number), []).append(value)
+    present = {
+        (sid, number)
+        for sid, number, _ in store.label_values(dataset._id, target.field, True, False, "id")
+    }
+    index = store.frame_index(dataset._id)
+    out = []
+    for sample_id in store.sample_ids(dataset._id):
+        per_frame = []
+        for number in index.get(sample_id, []):
+            key = (sample_id, number)
+            if target.items:
+                per_frame.append(grouped.get(key, []) if key in present else None)
+            else:
+                per_frame.append(grouped[key][0] if key in grouped else None)
+        out.append(per_frame)
     return out
 
 

@@ -172,6 +172,10 @@ class Store(ABC):
         """Stored frame numbers of a sample, ascending."""
 
     @abstractmethod
+    def frame_index(self, dataset_id: str) -> dict[str, list[int]]:
+        """``{sample_id: [frame numbers ascending]}`` of every sample with frames."""
+
+    @abstractmethod
     def count_frames(self, dataset_id: str, sample_ids: Sequence[str] | None = None) -> int:
         """Number of stored frames (of the given samples)."""
 

@@ -370,6 +370,16 @@ class SQLiteStore(Store):
         )
         return [r[0] for r in rows]
 
+    def frame_index(self, dataset_id: str) -> dict[str, list[int]]:
+        out: dict[str, list[int]] = {}
+        for sample_id, number in self._all(
+            "SELECT sample_id, frame_number FROM frames WHERE dataset_id=? "
+            "ORDER BY sample_id, frame_number",
+            (dataset_id,),
+        ):
+            out.setdefault(sample_id, []).append(number)
+        return out
+
     def count_frames(self, dataset_id: str, sample_ids: Sequence[str] | None = None) -> int:
         if sample_ids is None:
             return self._one("SELECT COUNT(*) FROM frames WHERE dataset_id=?", (dataset_id,))[0]

@@ -153,3 +153,17 @@ def test_set_field_on_frames(video_dataset):
     sample = view.first()
     assert sample.frames[1].detections.detections[0].label == "CAR"
     assert video_dataset.distinct("frames.detections.detections.label") == ["car", "person"]
+
+
+def test_frame_values_from_the_store_equal_the_document_walk(video_dataset):
+    ds = video_dataset
+    sample = ds.first()
+    sample.frames[3]["detections"] = None
+    sample.frames[4].detections.detections = []
+    sample.frames[60]["weather"] = "fog"  # a frame without detections
+    sample.save()
+    for path in ("frames.detections.detections.id", "frames.detections.detections.label"):
+        fast = ds.values(path)
+        slow = ds.match(F("filepath").exists()).values(path)  # any stage forces the walk
+        assert fast == slow
+        assert fast[0][2] is None and fast[0][3] == [] and fast[0][-1] is None
