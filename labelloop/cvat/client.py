@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import email.utils
 import logging
+import os
 import random
+import ssl
 import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
@@ -189,7 +191,7 @@ class CVATClient:
         self._http = httpx.Client(
             base_url=self.url,
             headers=all_headers,
-            verify=verify,
+            verify=_tls_context(verify),
             timeout=httpx.Timeout(timeout),
             limits=httpx.Limits(max_connections=8, max_keepalive_connections=8),
             follow_redirects=True,
@@ -470,6 +472,17 @@ class CVATClient:
             yield from page.get("results", [])
             next_link = page.get("next")
             next_path = self.absolute_path(next_link) if next_link else None
+
+
+def _tls_context(verify: bool | str) -> bool | ssl.SSLContext:
+    """``verify`` as httpx takes it: a CA bundle path (file or directory) becomes a context."""
+    if isinstance(verify, bool):
+        return verify
+    if os.path.isdir(verify):
+        return ssl.create_default_context(capath=verify)
+    if os.path.isfile(verify):
+        return ssl.create_default_context(cafile=verify)
+    raise ValueError(f"verify must be True, False or an existing CA bundle path, got {verify!r}")
 
 
 def _json(response: httpx.Response, method: str, path: str) -> Any:

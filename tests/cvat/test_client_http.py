@@ -159,3 +159,11 @@ def test_bad_arguments_are_refused_before_any_request():
         CVATClient("ftp://host")
     with pytest.raises(ValueError, match="timeout"):
         CVATClient("http://127.0.0.1:9", timeout=0)
+
+
+def test_ca_bundle_path_is_accepted_and_a_missing_one_refused(flaky):
+    import certifi
+
+    CVATClient(flaky.url, verify=certifi.where()).close()
+    with pytest.raises(ValueError, match="CA bundle"):
+        CVATClient(flaky.url, verify="/nonexistent/ca.pem")
