@@ -122,3 +122,13 @@ def test_resources_and_helpers(api, cvat_server_fresh):
         api.tasks.get(task_id)
     api.delete_project(project_id)
     assert api.list_projects() == []
+
+
+def test_data_options_reach_the_task(api, tmp_path):
+    paths = write_images(str(tmp_path / "f"), 3)
+    task_id = _task(api)
+    options = DataOptions(image_quality=42, chunk_size=2, use_cache=False, use_zip_chunks=False)
+    wait_for_request(api.client, upload_media(api.client, task_id, paths, options), task_id=task_id)
+    task = api.tasks.get(task_id)
+    assert (task["image_quality"], task["data_chunk_size"]) == (42, 2)
+    assert api.tasks.data_meta(task_id)["size"] == 3
