@@ -103,7 +103,7 @@ def make_sample(dataset: Dataset, doc: dict[str, Any], stages: list[Stage]) -> S
 
         frames = Frames(sample, view_filter if frame_filters else None, frame_filtered)
         if any(isinstance(stage, MatchFrames) for stage in stages) and "frames" in doc:
-            frames._stored = [f["frame_number"] for f in doc["frames"]]  # visible ones
+            frames._stored = {f["frame_number"] for f in doc["frames"]}  # visible ones
         object.__setattr__(sample, "_frames", frames)
     return sample
 

@@ -311,24 +311,24 @@ class Frames:
         self._filtered = set(filtered or ())
         self._cache: dict[int, Frame] = {}
         self._deleted: set[int] = set()
-        self._stored: list[int] | None = None  # frame numbers in the database
+        self._stored: set[int] | None = None  # frame numbers in the database
         self._view_filter = view_filter
 
     def _dataset(self) -> Dataset | None:
         return self._sample._dataset
 
-    def _stored_numbers(self) -> list[int]:
+    def _stored_numbers(self) -> set[int]:
         if self._stored is None:
             dataset = self._dataset()
             if dataset is None or self._sample.id is None:
-                self._stored = []
+                self._stored = set()
             else:
-                self._stored = dataset._store.frame_numbers(dataset._id, self._sample.id)
+                self._stored = set(dataset._store.frame_numbers(dataset._id, self._sample.id))
         return self._stored
 
     def keys(self) -> list[int]:
         """Frame numbers, ascending."""
-        numbers = set(self._stored_numbers()) - self._deleted
+        numbers = self._stored_numbers() - self._deleted
         return sorted(numbers | self._cache.keys())
 
     def __iter__(self) -> Iterator[int]:
@@ -339,7 +339,7 @@ class Frames:
 
     def __contains__(self, number: int) -> bool:
         return number in self._cache or (
-            number not in self._deleted and number in set(self._stored_numbers())
+            number not in self._deleted and number in self._stored_numbers()
         )
 
     def _adopt(self, frame: Frame, number: int) -> Frame:
@@ -375,7 +375,7 @@ class Frames:
         number = self._check_number(number)
         if number in self._cache:
             return self._cache[number]
-        if number not in self._deleted and number in set(self._stored_numbers()):
+        if number not in self._deleted and number in self._stored_numbers():
             loaded = self._load(number, number)
             if loaded:
                 return self._adopt(loaded[0], number)
@@ -388,7 +388,7 @@ class Frames:
         old = self._cache.get(number)
         if old is not None:
             object.__setattr__(frame, "_id", old._id)
-        elif number in set(self._stored_numbers()) and number not in self._deleted:
+        elif number in self._stored_numbers() and number not in self._deleted:
             stored = self._load(number, number)
             if stored:
                 object.__setattr__(frame, "_id", stored[0]._id)

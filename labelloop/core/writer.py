@@ -143,7 +143,7 @@ def add_sample(
             frame = frames._cache[number]
             rows.append(_frame_row(dataset, sample_id, frame, batch, new=True, expand=expand))
         batch.frames[sample_id] = rows
-        frames._stored = sorted(frames._cache)
+        frames._stored = set(frames._cache)
         frames._deleted = set()
     return sample_id
 
@@ -194,6 +194,6 @@ def save_frames(
     ]
     batch.frames.setdefault(sample._id, []).extend(rows)
     if frames_obj is not None:
-        frames_obj._stored = sorted((stored - (deleted or set())) | set(frames))
+        frames_obj._stored = (stored - (deleted or set())) | set(frames)
         if deleted:
             frames_obj._deleted = set()
