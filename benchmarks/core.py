@@ -1,9 +1,13 @@
 """Dataset core benchmark: add, filter+count and values on N image samples x 10 detections.
 
 Each size runs in its own process so peak memory (max RSS) is per size. Prints
-one line per step; every step should scale linearly with N.
+one line per step; every step should scale linearly with N. ``--video F`` also
+measures one video sample of F frames x 10 detections: adding it, streaming all
+frames with ``iter_frames`` and editing a range with autosave (memory should
+not grow with F beyond the rows being written).
 
-    /work/venv/bin/python benchmarks/core.py [N ...]      (default: 10000 100000)
+    /work/venv/bin/python benchmarks/core.py [N ...] [--video F ...]
+    (default: 10000 100000 --video 10000 30000)
 """
 
 from __future__ import annotations
@@ -66,16 +70,65 @@ def _run_size(n: int) -> None:
     ds.delete()
 
 
+def _run_video(frames: int) -> None:
+    import labelloop as ll
+
+    rng = random.Random(1)
+    sample = ll.Sample("/data/long.mp4")
+    for number in range(1, frames + 1):
+        sample.frames[number]["detections"] = ll.Detections(
+            detections=[
+                ll.Detection(label="car", bounding_box=[rng.random() * 0.5, 0.1, 0.2, 0.2])
+                for _ in range(10)
+            ]
+        )
+    ds = ll.Dataset()
+    timings = {}
+    start = time.perf_counter()
+    ds.add_sample(sample)
+    timings["add video sample"] = time.perf_counter() - start
+    del sample
+    before_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+    start = time.perf_counter()
+    stored = ds.first()
+    total = sum(len(f.detections.detections) for f in stored.frames.iter_frames())
+    timings["stream all frames"] = time.perf_counter() - start
+    assert total == frames * 10
+
+    start = time.perf_counter()
+    for frame in stored.frames.iter_frames(start=1, stop=frames // 2, autosave=True):
+        frame.detections.detections[0].label = "truck"
+    timings["edit half (autosave)"] = time.perf_counter() - start
+    assert ds.count_values("frames.detections.detections.label")["truck"] == frames // 2
+
+    after_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    for step, seconds in timings.items():
+        print(f"F={frames:>7}  {step:<30} {seconds:8.2f} s  {seconds / frames * 1e6:7.1f} us/frame")
+    print(
+        f"F={frames:>7}  {'peak RSS':<30} {after_mb:8.0f} MB  "
+        f"(after building and adding: {before_mb:.0f} MB)"
+    )
+    ds.delete()
+
+
 def main(argv: list[str]) -> None:
     if argv[:1] == ["--one"]:
         _run_size(int(argv[1]))
         return
-    sizes = [int(a) for a in argv] or [10_000, 100_000]
+    if argv[:1] == ["--one-video"]:
+        _run_video(int(argv[1]))
+        return
+    split = argv.index("--video") if "--video" in argv else len(argv)
+    sizes = [int(a) for a in argv[:split]] or ([10_000, 100_000] if not argv else [])
+    videos = [int(a) for a in argv[split + 1 :]] or ([10_000, 30_000] if not argv else [])
     with tempfile.TemporaryDirectory(prefix="labelloop-bench-") as home:
         env = dict(os.environ, LABELLOOP_DATABASE_DIR=home, PYTHONPATH=ROOT)
         env.pop("LABELLOOP_DATABASE_URI", None)
         for n in sizes:
             subprocess.run([sys.executable, __file__, "--one", str(n)], env=env, check=True)
+        for f in videos:
+            subprocess.run([sys.executable, __file__, "--one-video", str(f)], env=env, check=True)
 
 
 if __name__ == "__main__":
