@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from tests.cvat_server.helpers import admin_client, create_task
 
@@ -33,6 +35,13 @@ def task_ctx(cvat_server, tmp_path_factory):
     specs = {a["name"]: a["id"] for a in labels[0]["attributes"]}
     jobs = sorted(jobs, key=lambda j: j["start_frame"])
     return {"task": task, "labels": ids, "specs": specs, "jobs": jobs}
+
+
+@pytest.fixture(scope="module")
+def shared_client(cvat_server):
+    """One connection for many requests (a client per hypothesis example is slow)."""
+    with admin_client(cvat_server) as client:
+        yield client
 
 
 def _box(label_id, frame, x=1.0, **extra):
@@ -309,3 +318,74 @@ def test_all_shape_types_and_skeletons(cvat_server, image_files):
             ).status_code
             == 400
         )
+
+
+@pytest.mark.parametrize(
+    "field, value",
+    [("group", "x"), ("z_order", [1]), ("rotation", 400), ("score", 2), ("points", ["a", 1, 2, 3])],
+)
+def test_malformed_fields_are_400_not_500(cvat_server, task_ctx, field, value):
+    shape = {**_box(task_ctx["labels"]["car"], 0), field: value}
+    with admin_client(cvat_server) as client:
+        response = client.put(
+            f"/api/tasks/{task_ctx['task']['id']}/annotations", json={"shapes": [shape]}
+        )
+    assert response.status_code == 400
+    assert field in response.text
+
+
+_values = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(-3, 10)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=3),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=3), children, max_size=3)
+    ),
+    max_leaves=8,
+)
+_field_names = st.sampled_from(
+    [
+        "type",
+        "label_id",
+        "frame",
+        "points",
+        "attributes",
+        "group",
+        "z_order",
+        "rotation",
+        "occluded",
+        "outside",
+        "elements",
+        "shapes",
+        "keyframe",
+        "id",
+        "source",
+        "score",
+        "spec_id",
+        "value",
+    ]
+)
+_objects = st.dictionaries(_field_names, _values, max_size=6)
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    payload=st.dictionaries(
+        st.sampled_from(["tags", "shapes", "tracks", "version"]),
+        st.lists(_objects, max_size=3) | _values,
+        max_size=3,
+    )
+)
+def test_arbitrary_payloads_never_crash_the_server(shared_client, task_ctx, payload):
+    url = f"/api/jobs/{task_ctx['jobs'][0]['id']}/annotations"
+    for method, params in (
+        ("PUT", {}),
+        ("PATCH", {"action": "create"}),
+        ("PATCH", {"action": "delete"}),
+    ):
+        response = shared_client.request(method, url, params=params, json=payload)
+        assert response.status_code in (200, 400), (method, payload, response.text)

@@ -108,14 +108,14 @@ class Validator:
                     + [{"type": [f'"{shape_type}" is not a valid choice.']}]
                 },
             )
-        rotation = shape.get("rotation", 0.0) or 0.0
-        if not isinstance(rotation, (int, float)) or not 0 <= rotation <= 360:
+        rotation = shape.get("rotation") or 0.0
+        if type(rotation) not in (int, float) or not 0 <= rotation <= 360:
             raise ApiError(400, {"rotation": ["Ensure this value is between 0 and 360."]})
         return {
             "type": shape_type,
             "occluded": bool(shape.get("occluded", False)),
             "outside": bool(shape.get("outside", False)),
-            "z_order": int(shape.get("z_order", 0) or 0),
+            "z_order": _int(shape.get("z_order"), "z_order"),
             "rotation": float(rotation),
             "points": self._points(shape, shape_type),
         }
@@ -126,7 +126,7 @@ class Validator:
             "id": raw.get("id"),
             "frame": self._frame(raw),
             "label_id": spec.id,
-            "group": int(raw.get("group") or 0),
+            "group": _int(raw.get("group"), "group"),
             "source": raw.get("source") or "manual",
             "attributes": self._attributes(raw.get("attributes"), spec, "all"),
         }
@@ -136,18 +136,17 @@ class Validator:
     ) -> dict[str, Any]:
         spec = self._label(raw, parent)
         out = self._geometry(raw, index, "shapes")
-        out.update(
-            {
-                "id": raw.get("id"),
-                "label_id": spec.id,
-                "group": int(raw.get("group") or 0),
-                "source": raw.get("source") or "manual",
-                "frame": self._frame(raw),
-                "attributes": self._attributes(raw.get("attributes"), spec, "all"),
-            }
-        )
+        out["id"] = raw.get("id")
+        out["label_id"] = spec.id
+        out["group"] = _int(raw.get("group"), "group")
+        out["source"] = raw.get("source") or "manual"
+        out["frame"] = self._frame(raw)
+        out["attributes"] = self._attributes(raw.get("attributes"), spec, "all")
         if "score" in raw:
-            out["score"] = float(raw["score"])
+            score = raw["score"]
+            if type(score) not in (int, float) or not 0 <= score <= 1:
+                raise ApiError(400, {"score": ["Ensure this value is between 0 and 1."]})
+            out["score"] = float(score)
         elements = raw.get("elements") or []
         if out["type"] == "skeleton":
             out["elements"] = [self.shape(e, i, spec) for i, e in enumerate(elements)]
@@ -188,7 +187,7 @@ class Validator:
             "id": raw.get("id"),
             "frame": frame,
             "label_id": spec.id,
-            "group": int(raw.get("group") or 0),
+            "group": _int(raw.get("group"), "group"),
             "source": raw.get("source") or "manual",
             "attributes": self._attributes(raw.get("attributes"), spec, "immutable"),
             "shapes": out_shapes,
@@ -218,6 +217,18 @@ class Validator:
             else:
                 out[kind] = [self.track(item, i) for i, item in enumerate(items)]
         return out
+
+
+def _int(value: Any, name: str) -> int:
+    """An optional integer field (None/absent is 0), with DRF's message when invalid."""
+    if value is None:
+        return 0
+    if type(value) is int:
+        return value
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise ApiError(400, {name: ["A valid integer is required."]}) from None
 
 
 def _check_value(attr: dict[str, Any], value: str, spec_id: int) -> None:

@@ -148,13 +148,7 @@ async def annotations(ctx: Ctx) -> Response:
         raise field_error(
             "action", "Please specify a correct 'action' for the request: create, update or delete."
         )
-    if action == "delete":
-        data = {
-            kind: [o for o in body.get(kind, []) if isinstance(o, dict)]
-            for kind in ("tags", "shapes", "tracks")
-        }
-    else:
-        data = validator.payload(body)
+    data = validator.payload(body)  # CVAT validates delete payloads too
     with ctx.store.tx():
         written = getattr(store, action)(data)
         version = _bump_version(ctx, task)

@@ -44,7 +44,10 @@ def serve(
 
     ready = config.data_dir / READY_FILE
     app = create_app(config, on_shutdown=lambda: ready.unlink(missing_ok=True))
-    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
+    # proto=IPPROTO_TCP matters: asyncio turns Nagle off only on sockets that say TCP,
+    # and with Nagle on every response waits ~40 ms for a delayed ACK
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((host, port))
     sock.listen(128)
