@@ -63,6 +63,11 @@ def from_dir(
         raise ValueError("from_dir needs dataset_dir (or labels_path/data_path for this type)")
     root = Path(dataset_dir) if dataset_dir is not None else None
     items = select_samples(list(dtype.read(root, **options)), max_samples, shuffle, seed)
+    missing = [item.filepath for item in items if not os.path.exists(item.filepath)]
+    if missing:
+        logger.warning(
+            "%d of %d media files do not exist, e.g. %s", len(missing), len(items), missing[0]
+        )
     tag_list = [tags] if isinstance(tags, str) else list(tags or [])
     samples = [to_sample(item, tag_list) for item in items]
     dataset = dataset_cls(name, persistent=persistent)
@@ -70,7 +75,6 @@ def from_dir(
     classes = dtype.dataset_properties().get("classes")
     if classes:
         dataset.classes = {**dataset.classes, **classes}
-        dataset.save()
     logger.info("Imported %d samples into dataset %r", len(samples), dataset.name)
     return dataset
 
