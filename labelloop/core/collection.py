@@ -101,12 +101,10 @@ class SampleCollection:
 
     def last(self) -> Sample:
         """The last sample (``ValueError`` when empty)."""
-        last = None
-        for doc in self._iter_docs():
-            last = doc
-        if last is None:
+        tail = self.tail(1)
+        if not tail:
             raise ValueError(f"{self._describe()} is empty")
-        return self._sample_from_doc(last)
+        return tail[0]
 
     def head(self, num_samples: int = 3) -> list[Sample]:
         """The first ``num_samples`` samples."""
@@ -114,8 +112,8 @@ class SampleCollection:
 
     def tail(self, num_samples: int = 3) -> list[Sample]:
         """The last ``num_samples`` samples."""
-        docs = list(self._iter_docs())[-num_samples:] if num_samples else []
-        return [self._sample_from_doc(d) for d in docs]
+        total = self.count()
+        return list(self.skip(max(total - num_samples, 0))) if num_samples > 0 else []
 
     def _describe(self) -> str:
         return f"Dataset '{self.name}'" if not self._stages else f"A view of dataset '{self.name}'"
