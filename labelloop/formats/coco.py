@@ -154,8 +154,6 @@ class COCODetectionDataset(DatasetType):
         check_export_media(export_media)
         rows = []
         for sample in samples:
-            if getattr(sample, "media_type", "image") != "image":
-                raise ValueError(f"COCODetectionDataset holds images; {sample.filepath!r} is not")
             labels = sample[label_field] if sample.has_field(label_field) else None
             if labels is not None and not isinstance(labels, Detections):
                 raise ValueError(

@@ -92,6 +92,11 @@ def export(
     dtype.check_options("write", options)
     if export_dir is None:
         raise ValueError("export needs export_dir, the folder to write into")
+    if collection.media_type not in (None, dtype.media_type):
+        raise ValueError(
+            f"{type(dtype).__name__} holds {dtype.media_type}s but this collection holds "
+            f"{collection.media_type}s; choose a {collection.media_type} dataset_type"
+        )
     if label_field is not None and not collection.has_sample_field(label_field):
         raise ValueError(f"label_field {label_field!r} is not a field of this collection")
     out = Path(export_dir)

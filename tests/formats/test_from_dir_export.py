@@ -78,6 +78,8 @@ def test_video_directory_round_trip(tmp_path):
     ds = ll.Dataset.from_dir(str(tmp_path / "vids"), dataset_type=labelloop.types.VideoDirectory)
     assert len(ds) == 2 and ds.media_type == "video"
     ds.export(str(tmp_path / "out"), dataset_type=labelloop.types.VideoDirectory)
+    with pytest.raises(ValueError, match="holds images but this collection holds videos"):
+        ds.export(str(tmp_path / "bad"), dataset_type=labelloop.types.ImageDirectory)
     again = ll.Dataset.from_dir(str(tmp_path / "out"), dataset_type="VideoDirectory")
     with av.open(again.first().filepath) as c:
         assert sum(1 for _ in c.decode(video=0)) == 5
