@@ -342,9 +342,16 @@ def get_store() -> Store:
             from labelloop.store.sqlite import SQLiteStore
 
             store = SQLiteStore(uri[len("sqlite:///") :])
+        elif uri.startswith(("postgresql://", "postgres://")):
+            from labelloop.store.postgres import PostgresStore
+
+            store = PostgresStore(uri)
         else:
+            from labelloop.store.uri import redact_uri
+
             raise ValueError(
-                f"Unsupported LABELLOOP_DATABASE_URI {uri!r}; use 'sqlite:///<path>' "
+                f"Unsupported LABELLOOP_DATABASE_URI {redact_uri(uri)!r}; use "
+                "'sqlite:///<path>' or 'postgresql://user:password@host:port/database' "
                 "(or unset it to use LABELLOOP_DATABASE_DIR)"
             )
         _STORES[key] = store

@@ -13,7 +13,7 @@ from labelloop.store.sqlite import SCHEMA_VERSION, SQLiteStore
 
 
 def test_engine_is_chosen_from_the_uri(monkeypatch, tmp_path):
-    monkeypatch.setenv("LABELLOOP_DATABASE_URI", "postgresql://db.example/labelloop")
+    monkeypatch.setenv("LABELLOOP_DATABASE_URI", "mysql://db.example/labelloop")
     with pytest.raises(ValueError, match="Unsupported LABELLOOP_DATABASE_URI"):
         base.get_store()
     path = tmp_path / "other.sqlite"

@@ -1,0 +1,63 @@
+"""The PostgreSQL layout and its versioned migrations.
+
+``meta.schema_version`` records the layout a database has. Opening a store
+runs every step above that version in one transaction (under the writers'
+advisory lock, so two processes opening a fresh database never race), or
+refuses a database written by a newer labelloop. To change the layout, append
+a step to :data:`MIGRATIONS`; never edit a released one.
+
+Text columns use the ``C`` collation so ``ORDER BY`` matches SQLite's byte
+order whatever locale the server was created with. Documents are JSON text,
+exactly as :mod:`labelloop.store.codec` wrote them (``jsonb`` would reorder
+keys and rewrite numbers); queries read into them with the ``json`` operators.
+"""
+
+from __future__ import annotations
+
+_T = 'TEXT COLLATE "C" NOT NULL'
+
+_V1 = f"""
+CREATE TABLE IF NOT EXISTS meta(key {_T} PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS datasets(
+    id {_T} PRIMARY KEY, name {_T} UNIQUE, persistent BOOLEAN NOT NULL,
+    created_at TEXT NOT NULL, next_seq BIGINT NOT NULL DEFAULT 0, doc TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS samples(
+    dataset_id {_T}, id {_T}, seq BIGINT NOT NULL, doc TEXT NOT NULL,
+    PRIMARY KEY(dataset_id, id));
+CREATE INDEX IF NOT EXISTS samples_seq ON samples(dataset_id, seq);
+CREATE TABLE IF NOT EXISTS frames(
+    dataset_id {_T}, sample_id {_T}, frame_number INTEGER NOT NULL, id {_T},
+    doc TEXT NOT NULL, PRIMARY KEY(dataset_id, sample_id, frame_number));
+CREATE TABLE IF NOT EXISTS labels(
+    dataset_id {_T}, id {_T}, sample_id {_T}, frame_number INTEGER NOT NULL,
+    field {_T}, position INTEGER NOT NULL, data TEXT NOT NULL, PRIMARY KEY(dataset_id, id));
+CREATE INDEX IF NOT EXISTS labels_loc
+    ON labels(dataset_id, sample_id, field, frame_number, position);
+CREATE INDEX IF NOT EXISTS labels_field ON labels(dataset_id, field, frame_number);
+CREATE TABLE IF NOT EXISTS runs(
+    dataset_id {_T}, key {_T}, type TEXT NOT NULL, info TEXT NOT NULL, results TEXT,
+    PRIMARY KEY(dataset_id, key));
+CREATE TABLE IF NOT EXISTS users(
+    dataset_id {_T}, pid INTEGER NOT NULL, host {_T}, PRIMARY KEY(dataset_id, pid, host))
+"""
+
+#: ``MIGRATIONS[i]`` brings a database from version ``i`` to ``i + 1``.
+MIGRATIONS: list[list[str]] = [
+    [s for s in _V1.split(";") if s.strip()],
+]
+
+#: The layout this labelloop writes.
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def pending_steps(stored: int, where: str) -> list[list[str]]:
+    """The migration steps a database at version ``stored`` needs.
+
+    ``RuntimeError`` naming both versions if it is newer than this labelloop.
+    """
+    if stored > SCHEMA_VERSION:
+        raise RuntimeError(
+            f"The database {where} has schema version {stored}, newer than this labelloop "
+            f"understands ({SCHEMA_VERSION}); upgrade labelloop"
+        )
+    return MIGRATIONS[stored:]
