@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from tests.cvat_server.helpers import admin_client, create_task, wait_request
 
 LABELS = [
@@ -182,3 +186,55 @@ def test_sorting_lists(cvat_server):
         assert [p["name"] for p in by_name["results"]] == ["sort-a", "sort-b", "sort-c"]
         desc = client.get("/api/projects", params={"search": "sort-", "sort": "-name"}).json()
         assert [p["name"] for p in desc["results"]] == ["sort-c", "sort-b", "sort-a"]
+
+
+_values = st.recursive(
+    st.none() | st.booleans() | st.integers(-2, 5) | st.text(max_size=4),
+    lambda children: (
+        st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=4), children, max_size=3)
+    ),
+    max_leaves=10,
+)
+_label = st.dictionaries(
+    st.sampled_from(["name", "attributes", "type", "color", "id", "deleted", "sublabels", "svg"]),
+    _values
+    | st.lists(
+        st.dictionaries(
+            st.sampled_from(["name", "mutable", "input_type", "values", "default_value", "id"]),
+            _values,
+        ),
+        max_size=2,
+    ),
+    max_size=4,
+)
+_body = st.dictionaries(
+    st.sampled_from(
+        [
+            "name",
+            "labels",
+            "project_id",
+            "segment_size",
+            "overlap",
+            "assignee_id",
+            "owner_id",
+            "bug_tracker",
+            "subset",
+        ]
+    ),
+    _values | st.lists(_label, max_size=2),
+    max_size=5,
+)
+
+
+@pytest.fixture(scope="module")
+def shared_client(cvat_server):
+    with admin_client(cvat_server) as client:
+        yield client
+
+
+@settings(max_examples=40, deadline=None)
+@given(body=_body)
+def test_arbitrary_create_bodies_never_crash_the_server(shared_client, body):
+    for path in ("/api/projects", "/api/tasks"):
+        response = shared_client.post(path, json=body)
+        assert response.status_code in (201, 400, 403), (path, body, response.text)

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from labelloop.testing.cvat_server.store import Store, dumps
-from labelloop.testing.cvat_server.web import ApiError
+from labelloop.testing.cvat_server.web import ApiError, text
 
 INPUT_TYPES = ("checkbox", "radio", "number", "text", "select")
 LABEL_TYPES = (
@@ -126,7 +126,7 @@ def _check_attribute(raw: Any, where: str) -> dict[str, Any]:
     ):
         raise ApiError(400, {where: [{"default_value": [f"'{default}' is not in values."]}]})
     return {
-        "name": str(raw["name"]),
+        "name": text(raw["name"], "name"),
         "mutable": 1 if raw["mutable"] in (True, "true", "True", 1) else 0,
         "input_type": raw["input_type"],
         "default_value": str(default),
@@ -169,7 +169,7 @@ def save_labels(
                     continue
                 _update_label(store, existing[label_id], raw)
                 continue
-            name = str(raw["name"])
+            name = text(raw["name"], "name")
             if name in names:
                 raise ApiError(400, {"labels": [f"All label names must be unique: '{name}'"]})
             names.add(name)
@@ -189,7 +189,7 @@ def _insert_label(
     label_id = store.insert(
         "labels",
         {
-            "name": str(raw["name"]),
+            "name": text(raw["name"], "name"),
             "color": raw.get("color") or _PALETTE[n % len(_PALETTE)],
             "type": label_type,
             "svg": raw.get("svg") or "",

@@ -19,6 +19,7 @@ from labelloop.testing.cvat_server.web import (
     json_response,
     not_found,
     paginate,
+    text,
 )
 
 
@@ -77,11 +78,11 @@ async def register(ctx: Ctx) -> Response:
         raise ApiError(400, {"non_field_errors": ["The two password fields didn't match."]})
     user_id = auth.create_user(
         ctx.store,
-        str(data["username"]),
-        str(data["password1"]),
-        email=str(data["email"]),
-        first_name=str(data.get("first_name", "")),
-        last_name=str(data.get("last_name", "")),
+        text(data["username"], "username"),
+        text(data["password1"], "password1"),
+        email=text(data["email"], "email"),
+        first_name=text(data.get("first_name", ""), "first_name"),
+        last_name=text(data.get("last_name", ""), "last_name"),
     )
     row = ctx.store.one("SELECT * FROM users WHERE id = ?", (user_id,))
     return json_response(
@@ -158,7 +159,7 @@ async def user_detail(ctx: Ctx) -> Response:
         ctx.store.execute("DELETE FROM sessions WHERE user_id = ?", (user_id,))
         return Response(status_code=204)
     data = await ctx.json_object()
-    changes = {k: str(data[k]) for k in ("first_name", "last_name", "email") if k in data}
+    changes = {k: text(data[k], k) for k in ("first_name", "last_name", "email") if k in data}
     if "is_active" in data and me.is_admin:
         changes["is_active"] = int(as_bool(data["is_active"], "is_active"))
     if "groups" in data and me.is_admin:
@@ -196,7 +197,7 @@ async def access_tokens(ctx: Ctx) -> Response:
         )
         return paginate(ctx, rows, lambda row: _render_token(ctx, row))
     data = await ctx.json_object()
-    name = str(data.get("name") or "")
+    name = text(data.get("name") or "", "name")
     if not name:
         raise field_error("name", "This field is required.")
     value = secrets.token_urlsafe(32)
@@ -232,7 +233,7 @@ async def access_token_detail(ctx: Ctx) -> Response:
         data = await ctx.json_object()
         changes: dict[str, Any] = {"updated_date": now()}
         if "name" in data:
-            changes["name"] = str(data["name"])[:50]
+            changes["name"] = text(data["name"], "name")[:50]
         if "read_only" in data:
             changes["read_only"] = int(as_bool(data["read_only"], "read_only"))
         if "expiry_date" in data:
@@ -264,7 +265,7 @@ async def organizations(ctx: Ctx) -> Response:
             rows = [r for r in rows if org_role(ctx, r["id"]) is not None]
         return paginate(ctx, rows, lambda row: _render_org(ctx, row))
     data = await ctx.json_object()
-    slug = str(data.get("slug") or "")
+    slug = text(data.get("slug") or "", "slug")
     if not slug or not slug.replace("-", "").replace("_", "").isalnum():
         raise field_error("slug", "Enter a valid slug of letters, digits, '-' and '_'.")
     if ctx.store.one("SELECT id FROM organizations WHERE slug = ?", (slug,)):
@@ -274,8 +275,8 @@ async def organizations(ctx: Ctx) -> Response:
         "organizations",
         {
             "slug": slug,
-            "name": str(data.get("name") or slug),
-            "description": str(data.get("description") or ""),
+            "name": text(data.get("name") or slug, "name"),
+            "description": text(data.get("description") or "", "description"),
             "owner_id": user.id,
             "created_date": stamp,
             "updated_date": stamp,
@@ -306,7 +307,7 @@ async def organization_detail(ctx: Ctx) -> Response:
         ctx.store.execute("DELETE FROM organizations WHERE id = ?", (org_id,))
         return Response(status_code=204)
     data = await ctx.json_object()
-    changes = {k: str(data[k]) for k in ("name", "description") if k in data}
+    changes = {k: text(data[k], k) for k in ("name", "description") if k in data}
     changes["updated_date"] = now()
     ctx.store.update("organizations", org_id, changes)
     row = ctx.store.one("SELECT * FROM organizations WHERE id = ?", (org_id,))

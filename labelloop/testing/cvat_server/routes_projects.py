@@ -17,6 +17,7 @@ from labelloop.testing.cvat_server.web import (
     json_response,
     not_found,
     paginate,
+    text,
 )
 
 
@@ -56,13 +57,13 @@ async def projects(ctx: Ctx) -> Response:
         project_id = ctx.store.insert(
             "projects",
             {
-                "name": str(data["name"]),
+                "name": text(data["name"], "name"),
                 "owner_id": access.check_user_exists(ctx, data.get("owner_id"), "owner_id")
                 or user.id,
                 "assignee_id": access.check_user_exists(
                     ctx, data.get("assignee_id"), "assignee_id"
                 ),
-                "bug_tracker": str(data.get("bug_tracker") or ""),
+                "bug_tracker": text(data.get("bug_tracker") or "", "bug_tracker"),
                 "org_id": ctx.org_id,
                 "created_date": stamp,
                 "updated_date": stamp,
@@ -88,9 +89,9 @@ async def project_detail(ctx: Ctx) -> Response:
     data = await ctx.json_object()
     changes: dict[str, Any] = {"updated_date": now()}
     if "name" in data:
-        changes["name"] = str(data["name"])
+        changes["name"] = text(data["name"], "name")
     if "bug_tracker" in data:
-        changes["bug_tracker"] = str(data["bug_tracker"] or "")
+        changes["bug_tracker"] = text(data["bug_tracker"] or "", "bug_tracker")
     if "assignee_id" in data:
         changes["assignee_id"] = access.check_user_exists(ctx, data["assignee_id"], "assignee_id")
         changes["assignee_updated_date"] = now()

@@ -19,6 +19,7 @@ from labelloop.testing.cvat_server.web import (
     json_response,
     not_found,
     paginate,
+    text,
 )
 
 
@@ -57,6 +58,8 @@ async def tasks(ctx: Ctx) -> Response:
         raise field_error("name", "This field is required.")
     user = ctx.require_user()
     project_id = data.get("project_id")
+    if project_id is not None:
+        project_id = as_int(project_id, "project_id", 0)
     labels = data.get("labels") or []
     if labels and project_id is not None:
         raise ApiError(400, ["Task must have only one of Label set or project_id"])
@@ -79,17 +82,17 @@ async def tasks(ctx: Ctx) -> Response:
         task_id = ctx.store.insert(
             "tasks",
             {
-                "name": str(data["name"]),
+                "name": text(data["name"], "name"),
                 "project_id": project_id,
                 "owner_id": access.check_user_exists(ctx, data.get("owner_id"), "owner_id")
                 or user.id,
                 "assignee_id": access.check_user_exists(
                     ctx, data.get("assignee_id"), "assignee_id"
                 ),
-                "bug_tracker": str(data.get("bug_tracker") or ""),
+                "bug_tracker": text(data.get("bug_tracker") or "", "bug_tracker"),
                 "overlap": overlap,
                 "segment_size": segment_size,
-                "subset": str(data.get("subset") or ""),
+                "subset": text(data.get("subset") or "", "subset"),
                 "org_id": org_id,
                 "created_date": stamp,
                 "updated_date": stamp,
@@ -122,16 +125,17 @@ async def task_detail(ctx: Ctx) -> Response:
     changes: dict[str, Any] = {"updated_date": now()}
     for key in ("name", "bug_tracker", "subset"):
         if key in data:
-            changes[key] = str(data[key] or "")
+            changes[key] = text(data[key] or "", key)
     if "assignee_id" in data:
         changes["assignee_id"] = access.check_user_exists(ctx, data["assignee_id"], "assignee_id")
         changes["assignee_updated_date"] = now()
     if "owner_id" in data:
         changes["owner_id"] = access.check_user_exists(ctx, data["owner_id"], "owner_id")
     with ctx.store.tx():
-        if data.get("project_id") is not None and data["project_id"] != row["project_id"]:
-            _move_to_project(ctx, row, data["project_id"])
-            changes["project_id"] = data["project_id"]
+        project_id = data.get("project_id")
+        if project_id is not None and as_int(project_id, "project_id", 0) != row["project_id"]:
+            _move_to_project(ctx, row, as_int(project_id, "project_id", 0))
+            changes["project_id"] = as_int(project_id, "project_id", 0)
         if data.get("labels"):
             if row["project_id"] is not None:
                 raise ApiError(

@@ -191,6 +191,15 @@ def paginate(ctx: Ctx, items: list[Any], render: Callable[[Any], Any]) -> Respon
     )
 
 
+def text(value: Any, name: str) -> str:
+    """A string field; numbers are taken as text, lists/objects refused (as DRF's CharField)."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return str(value)
+    raise field_error(name, "Not a valid string.")
+
+
 def as_bool(value: Any, name: str) -> bool:
     """Parse a boolean the way DRF does for form and JSON input."""
     if isinstance(value, bool):
