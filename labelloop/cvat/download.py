@@ -21,6 +21,7 @@ from labelloop.core.ids import is_id, new_id
 from labelloop.core.labels import Classification, Detection, Keypoint, Label, Polyline
 from labelloop.cvat import convert
 from labelloop.cvat.convert import scalar, segmentation
+from labelloop.cvat.convert.attributes import coerce_text
 from labelloop.cvat.convert.common import UnsupportedObjectError
 from labelloop.cvat.errors import CVATNotFound
 from labelloop.cvat.resources.labels import LabelMaps
@@ -40,19 +41,22 @@ _KIND_OF_CLASS: dict[type, str] = {
     Keypoint: "keypoints",
 }
 _PROGRESS_MIN_TASKS = 5
-_TEMPLATE_TYPES = ("polyline", "polylines", "polygon", "polygons", "keypoint", "keypoints")
 
 #: ``{(field, sample_id): {class: [object, ...]}}`` plus each sample's frame size.
 Buckets = dict[tuple[str, str], dict[str | None, list[dict[str, Any]]]]
 
 
 def run_schema(config: Any) -> CVATSchema:
-    """The run's CVAT schema, rebuilt exactly as at upload time."""
+    """The run's CVAT schema, rebuilt exactly as at upload time.
+
+    Text attributes are decoded as text; :func:`_restore_types` then parses them
+    (see there), so the converters never coerce.
+    """
     return build_schema(
         config.label_schema or {},
         occluded_attr=config.occluded_attr,
         group_id_attr=config.group_id_attr,
-        coerce_text_attrs=config.coerce_text_attrs,
+        coerce_text_attrs=False,
     )
 
 
@@ -64,7 +68,8 @@ def download_run(backend: CVATBackend, results: CVATAnnotationResults) -> dict[s
         name: {RETURN_TYPES[spec.label_type]: {}} for name, spec in cvat_schema.fields.items()
     }
     problems: Counter[str] = Counter()
-    templates = _templates(results.samples, cvat_schema)
+    templates, current = _templates(results.samples, cvat_schema)
+    coerce = bool(backend.config.coerce_text_attrs)
     show = len(results.task_ids) >= _PROGRESS_MIN_TASKS
     for task_id in tqdm(results.task_ids, desc="Downloading from CVAT", disable=not show):
         try:
@@ -80,12 +85,19 @@ def download_run(backend: CVATBackend, results: CVATAnnotationResults) -> dict[s
         for (field_name, sample_id), by_class in buckets.items():
             spec = cvat_schema.fields[field_name]
             size = frame_sizes[sample_id]
-            converted = _convert(spec, by_class, size, problems, templates.get(field_name))
+            field_templates = templates.get(field_name, {})
+            if spec.is_scalar:
+                value = _scalar_value(
+                    spec, by_class, current.get(field_name, {}).get(sample_id), coerce
+                )
+                if value is not None:
+                    out[field_name].setdefault("scalar", {})[sample_id] = value
+                continue
+            converted = _convert(spec, by_class, size, problems, field_templates)
             for return_type, labels in converted.items():
                 target = out[field_name].setdefault(return_type, {})
-                if return_type == "scalar":
-                    target[sample_id] = labels
-                    continue
+                for label in labels:
+                    _restore_types(label, spec, field_templates.get(label.id), coerce)
                 per_sample = target.setdefault(sample_id, {})
                 for label in labels:
                     if label.id in per_sample:  # copy/paste in CVAT duplicates ids
@@ -174,8 +186,6 @@ def _convert(
     ``templates`` (the field's current labels by id) restore what CVAT cannot
     hold: whether a polygon was ``filled`` and where NaN keypoints sat.
     """
-    if spec.is_scalar:
-        return _scalar_value(spec, by_class)
     out: dict[str, list[Label]] = defaultdict(list)
     expected = RETURN_TYPES[spec.label_type]
     if spec.label_type == "segmentation":
@@ -205,34 +215,63 @@ def _convert(
     return dict(out)
 
 
-def _templates(samples: Any, cvat_schema: CVATSchema) -> dict[str, dict[str, Label]]:
-    """The current polyline/keypoint labels of the run's samples, by field and id."""
-    fields = [n for n, spec in cvat_schema.fields.items() if spec.label_type in _TEMPLATE_TYPES]
-    out: dict[str, dict[str, Label]] = {name: {} for name in fields}
+def _templates(
+    samples: Any, cvat_schema: CVATSchema
+) -> tuple[dict[str, dict[str, Label]], dict[str, dict[str, Any]]]:
+    """The run samples' current labels by field and id, and scalar values by field and sample.
+
+    They restore what CVAT cannot hold: polygon ``filled`` flags, NaN keypoints
+    and the Python types of text attributes and scalars.
+    """
+    labels: dict[str, dict[str, Label]] = {}
+    scalars: dict[str, dict[str, Any]] = {}
+    fields = list(cvat_schema.fields)
     if not fields or samples is None:
-        return out
+        return labels, scalars
     view = samples.select_fields(fields) if hasattr(samples, "select_fields") else samples
     for sample in view.iter_samples():
         for name in fields:
             value = sample.get_field(name) if sample.has_field(name) else None
             if isinstance(value, Label):
                 items = value[value.list_field] if value.list_field else [value]
-                out[name].update((label.id, label) for label in items or ())
-    return out
+                labels.setdefault(name, {}).update((label.id, label) for label in items or ())
+            elif value is not None:
+                scalars.setdefault(name, {})[sample.id] = value
+    return labels, scalars
 
 
-def _scalar_value(spec: FieldLabels, by_class: dict[str | None, list[dict]]) -> dict[str, Any]:
+def _typed(text: str, like: Any, coerce: bool) -> Any:
+    """``text`` parsed as ``like``'s type when it was not a string; else by ``coerce``."""
+    if like is None:
+        return coerce_text(text) if coerce else text
+    if isinstance(like, str):
+        return text
+    parsed = coerce_text(text)
+    if isinstance(like, float) and isinstance(parsed, int) and not isinstance(parsed, bool):
+        return float(parsed)
+    return parsed if type(parsed) is type(like) else text
+
+
+def _restore_types(label: Label, spec: FieldLabels, template: Label | None, coerce: bool) -> None:
+    """Parse text attributes back into the types the label had before (strings stay strings,
+    so ``"007"`` is never ``7``); attributes new to a label follow ``coerce_text_attrs``."""
+    specs = spec.attributes.get(label.get_field("label") or "", {})
+    for name, attr in specs.items():
+        value = label.get_field(name)
+        if attr.get("type", "text") == "text" and isinstance(value, str):
+            like = template.get_field(name) if template is not None else None
+            label[name] = _typed(value, like, coerce)
+
+
+def _scalar_value(
+    spec: FieldLabels, by_class: dict[str | None, list[dict]], current: Any, coerce: bool
+) -> Any:
+    """The scalar a sample's tag holds, typed like the classes or the current value."""
     objects = [o for objs in by_class.values() for o in objs if "type" not in o]
     if not objects:
-        return {}
+        return None
     classes = spec.scalar_classes or None
-    value_type = type(classes[0]) if classes else None
-    value = scalar.from_cvat(
-        objects[0],
-        None,
-        spec.options(None),
-        field=spec.name,
-        classes=classes,
-        value_type=value_type if classes else None,
-    )
-    return {"scalar": value}
+    value = scalar.from_cvat(objects[0], None, spec.options(None), field=spec.name, classes=classes)
+    if isinstance(value, str) and not classes:
+        return _typed(value, current, coerce)
+    return value

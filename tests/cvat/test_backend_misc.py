@@ -9,6 +9,7 @@ import pytest
 from labelloop.core.labels import Classification, Detection, Detections
 from labelloop.cvat.api import CVATAnnotationAPI
 from labelloop.cvat.backend import CVATBackendConfig
+from labelloop.testing.annotator import Annotator
 from labelloop.utils.annotations import connect_to_api
 from tests.cvat.helpers import image_dataset, make_backend, server_json
 
@@ -92,10 +93,21 @@ def test_group_and_occluded_bindings_and_text_coercion(cvat_server, tmp_path):
         job_id = results.job_ids[results.task_ids[0]][0]
         (shape,) = server_json(cvat_server, f"/api/jobs/{job_id}/annotations")["shapes"]
         assert shape["group"] == 3 and shape["occluded"] is True
-        (label,) = next(
-            iter(backend.download_annotations(results)["gt"]["detections"].values())
-        ).values()
-        assert (label.grp, label.hidden, label.code) == (3, True, 7)  # coerce_text_attrs=True
+        with Annotator(cvat_server.url, cvat_server.username, cvat_server.password) as person:
+            person.add_shape(
+                job_id,
+                type="rectangle",
+                label="a",
+                points=[1, 1, 5, 5],
+                frame=0,
+                attributes={"code": "42"},
+            )
+        (labels,) = backend.download_annotations(results)["gt"]["detections"].values()
+        old = next(v for v in labels.values() if v.get_field("grp") == 3)
+        (new,) = [v for v in labels.values() if v is not old]
+        # text that was a string stays a string ("007" is not 7); new labels follow coerce_text_attrs
+        assert (old.grp, old.hidden, old.code) == (3, True, "007")
+        assert new.code == 42
     finally:
         results.cleanup()
 
