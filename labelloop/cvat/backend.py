@@ -80,7 +80,8 @@ class CVATBackendConfig(AnnotationBackendConfig):
         issue_tracker: URL (or list, round robin over tasks) of the issue tracker.
         organization: CVAT organization slug.
         frame_start, frame_stop, frame_step: video frame ranges (videos only).
-        coerce_text_attrs: parse downloaded text attributes into numbers/bools.
+        coerce_text_attrs: parse downloaded text attributes that had no value before
+            into numbers/bools; values that existed keep their type ("007" stays text).
         verify: TLS certificate verification (``True``, ``False`` or a CA bundle path).
         upload_timeout: seconds to wait for the server to process a task's media.
     """
