@@ -6,11 +6,15 @@ Measures, against a server in a child process on loopback:
 - creating a task from N small JPEGs (one multipart upload + processing),
 - creating a task from an N-frame MP4 (upload + processing),
 - PUT and GET of M rectangle shapes on a task, and GET of one job's share.
+
+Each line gives wall time and the server process's CPU time; on a loaded
+machine the CPU time is the steadier number.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import tempfile
 import time
@@ -26,6 +30,30 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from labelloop.testing.cvat_server import LocalCVATServer  # noqa: E402
 
 
+def _cpu(pid: int) -> float:
+    """CPU seconds (user + system) a process has used: a load-independent measure."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+class _Timer:
+    """Wall time and server CPU time of a block."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid = pid
+
+    def __enter__(self) -> _Timer:
+        self.wall, self.cpu = time.perf_counter(), _cpu(self.pid)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.wall = time.perf_counter() - self.wall
+        self.cpu = _cpu(self.pid) - self.cpu
+
+    def __str__(self) -> str:
+        return f"{self.wall:.2f} s wall, {self.cpu:.2f} s server CPU"
+
+
 def _wait(client: httpx.Client, rq_id: str) -> None:
     while True:
         status = client.get(f"/api/requests/{rq_id}").json()
@@ -36,10 +64,8 @@ def _wait(client: httpx.Client, rq_id: str) -> None:
         time.sleep(0.02)
 
 
-def _create(
-    client: httpx.Client, name: str, files: list[Path], **task: object
-) -> tuple[dict, float]:
-    start = time.perf_counter()
+def _create(client: httpx.Client, name: str, files: list[Path], **task: object) -> dict:
+    """Create a task from files in one multipart upload and wait until it is processed."""
     created = client.post(
         "/api/tasks", json={"name": name, "labels": [{"name": "car"}], **task}
     ).json()
@@ -50,8 +76,7 @@ def _create(
         files=multipart,
     )
     _wait(client, response.json()["rq_id"])
-    elapsed = time.perf_counter() - start
-    return client.get(f"/api/tasks/{created['id']}").json(), elapsed
+    return client.get(f"/api/tasks/{created['id']}").json()
 
 
 def main() -> None:
@@ -81,14 +106,13 @@ def main() -> None:
             container.mux(packet)
 
     with LocalCVATServer(work / "server") as server, server.client(timeout=600) as client:
-        task, seconds = _create(client, "bench-images", images, segment_size=500)
-        print(
-            f"image task: {task['size']} images, {task['jobs']['count']} jobs created in {seconds:.2f} s"
-        )
-        vtask, seconds = _create(client, "bench-video", [video])
-        print(
-            f"video task: {vtask['size']} frames, {vtask['jobs']['count']} jobs created in {seconds:.2f} s"
-        )
+        pid = server._process.pid
+        with _Timer(pid) as timer:
+            task = _create(client, "bench-images", images, segment_size=500)
+        print(f"image task: {task['size']} images, {task['jobs']['count']} jobs: {timer}")
+        with _Timer(pid) as timer:
+            vtask = _create(client, "bench-video", [video])
+        print(f"video task: {vtask['size']} frames, {vtask['jobs']['count']} jobs: {timer}")
 
         label = client.get("/api/labels", params={"task_id": task["id"]}).json()["results"][0]["id"]
         shapes = [
@@ -100,17 +124,18 @@ def main() -> None:
             }
             for i in range(args.shapes)
         ]
-        start = time.perf_counter()
-        response = client.put(f"/api/tasks/{task['id']}/annotations", json={"shapes": shapes})
-        response.raise_for_status()
-        print(f"PUT {args.shapes} shapes: {time.perf_counter() - start:.2f} s")
-        start = time.perf_counter()
-        got = client.get(f"/api/tasks/{task['id']}/annotations").json()
-        print(f"GET {len(got['shapes'])} shapes (task): {time.perf_counter() - start:.2f} s")
+        with _Timer(pid) as timer:
+            client.put(
+                f"/api/tasks/{task['id']}/annotations", json={"shapes": shapes}
+            ).raise_for_status()
+        print(f"PUT {args.shapes} shapes: {timer}")
+        with _Timer(pid) as timer:
+            got = client.get(f"/api/tasks/{task['id']}/annotations").json()
+        print(f"GET {len(got['shapes'])} shapes (task): {timer}")
         job = client.get("/api/jobs", params={"task_id": task["id"]}).json()["results"][0]
-        start = time.perf_counter()
-        part = client.get(f"/api/jobs/{job['id']}/annotations").json()
-        print(f"GET {len(part['shapes'])} shapes (one job): {time.perf_counter() - start:.2f} s")
+        with _Timer(pid) as timer:
+            part = client.get(f"/api/jobs/{job['id']}/annotations").json()
+        print(f"GET {len(part['shapes'])} shapes (one job): {timer}")
 
 
 if __name__ == "__main__":
