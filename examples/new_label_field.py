@@ -1,11 +1,13 @@
 """Annotate a field that does not exist yet: give its type and classes."""
 
+import labelloop as ll
 import labelloop.zoo as llz
 
 dataset = llz.load_zoo_dataset(
     "quickstart", dataset_name="example-new-field", drop_existing_dataset=True
 )
 view = dataset.take(1, seed=51)
+dataset.add_sample_field("new_classifications", ll.Classifications)  # optional: fix its type
 
 anno_key = "new_field"
 label_schema = {
