@@ -54,6 +54,25 @@ def _job_counts(ctx: Ctx, task_ids: list[int]) -> dict[int, tuple[int, int, int]
     return {row["task_id"]: (row["total"], row["completed"], row["validation"]) for row in rows}
 
 
+def _project_name(ctx: Ctx, project_id: int | None) -> str | None:
+    if project_id is None:
+        return None
+    return ctx.store.scalar("SELECT name FROM projects WHERE id = ?", (project_id,))
+
+
+def _chunk_fields(task_row: Any) -> dict[str, Any]:
+    """Chunk size and types as CVAT derives them from the task's media and upload options."""
+    info = json.loads(task_row["media"]) if task_row["media"] else {}
+    video = info.get("kind") == "video"
+    return {
+        "data_chunk_size": info.get("chunk_size"),
+        "data_compressed_chunk_type": (
+            "video" if video and not info.get("use_zip_chunks") else "imageset"
+        ),
+        "data_original_chunk_type": "video" if video else "imageset",
+    }
+
+
 def task_status(total: int, completed: int, validation: int) -> str:
     if total and completed == total:
         return "completed"
@@ -68,20 +87,13 @@ def task(
     if counts is None:
         counts = _job_counts(ctx, [row["id"]])
     total, completed, validation = counts.get(row["id"], (0, 0, 0))
-    info = json.loads(row["media"]) if row["media"] else {}
-    project_name = None
-    if row["project_id"] is not None:
-        project_name = ctx.store.scalar(
-            "SELECT name FROM projects WHERE id = ?", (row["project_id"],)
-        )
     has_data = row["data_state"] != "none"
-    video = info.get("kind") == "video"
     return {
         "url": ctx.url(f"/api/tasks/{row['id']}"),
         "id": row["id"],
         "name": row["name"],
         "project_id": row["project_id"],
-        "project_name": project_name,
+        "project_name": _project_name(ctx, row["project_id"]),
         "mode": row["mode"],
         "owner": basic_user(ctx, row["owner_id"]),
         "assignee": basic_user(ctx, row["assignee_id"]),
@@ -91,11 +103,7 @@ def task(
         "overlap": row["overlap"],
         "segment_size": row["segment_size"],
         "status": task_status(total, completed, validation),
-        "data_chunk_size": info.get("chunk_size"),
-        "data_compressed_chunk_type": "video"
-        if video and not info.get("use_zip_chunks")
-        else "imageset",
-        "data_original_chunk_type": "video" if video else "imageset",
+        **_chunk_fields(row),
         "data_cloud_storage_id": None,
         "guide_id": None,
         "size": row["size"],
@@ -127,20 +135,13 @@ def tasks(ctx: Ctx, rows: list[Any]) -> list[dict[str, Any]]:
 
 
 def job(ctx: Ctx, row: Any, task_row: Any) -> dict[str, Any]:
-    info = json.loads(task_row["media"]) if task_row["media"] else {}
-    project_name = None
-    if task_row["project_id"] is not None:
-        project_name = ctx.store.scalar(
-            "SELECT name FROM projects WHERE id = ?", (task_row["project_id"],)
-        )
-    video = info.get("kind") == "video"
     return {
         "url": ctx.url(f"/api/jobs/{row['id']}"),
         "id": row["id"],
         "task_id": row["task_id"],
         "task_name": task_row["name"],
         "project_id": task_row["project_id"],
-        "project_name": project_name,
+        "project_name": _project_name(ctx, task_row["project_id"]),
         "assignee": basic_user(ctx, row["assignee_id"]),
         "guide_id": None,
         "dimension": "2d",
@@ -153,11 +154,7 @@ def job(ctx: Ctx, row: Any, task_row: Any) -> dict[str, Any]:
         "frame_count": row["stop_frame"] - row["start_frame"] + 1,
         "start_frame": row["start_frame"],
         "stop_frame": row["stop_frame"],
-        "data_chunk_size": info.get("chunk_size"),
-        "data_compressed_chunk_type": "video"
-        if video and not info.get("use_zip_chunks")
-        else "imageset",
-        "data_original_chunk_type": "video" if video else "imageset",
+        **_chunk_fields(task_row),
         "created_date": row["created_date"],
         "updated_date": row["updated_date"],
         "issues": {"url": ctx.url(f"/api/issues?job_id={row['id']}"), "count": 0},
