@@ -11,7 +11,7 @@ import pytest
 import labelloop as ll
 from labelloop.testing.annotator import Annotator
 from labelloop.testing.fixtures import cvat_server  # noqa: F401  (session-scoped fixture)
-from tests.app.conftest import READY, make_image_dataset, open_grid
+from tests.app.conftest import make_image_dataset, open_grid
 
 
 @pytest.fixture
@@ -153,7 +153,9 @@ def test_runs_panel_in_the_browser(page, app_session, run_dataset, cvat_server):
     run.locator(".run-merge-btn").click()
     run.locator(".merged").wait_for()
     assert _labels(run_dataset) == before + 1
-    page.wait_for_function(READY)
+    version = httpx.get(app_session.url + "api/version").json()["version"]
+    page.wait_for_function(f"document.body.dataset.ready === '{version}'")  # the page followed
+    assert run.locator(".merged").is_visible()  # and kept the merge result on screen
 
     page.fill("#new-run input[name='anno_key']", "from_page")
     page.fill("#new-run input[name='label_field']", "ground_truth")

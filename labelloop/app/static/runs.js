@@ -43,15 +43,26 @@ export class RunsPanel {
     this.msg.className = isError ? "msg error" : "msg";
   }
 
+  // Build the panel once; refreshes only redraw the run list, so a half-filled form and
+  // the last message survive the page following a new session version.
+  build() {
+    this.msg = el("div", { className: "msg", id: "runs-msg" });
+    this.list = el("div", { id: "runs-list" });
+    this.fieldOptions = el("datalist", { id: "run-fields" });
+    this.root.replaceChildren(el("h3", { textContent: "Annotation runs" }), this.list, this.newRunForm(), this.msg);
+  }
+
   async refresh() {
     if (this.root.hidden) return;
-    this.msg = el("div", { className: "msg", id: "runs-msg" });
-    const list = el("div", { id: "runs-list" });
-    this.root.replaceChildren(el("h3", { textContent: "Annotation runs" }), list, this.newRunForm(), this.msg);
+    if (!this.list) this.build();
+    const names = this.app.info.label_fields.filter((f) => !f.frame).map((f) => f.name);
+    this.fieldOptions.replaceChildren(...names.map((f) => el("option", { value: f })));
     try {
       const { runs } = await this.app.api("/api/runs");
-      if (!runs.length) list.append(el("p", { textContent: "No annotation runs yet." }));
-      for (const run of runs) list.append(this.runCard(run));
+      // Keep the cards of runs still there (with their status, diff or merge result).
+      const cards = new Map([...this.list.querySelectorAll(".run")].map((c) => [c.dataset.key, c]));
+      const shown = runs.map((run) => cards.get(run.key) || this.runCard(run));
+      this.list.replaceChildren(...(shown.length ? shown : [el("p", { textContent: "No annotation runs yet." })]));
     } catch (err) {
       this.message(err.message, true);
     }
@@ -149,17 +160,15 @@ export class RunsPanel {
   }
 
   newRunForm() {
-    const fields = this.app.info.label_fields.filter((f) => !f.frame).map((f) => f.name);
     const key = el("input", { name: "anno_key", placeholder: "run key", required: true });
     const field = el("input", { name: "label_field", placeholder: "label field", required: true });
     field.setAttribute("list", "run-fields");
-    const options = el("datalist", { id: "run-fields" }, ...fields.map((f) => el("option", { value: f })));
     const type = el("select", { name: "label_type" }, ...LABEL_TYPES.map((t) => el("option", { value: t, textContent: t || "type (from field)" })));
     const classes = el("input", { name: "classes", placeholder: "classes, comma separated" });
     const url = el("input", { name: "url", placeholder: "server url (default: from config)" });
     const form = el("form", { id: "new-run" },
       el("h4", { textContent: "Send the current view for annotation" }),
-      key, field, options, type, classes, url,
+      key, field, this.fieldOptions, type, classes, url,
       el("button", { type: "submit", textContent: "send" }));
     form.addEventListener("submit", async (e) => {
       e.preventDefault();
@@ -172,8 +181,8 @@ export class RunsPanel {
       try {
         const out = await this.post("/api/runs", body);
         this.message(`Created run ${out.key} (tasks ${out.task_ids.join(", ")})`);
+        form.reset();
         await this.refresh();
-        this.message(`Created run ${out.key} (tasks ${out.task_ids.join(", ")})`);
       } catch (err) {
         this.message(err.message, true);
       }

@@ -239,11 +239,15 @@ export class SampleView {
         const sw = document.createElement("span");
         sw.className = "swatch";
         sw.style.background = colorFor(lab.label ?? name);
-        const attrs = Object.entries(lab.attributes || {})
-          .map(([k, v]) => `${k}=${v}`)
-          .join(" ");
-        row.append(sw, document.createTextNode(`${labelText(lab, lab.type)} ${attrs}`));
+        row.append(sw, document.createTextNode(labelText(lab, lab.type)));
         rows.push(row);
+        const attrs = Object.entries(lab.attributes || {}).filter(([, v]) => v !== "" && v != null);
+        if (attrs.length) {
+          const detail = document.createElement("div");
+          detail.className = "label-attrs";
+          detail.textContent = attrs.map(([k, v]) => `${k}: ${typeof v === "number" ? +v.toFixed(4) : v}`).join(" · ");
+          rows.push(detail);
+        }
       }
     }
     this.panel.replaceChildren(...rows);
