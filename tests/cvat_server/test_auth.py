@@ -38,6 +38,13 @@ def test_login_sets_session_and_csrf_cookies_and_enforces_csrf(cvat_server):
         assert "CSRF" in missing.json()["detail"]
         wrong = client.post("/api/projects", json={"name": "csrf"}, headers={"X-CSRFToken": "nope"})
         assert wrong.status_code == 403
+        foreign = client.post(
+            "/api/projects",
+            json={"name": "csrf"},
+            headers={"X-CSRFToken": client.cookies["csrftoken"], "Origin": "http://evil.example"},
+        )
+        assert foreign.status_code == 403
+        assert "Origin" in foreign.json()["detail"]
         ok = client.post(
             "/api/projects",
             json={"name": "csrf"},

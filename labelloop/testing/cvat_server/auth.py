@@ -3,7 +3,8 @@
 The order and the answers follow CVAT (Django REST framework): an
 ``Authorization: Token`` header is checked first, then ``Bearer`` personal
 access tokens, then the session cookie (whose unsafe requests need an
-``X-CSRFToken`` header matching the ``csrftoken`` cookie), then HTTP Basic.
+``X-CSRFToken`` header matching the ``csrftoken`` cookie and, if an
+``Origin`` header is sent, the server's own origin), then HTTP Basic.
 Bad credentials give 401; a missing CSRF token gives 403.
 """
 
@@ -138,6 +139,14 @@ def authenticate(request: Request, store: Store) -> tuple[User | None, str]:
         user = user_by_id(store, row["user_id"]) if row else None
         if user is not None:
             if request.method not in SAFE_METHODS:
+                origin = request.headers.get("origin")
+                own = f"{request.url.scheme}://{request.headers.get('host', '')}"
+                if origin is not None and origin != own:
+                    raise ApiError(
+                        403,
+                        f"CSRF Failed: Origin checking failed - {origin} does not match any "
+                        "trusted origins.",
+                    )
                 sent = request.headers.get("x-csrftoken")
                 if not sent:
                     raise ApiError(403, "CSRF Failed: CSRF token missing.")
