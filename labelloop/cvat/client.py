@@ -317,11 +317,48 @@ class CVATClient:
         ``files`` is a factory returning httpx's ``files`` mapping so that file
         handles are opened afresh for each attempt (and closed afterwards).
         ``idempotent`` defaults to ``True`` for GET/HEAD/OPTIONS/PUT/DELETE.
+        An expired session (401) is renewed by logging in again, once.
         """
         method = method.upper()
         path = self.absolute_path(path)
         if idempotent is None:
             idempotent = method in _IDEMPOTENT_METHODS
+        call = dict(
+            params=params,
+            json=json,
+            data=data,
+            files=files,
+            content=content,
+            headers=headers,
+            expected=expected,
+            timeout=timeout,
+        )
+        try:
+            return self._send(method, path, idempotent, **call)
+        except CVATAuthError as err:
+            if err.status != 401 or self._password is None or path == "/api/auth/login":
+                raise
+            logger.info("Session on %s expired; logging in again", self.url)
+            self._http.cookies.clear()
+            self._http.headers.pop("X-CSRFToken", None)
+            self.login()
+            return self._send(method, path, idempotent, **call)
+
+    def _send(
+        self,
+        method: str,
+        path: str,
+        idempotent: bool,
+        *,
+        params: Mapping[str, Any] | None,
+        json: Any,
+        data: Mapping[str, Any] | None,
+        files: Callable[[], Mapping[str, Any]] | None,
+        content: bytes | None,
+        headers: Mapping[str, str] | None,
+        expected: tuple[int, ...] | None,
+        timeout: float | None,
+    ) -> httpx.Response:
         attempts = self.retry.max_attempts if idempotent else 1
         started = time.monotonic()
         extra_timeout = httpx.Timeout(timeout) if timeout else httpx.USE_CLIENT_DEFAULT

@@ -167,3 +167,15 @@ def test_ca_bundle_path_is_accepted_and_a_missing_one_refused(flaky):
     CVATClient(flaky.url, verify=certifi.where()).close()
     with pytest.raises(ValueError, match="CA bundle"):
         CVATClient(flaky.url, verify="/nonexistent/ca.pem")
+
+
+def test_expired_session_is_renewed_once(flaky):
+    flaky.add("/api/auth/login", 200, {"key": "k"}, {"Set-Cookie": "csrftoken=t1; Path=/"})
+    flaky.add("/api/tasks/7", 401, {"detail": "Authentication credentials were not provided."})
+    flaky.add("/api/tasks/7", 200, {"id": 7})
+    with CVATClient(flaky.url, username="a", password="p", retry=FAST) as client:
+        assert client.get_json("/api/tasks/7") == {"id": 7}
+        flaky.script["/api/tasks/8"] = [(401, {}, {"detail": "no"})]
+        with pytest.raises(CVATAuthError):
+            client.get("/api/tasks/8")  # still refused after one renewal: reported
+    assert count(flaky, "POST", "/api/auth/login") == 3
