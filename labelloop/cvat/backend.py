@@ -1,8 +1,8 @@
 """The CVAT annotation backend: its config, capabilities and the annotate/download entry points.
 
-``CVATBackendConfig`` takes every parameter the reference system documents
-(see ``docs``: task splitting, projects, assignees, upload options, attribute
-bindings); credentials stay private and are never stored with a run.
+``CVATBackendConfig`` takes every documented CVAT parameter (task splitting,
+projects, assignees, upload options, attribute bindings); credentials stay
+private and are never stored with a run.
 ``CVATBackend`` uploads a collection's media and labels
 (:mod:`labelloop.cvat.annotate`) and downloads annotators' work
 (:mod:`labelloop.cvat.download`).
@@ -11,9 +11,15 @@ bindings); credentials stay private and are never stored with a run.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable, Iterator
 from typing import Any, ClassVar
 
-from labelloop.annotation.base import AnnotationBackend, AnnotationBackendConfig
+from labelloop.annotation.base import (
+    AnnotationBackend,
+    AnnotationBackendConfig,
+    SampleChunk,
+    regroup_by_sample,
+)
 from labelloop.annotation.config import resolve_credentials
 from labelloop.cvat.api import CVATAnnotationAPI
 from labelloop.cvat.results import CVATAnnotationResults
@@ -207,9 +213,9 @@ def _check_frame_param(name: str, value: Any) -> None:
 
 
 class CVATBackend(AnnotationBackend):
-    """Annotation through a CVAT server (2.0 or newer), images."""
+    """Annotation through a CVAT server (2.0 or newer), images and videos."""
 
-    supported_media_types: ClassVar[tuple[str, ...]] = ("image",)
+    supported_media_types: ClassVar[tuple[str, ...]] = ("image", "video")
     supported_label_types: ClassVar[tuple[str, ...]] = _IMAGE_TYPES
     supported_scalar_types: ClassVar[tuple[type, ...]] = (bool, int, float, str)
     supported_attr_types: ClassVar[tuple[str, ...]] = (
@@ -266,9 +272,36 @@ class CVATBackend(AnnotationBackend):
 
     def download_annotations(self, results: CVATAnnotationResults) -> dict[str, Any]:
         """The run's annotations: ``{field: {return_type: {sample_id: {label_id: label}}}}``."""
+        if _is_video(results):
+            from labelloop.cvat.video_download import iter_video_annotations
+
+            return nest_chunks(iter_video_annotations(self, results))
         from labelloop.cvat.download import download_run
 
         logger.info("Downloading labels from CVAT...")
         annotations = download_run(self, results)
         logger.info("Download complete")
         return annotations
+
+    def iter_annotations(self, results: CVATAnnotationResults) -> Iterator[SampleChunk]:
+        """Video runs stream one task (video) at a time into the merge; image runs are
+        downloaded here, before the merge takes the database's write lock."""
+        if _is_video(results):
+            from labelloop.cvat.video_download import iter_video_annotations
+
+            return iter_video_annotations(self, results)
+        return regroup_by_sample(self.download_annotations(results))
+
+
+def _is_video(results: CVATAnnotationResults) -> bool:
+    return getattr(results.samples, "media_type", None) == "video"
+
+
+def nest_chunks(chunks: Iterable[SampleChunk]) -> dict[str, Any]:
+    """Per-sample chunks -> the download layout ``{field: {type: {sample_id: value}}}``."""
+    out: dict[str, Any] = {}
+    for sample_id, by_field in chunks:
+        for name, by_type in by_field.items():
+            for return_type, value in by_type.items():
+                out.setdefault(name, {}).setdefault(return_type, {})[sample_id] = value
+    return out
