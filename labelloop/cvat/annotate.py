@@ -106,9 +106,13 @@ def _round_robin(value: str | list[str] | None, index: int) -> str | None:
 def upload_run(backend: CVATBackend, samples: Any, anno_key: str) -> CVATAnnotationResults:
     """Create the run on the server; on any failure delete what was created, then re-raise."""
     config: CVATBackendConfig = backend.config
+    if getattr(samples, "media_type", "image") == "video":
+        from labelloop.cvat.video import upload_video_run
+
+        return upload_video_run(backend, samples, anno_key)
     if getattr(samples, "media_type", "image") != "image":
         raise ValueError(
-            f"The CVAT backend uploads image collections; this one holds "
+            f"The CVAT backend uploads image and video collections; this one holds "
             f"{samples.media_type!r} media"
         )
     for param in ("frame_start", "frame_stop", "frame_step"):

@@ -1,0 +1,383 @@
+"""The annotate flow for videos: one CVAT task per video, frame labels as tags, shapes and tracks.
+
+Each video becomes its own task (CVAT holds one video per task), uploaded from
+disk by :mod:`labelloop.cvat.upload` with its frame range (``frame_start``,
+``frame_stop``, ``frame_step``: an int for every video, a list used round
+robin, or a dict keyed by the media path actually uploaded). Frame labels are
+read one video at a time, in frame ranges (never the whole collection), and
+turned into CVAT objects by :func:`labelloop.cvat.tracks.build_tracks`: labels
+with an ``index`` become tracks, the rest shapes and tags. Everything that
+can be refused (unknown classes, frame ranges beyond a video, existing tracks
+with ``frame_step > 1``) is refused before the first request; a failure later
+deletes every task and project the run created.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from labelloop.core.labels import LIST_LABELS, Label
+from labelloop.cvat.annotate import (
+    RunState,
+    _remove_created,
+    _resolve_project,
+    _round_robin,
+    default_task_name,
+    id_map_entry,
+    server_ids,
+    to_wire,
+)
+from labelloop.cvat.convert import scalar
+from labelloop.cvat.errors import CVATUploadError
+from labelloop.cvat.resources.labels import LabelMaps
+from labelloop.cvat.results import CVATAnnotationResults
+from labelloop.cvat.schema import ID_ATTR, CVATSchema, FieldLabels, build_schema
+from labelloop.cvat.tracks import FrameRange, TrackUpload, build_tracks
+from labelloop.cvat.upload import DataOptions, unique_names, upload_media, wait_for_request
+from labelloop.media.metadata import video_metadata
+
+if TYPE_CHECKING:
+    from labelloop.cvat.api import CVATAnnotationAPI
+    from labelloop.cvat.backend import CVATBackend, CVATBackendConfig
+
+logger = logging.getLogger(__name__)
+
+_BOX_TYPES = ("detection", "detections")
+
+
+@dataclass
+class VideoRow:
+    """What the upload needs of one video sample."""
+
+    sample_id: str
+    media_path: str
+    frame_count: int
+    frame_range: FrameRange
+
+
+def frame_param(name: str, value: Any, position: int, media_path: str) -> int | None:
+    """One video's ``frame_start``/``frame_stop``/``frame_step`` from its int/list/dict form.
+
+    Lists are used round robin over the videos; dicts are keyed by the media
+    path that is uploaded (the ``media_field`` value), videos missing from a
+    dict get the default.
+    """
+    if value is None or isinstance(value, int):
+        return value
+    if isinstance(value, list):
+        return value[position % len(value)] if value else None
+    if isinstance(value, dict):
+        return value.get(media_path)
+    raise ValueError(f"{name} must be an int, a list or a dict of ints, got {value!r}")
+
+
+def _frame_count(sample: Any, path: str) -> int:
+    metadata = sample.get_field("metadata") if sample.has_field("metadata") else None
+    count = None
+    if metadata is not None:
+        getter = metadata.get if isinstance(metadata, dict) else metadata.get_field
+        count = getter("total_frame_count")
+    return int(count) if count else int(video_metadata(path)["total_frame_count"])
+
+
+def collect_videos(samples: Any, config: CVATBackendConfig) -> list[VideoRow]:
+    """Every video's id, media path, frame count and frame range, checked up front."""
+    rows: list[VideoRow] = []
+    media_field = config.media_field
+    for position, sample in enumerate(samples.select_fields().iter_samples()):
+        path = sample.get_field(media_field) if sample.has_field(media_field) else None
+        if not isinstance(path, str) or not path:
+            raise ValueError(
+                f"Sample {sample.id} has no media path in field {media_field!r}; set "
+                "media_field to the field holding the videos to upload"
+            )
+        if not os.path.isfile(path):
+            raise ValueError(f"Media file {path!r} of sample {sample.id} does not exist")
+        count = _frame_count(sample, path)
+        start = frame_param("frame_start", config.frame_start, position, path)
+        stop = frame_param("frame_stop", config.frame_stop, position, path)
+        step = frame_param("frame_step", config.frame_step, position, path)
+        if step is not None and step < 1:
+            raise ValueError(f"frame_step must be >= 1, got {step} for video {path!r}")
+        frame_range = FrameRange(start or 0, stop, step or 1)
+        if frame_range.size(count) < 1:
+            raise ValueError(
+                f"frame_start={frame_range.start} is beyond the last frame ({count - 1}, "
+                f"0-based) of video {path!r}; lower frame_start for this video"
+            )
+        rows.append(VideoRow(sample.id, path, count, frame_range))
+    if not rows:
+        raise ValueError("The collection is empty; there is nothing to annotate")
+    return rows
+
+
+def _items(value: Any) -> list[Label]:
+    if isinstance(value, LIST_LABELS):
+        return list(value.items())
+    return [value] if isinstance(value, Label) else []
+
+
+def iter_field_frames(samples: Any, sample_id: str, field: str) -> Iterator[tuple[int, Any]]:
+    """``(frame_number, value)`` of one video's frame field, streamed in frame ranges."""
+    name = field[len("frames.") :]
+    sample = samples._dataset[sample_id]
+    for frame in sample.frames.iter_frames():
+        value = frame.get_field(name) if frame.has_field(name) else None
+        if value is not None:
+            yield frame.frame_number, value
+
+
+def check_videos(samples: Any, cvat_schema: CVATSchema, rows: list[VideoRow]) -> None:
+    """Refuse unknown classes and existing tracks with ``frame_step > 1`` before any request."""
+    for name, spec in cvat_schema.fields.items():
+        if spec.is_scalar or spec.label_type == "segmentation":
+            continue
+        missing: set[str] = set()
+        for row in rows:
+            for _, value in iter_field_frames(samples, row.sample_id, name):
+                for label in _items(value):
+                    missing.add(label.get_field("label"))
+                    if row.frame_range.step > 1 and label.get_field("index") is not None:
+                        raise ValueError(
+                            f"Video {row.media_path!r} has existing tracks in field '{name}' "
+                            f"(labels with an index), which cannot be uploaded with "
+                            f"frame_step={row.frame_range.step}: CVAT would interpolate "
+                            "over the skipped frames; use frame_step=1 or annotate a new field"
+                        )
+        missing -= set(spec.cvat_names)
+        if missing:
+            raise ValueError(
+                f"Field '{name}' holds labels of classes {sorted(map(str, missing))} that are "
+                f"not in its classes {sorted(spec.cvat_names)}; add them to the label schema's "
+                "classes (or to the CVAT project) so every existing label can be uploaded"
+            )
+
+
+def upload_video_run(backend: CVATBackend, samples: Any, anno_key: str) -> CVATAnnotationResults:
+    """Create one task per video; on any failure delete what was created, then re-raise."""
+    config: CVATBackendConfig = backend.config
+    schema = dict(config.label_schema or {})
+    if not schema or None in schema:
+        raise ValueError(
+            "The CVAT backend needs at least one label field: pass label_field=... or "
+            "label_schema=..."
+        )
+    rows = collect_videos(samples, config)
+    api: CVATAnnotationAPI = backend.connect_to_api()
+    state = RunState()
+    try:
+        project_id, schema, label_project = _resolve_project(api, config, schema)
+        config.label_schema = schema
+        cvat_schema = build_schema(
+            schema,
+            occluded_attr=config.occluded_attr,
+            group_id_attr=config.group_id_attr,
+            coerce_text_attrs=config.coerce_text_attrs,
+        )
+        check_videos(samples, cvat_schema, rows)
+        if project_id is None and config.project_name:
+            project_id = api.create_project(config.project_name, cvat_schema.labels)
+            state.project_ids.append(project_id)
+        elif label_project:
+            api.projects.patch(project_id, {"labels": cvat_schema.labels})
+        for field_name in schema:
+            state.id_map[field_name] = {}
+        base_name = config.task_name or default_task_name(samples)
+        for number, row in enumerate(rows):
+            name = f"{base_name}_{number + 1}" if len(rows) > 1 else base_name
+            _upload_video(api, config, samples, cvat_schema, project_id, name, number, row, state)
+    except BaseException as err:
+        _remove_created(api, state, err)
+        raise
+    return CVATAnnotationResults(
+        samples,
+        config,
+        anno_key,
+        state.id_map,
+        backend=backend,
+        task_ids=state.task_ids,
+        job_ids=state.job_ids,
+        project_ids=state.project_ids,
+        frame_id_map=state.frame_id_map,
+        server_id_map=state.server_id_map,
+        labels_task_map={f: list(state.task_ids) for f in schema},
+    )
+
+
+def _upload_video(
+    api: CVATAnnotationAPI,
+    config: CVATBackendConfig,
+    samples: Any,
+    cvat_schema: CVATSchema,
+    project_id: int | None,
+    name: str,
+    number: int,
+    row: VideoRow,
+    state: RunState,
+) -> None:
+    assignee = _round_robin(config.task_assignee, number)
+    task = api.tasks.create(
+        name,
+        labels=None if project_id is not None else cvat_schema.labels,
+        project_id=project_id,
+        segment_size=config.segment_size,
+        bug_tracker=_round_robin(config.issue_tracker, number),
+        assignee_id=api.get_user_id(assignee) if assignee else None,
+    )
+    task_id = int(task["id"])
+    state.task_ids.append(task_id)
+    frame_range = row.frame_range
+    options = DataOptions(
+        image_quality=config.image_quality,
+        use_cache=config.use_cache,
+        use_zip_chunks=config.use_zip_chunks,
+        chunk_size=config.chunk_size,
+        start_frame=frame_range.start,
+        stop_frame=frame_range.stop,
+        frame_step=frame_range.step,
+    )
+    rq_id = upload_media(
+        api.client, task_id, [row.media_path], options, names=unique_names([row.media_path])
+    )
+    wait_for_request(api.client, rq_id, task_id=task_id, timeout=config.upload_timeout)
+    meta = api.tasks.data_meta(task_id)
+    expected = frame_range.size(row.frame_count)
+    if int(meta.get("size", -1)) != expected or not meta.get("frames"):
+        raise CVATUploadError(
+            f"Task {task_id} holds {meta.get('size')} frames after processing, but "
+            f"{expected} frames of {row.media_path!r} were uploaded ({frame_range})"
+        )
+    frame = meta["frames"][0]
+    size = (int(frame["width"]), int(frame["height"]))
+    state.frame_id_map[task_id] = {0: {"sample_id": row.sample_id}}
+    jobs = api.jobs.of_task(task_id)
+    state.job_ids[task_id] = [int(j["id"]) for j in jobs]
+    if config.job_assignees:
+        for job in jobs:
+            username = config.job_assignees[state.job_counter % len(config.job_assignees)]
+            state.job_counter += 1
+            user_id = api.get_user_id(username)
+            if user_id is not None:
+                api.jobs.assign(int(job["id"]), user_id)
+    maps = api.labels.task_maps(task_id)
+    payload = {"version": 0, "tags": [], "shapes": [], "tracks": []}
+    for field_name, spec in cvat_schema.fields.items():
+        upload = _field_objects(samples, spec, row, size, state.id_map[field_name], config)
+        payload["tags"] += [to_wire(o, spec, maps) for o in upload.tags]
+        payload["shapes"] += [to_wire(o, spec, maps) for o in upload.shapes]
+        payload["tracks"] += [track_to_wire(t, spec, maps) for t in upload.tracks]
+    state.server_id_map[task_id] = {"tags": {}, "shapes": {}, "tracks": {}}
+    if any(payload[k] for k in ("tags", "shapes", "tracks")):
+        saved = api.tasks.put_annotations(task_id, payload) or {}
+        state.server_id_map[task_id] = server_ids(saved, maps)
+        state.server_id_map[task_id]["tracks"] = track_server_ids(saved, maps)
+    logger.debug(
+        "Task %d: %d tags, %d shapes, %d tracks for video %s",
+        task_id,
+        len(payload["tags"]),
+        len(payload["shapes"]),
+        len(payload["tracks"]),
+        row.sample_id,
+    )
+
+
+def _field_objects(
+    samples: Any,
+    spec: FieldLabels,
+    row: VideoRow,
+    size: tuple[int, int],
+    id_map: dict[str, Any],
+    config: CVATBackendConfig,
+) -> TrackUpload:
+    """One video's objects of one field; records the uploaded frames' ids in ``id_map``."""
+    frame_range = row.frame_range
+    entries: dict[int, Any] = {}
+    id_map[row.sample_id] = entries
+    if spec.is_scalar:
+        upload = TrackUpload()
+        for number, value in iter_field_frames(samples, row.sample_id, spec.name):
+            cvat_frame = frame_range.to_cvat(number)
+            if cvat_frame is None or cvat_frame >= frame_range.size(row.frame_count):
+                continue
+            entries[number] = id_map_entry(spec, value)
+            upload.tags += scalar.to_cvat(
+                value,
+                None,
+                cvat_frame,
+                spec.options(None),
+                field=spec.name,
+                classes=spec.scalar_classes or None,
+            )
+        return upload
+    last = frame_range.size(row.frame_count)
+    labels: list[tuple[int, Label]] = []
+
+    def uploaded() -> Iterator[tuple[int, Label]]:
+        for number, value in iter_field_frames(samples, row.sample_id, spec.name):
+            cvat_frame = frame_range.to_cvat(number)
+            if cvat_frame is None or cvat_frame >= last:
+                continue
+            entries[number] = id_map_entry(spec, value)
+            for item in _items(value):
+                if spec.label_type in _BOX_TYPES and item.get_field("mask") is not None:
+                    item = item.copy()  # a detections field sends boxes, as for images
+                    item["mask"] = None
+                yield number, item
+
+    labels = list(uploaded())
+    only_keyframes = (config.label_schema or {}).get(spec.name, {}).get("only_keyframes")
+    upload = TrackUpload()
+    by_class: dict[str | None, list[tuple[int, Label]]] = {}
+    for number, item in labels:
+        by_class.setdefault(item.get_field("label"), []).append((number, item))
+    for cls, items in by_class.items():
+        part = build_tracks(
+            items,
+            size,
+            frame_count=row.frame_count,
+            frame_range=frame_range,
+            options=spec.options(cls),
+            only_keyframes=bool(only_keyframes) if only_keyframes is not None else None,
+        )
+        upload.tracks += part.tracks
+        upload.shapes += part.shapes
+        upload.tags += part.tags
+    return upload
+
+
+def track_to_wire(track: dict[str, Any], spec: FieldLabels, maps: LabelMaps) -> dict[str, Any]:
+    """A track of the object model with the server's label and attribute spec ids."""
+    wire = to_wire(track, spec, maps)
+    attr_ids = maps.attr_ids.get(spec.cvat_names.get(track["label"], track["label"]), {})
+    wire["shapes"] = [
+        {
+            **{k: v for k, v in shape.items() if k != "attributes"},
+            "attributes": [
+                {"spec_id": attr_ids[a["name"]], "value": a["value"]}
+                for a in shape.get("attributes") or ()
+                if a["name"] in attr_ids
+            ],
+        }
+        for shape in track["shapes"]
+    ]
+    return wire
+
+
+def track_server_ids(saved: dict[str, Any], maps: LabelMaps) -> dict[int, str]:
+    """``{track id: label id of its first shape}``: fallback provenance of each track."""
+    id_specs = {spec_id for spec_id, name in maps.attr_names.items() if name == ID_ATTR}
+    out: dict[int, str] = {}
+    for track in saved.get("tracks") or ():
+        for shape in sorted(track.get("shapes") or (), key=lambda s: s.get("frame", 0)):
+            value = next(
+                (a.get("value") for a in shape.get("attributes") or () if a["spec_id"] in id_specs),
+                None,
+            )
+            if value and "id" in track:
+                out[int(track["id"])] = value
+                break
+    return out

@@ -1,0 +1,353 @@
+"""The download flow for videos: each task's tags, shapes and tracks -> frame labels, streamed.
+
+One task (one video) is read and converted at a time and handed to the merge
+as one sample's chunk, so a run of many long videos is never held whole.
+CVAT frame indices map back to frame numbers through the task's own frame
+range (``start_frame``, ``frame_filter`` from its data meta). Tracks are
+expanded by :func:`labelloop.cvat.tracks.track_labels` (CVAT's
+interpolation, keyframes marked); each expanded label reuses the id of the
+label the run uploaded for the same track on the same frame, so interpolated
+frames merge in place instead of being replaced. A track's ``index`` is the
+existing index its labels came from (the smallest when tracks were merged);
+tracks that are new, or a second piece of a split track, get indices no
+existing track of the video uses.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections import Counter, defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from labelloop.annotation.diff import derived_id
+from labelloop.annotation.schema import RETURN_TYPES
+from labelloop.core.labels import Classification, Detection, Keypoint, Label, Polyline
+from labelloop.cvat.convert.common import UnsupportedObjectError
+from labelloop.cvat.download import (
+    _convert,
+    _object_model,
+    _restore_types,
+    _scalar_value,
+    run_schema,
+)
+from labelloop.cvat.errors import CVATNotFound
+from labelloop.cvat.schema import ID_ATTR, CVATSchema, FieldLabels
+from labelloop.cvat.tracks import FrameRange, track_labels
+from labelloop.cvat.video import _items
+
+if TYPE_CHECKING:
+    from labelloop.cvat.api import CVATAnnotationAPI
+    from labelloop.cvat.backend import CVATBackend
+    from labelloop.cvat.results import CVATAnnotationResults
+
+logger = logging.getLogger(__name__)
+
+_KIND_OF_CLASS: dict[type, str] = {
+    Classification: "classifications",
+    Detection: "detections",
+    Polyline: "polylines",
+    Keypoint: "keypoints",
+}
+
+SampleChunk = tuple[str, dict[str, dict[str, Any]]]
+
+
+@dataclass
+class FieldState:
+    """One video's current labels of one field: what downloaded tracks are matched against."""
+
+    templates: dict[str, Label] = field(default_factory=dict)
+    index_of: dict[str, int] = field(default_factory=dict)
+    #: ``{(index, frame_number): [label id, ...]}`` of uploaded labels.
+    by_track_frame: dict[tuple[int, int], list[str]] = field(default_factory=dict)
+    uploaded: dict[int, set[str]] = field(default_factory=dict)
+    indices: set[int] = field(default_factory=set)
+    scalars: dict[int, Any] = field(default_factory=dict)
+
+
+def frame_range_of(meta: dict[str, Any]) -> FrameRange:
+    """The frame range a video task holds, from its data meta (the server is the truth)."""
+    match = re.fullmatch(r"\s*step\s*=\s*(\d+)\s*", str(meta.get("frame_filter") or ""))
+    step = int(match.group(1)) if match else 1
+    stop = meta.get("stop_frame")
+    return FrameRange(int(meta.get("start_frame") or 0), None if stop is None else int(stop), step)
+
+
+def _uploaded_ids(entry: Any) -> set[str]:
+    if isinstance(entry, list):
+        return set(entry)
+    return {entry} if isinstance(entry, str) else set()
+
+
+def field_state(sample: Any, name: str, entries: dict[int, Any]) -> FieldState:
+    """The state of frame field ``name`` of one video, streamed frame range by range."""
+    state = FieldState()
+    state.uploaded = {int(f): _uploaded_ids(e) for f, e in (entries or {}).items()}
+    short = name[len("frames.") :]
+    for frame in sample.frames.iter_frames():
+        value = frame.get_field(short) if frame.has_field(short) else None
+        if value is None:
+            continue
+        number = frame.frame_number
+        if not isinstance(value, Label):
+            state.scalars[number] = value
+            continue
+        uploaded = state.uploaded.get(number, set())
+        for label in _items(value):
+            index = label.get_field("index")
+            if index is None:
+                if label.id in uploaded:
+                    state.templates[label.id] = label
+                continue
+            state.indices.add(int(index))
+            if label.id in uploaded:
+                state.templates[label.id] = label
+                state.index_of[label.id] = int(index)
+                state.by_track_frame.setdefault((int(index), number), []).append(label.id)
+    return state
+
+
+def iter_video_annotations(
+    backend: CVATBackend, results: CVATAnnotationResults
+) -> Iterator[SampleChunk]:
+    """``(sample_id, {field: {return_type: {frame_number: {label_id: label}}}})`` per task."""
+    api: CVATAnnotationAPI = backend.connect_to_api()
+    cvat_schema = run_schema(backend.config)
+    dataset = results.samples._dataset
+    problems: Counter[str] = Counter()
+    for task_id in list(results.task_ids):
+        frames = results.frame_id_map.get(task_id) or {}
+        if 0 not in frames:
+            continue
+        sample_id = frames[0]["sample_id"]
+        try:
+            maps = api.labels.task_maps(task_id)
+            meta = api.tasks.data_meta(task_id)
+            raw = api.tasks.get_annotations(task_id)
+        except CVATNotFound:
+            logger.warning("Skipping task %d, which no longer exists on %s", task_id, api.base_url)
+            continue
+        try:
+            sample = dataset[sample_id]
+        except KeyError:
+            logger.warning("Sample %s of task %d is no longer in the dataset", sample_id, task_id)
+            continue
+        video = _VideoTask(task_id, meta, maps, results, cvat_schema, backend.config, problems)
+        yield sample_id, video.convert(sample, raw)
+    for problem, count in problems.items():
+        logger.warning("%d CVAT object(s) not loaded: %s", count, problem)
+
+
+class _VideoTask:
+    """Conversion of one video task's annotations."""
+
+    def __init__(
+        self,
+        task_id: int,
+        meta: dict[str, Any],
+        maps: Any,
+        results: CVATAnnotationResults,
+        cvat_schema: CVATSchema,
+        config: Any,
+        problems: Counter[str],
+    ) -> None:
+        self.task_id = task_id
+        self.frame_range: FrameRange = frame_range_of(meta)
+        self.size = int(meta["size"])
+        first = (meta.get("frames") or [{}])[0]
+        self.frame_size = (int(first.get("width", 1)), int(first.get("height", 1)))
+        self.maps = maps
+        self.results = results
+        self.cvat_schema = cvat_schema
+        self.config = config
+        self.coerce = bool(config.coerce_text_attrs)
+        self.problems = problems
+        self.known = results.server_id_map.get(task_id, {})
+
+    def convert(self, sample: Any, raw: dict[str, Any]) -> dict[str, dict[str, Any]]:
+        states = {
+            name: field_state(sample, name, self.results.id_map.get(name, {}).get(sample.id))
+            for name in self.cvat_schema.fields
+        }
+        out: dict[str, dict[str, Any]] = {
+            name: {RETURN_TYPES[spec.label_type]: {}}
+            for name, spec in self.cvat_schema.fields.items()
+        }
+        self._plain_objects(raw, states, out)
+        self._tracks(raw.get("tracks") or [], states, out)
+        for name, spec in self.cvat_schema.fields.items():
+            declared = (self.config.label_schema or {}).get(name, {})
+            keep = (
+                spec.is_scalar
+                or not declared.get("existing_field")
+                or declared.get("only_keyframes")
+            )
+            if keep:
+                continue
+            for by_frame in out[name].values():
+                for labels in by_frame.values():
+                    for label in labels.values():
+                        if label.has_field("keyframe"):
+                            del label["keyframe"]
+        return out
+
+    def _owner(self, obj: dict[str, Any]) -> tuple[FieldLabels, str | None] | None:
+        name = self.maps.label_names.get(int(obj["label_id"]))
+        owner = self.cvat_schema.owner(name) if name is not None else None
+        if owner is None:
+            self.problems[f"label {name!r} is not part of the run's schema"] += 1
+        return owner
+
+    def _frame_number(self, cvat_frame: int) -> int | None:
+        if not 0 <= cvat_frame < self.size:
+            self.problems["objects on frames outside the task's frame range"] += 1
+            return None
+        return self.frame_range.to_frame_number(cvat_frame)
+
+    def _plain_objects(
+        self, raw: dict[str, Any], states: dict[str, FieldState], out: dict[str, Any]
+    ) -> None:
+        buckets: dict[tuple[str, int], dict[str | None, list[dict]]] = defaultdict(
+            lambda: defaultdict(list)
+        )
+        for kind in ("tags", "shapes"):
+            for obj in raw.get(kind) or ():
+                owner = self._owner(obj)
+                number = self._frame_number(int(obj.get("frame", -1)))
+                if owner is None or number is None:
+                    continue
+                spec, cls = owner
+                model = _object_model(obj, spec, cls, self.maps, self.known.get(kind, {}))
+                if not spec.is_scalar and not any(
+                    a["name"] == ID_ATTR for a in model["attributes"]
+                ):
+                    # drawn in CVAT: the same id on every load, so reloading adds nothing twice
+                    model["attributes"].insert(
+                        0,
+                        {
+                            "name": ID_ATTR,
+                            "value": derived_id(f"{kind}{obj.get('id')}", self.task_id),
+                        },
+                    )
+                buckets[(spec.name, number)][cls].append(model)
+        for (name, number), by_class in buckets.items():
+            spec = self.cvat_schema.fields[name]
+            state = states[name]
+            if spec.is_scalar:
+                value = _scalar_value(spec, by_class, state.scalars.get(number), self.coerce)
+                if value is not None:
+                    out[name].setdefault("scalar", {})[number] = value
+                continue
+            converted = _convert(spec, by_class, self.frame_size, self.problems, state.templates)
+            for return_type, labels in converted.items():
+                per_frame = out[name].setdefault(return_type, {}).setdefault(number, {})
+                for label in labels:
+                    _restore_types(label, spec, state.templates.get(label.id), self.coerce)
+                    if label.id in per_frame:  # copy/paste in CVAT duplicates ids
+                        label["id"] = derived_id(label.id, self.task_id, number)
+                    per_frame[label.id] = label
+
+    def _tracks(
+        self, tracks: list[dict[str, Any]], states: dict[str, FieldState], out: dict[str, Any]
+    ) -> None:
+        assigned: dict[str, set[int]] = defaultdict(set)
+        next_index = {name: max(s.indices, default=0) + 1 for name, s in states.items()}
+        for track in sorted(tracks, key=lambda t: (int(t.get("frame", 0)), t.get("id", 0))):
+            owner = self._owner(track)
+            if owner is None:
+                continue
+            spec, cls = owner
+            if spec.is_scalar or spec.label_type in ("segmentation", "classification"):
+                self.problems[f"tracks in field '{spec.name}', which holds no tracks"] += 1
+                continue
+            state = states[spec.name]
+            expanded = self._expand(track, spec, cls, state)
+            if expanded is None:
+                continue
+            claimed = self._claimed(track, state, [(n, i) for n, i, _ in expanded])
+            free = [i for i in claimed if i not in assigned[spec.name]]
+            if free:
+                index = free[0]
+            else:
+                index = next_index[spec.name]
+                next_index[spec.name] += 1
+            assigned[spec.name].add(index)
+            for number, own_id, label in expanded:
+                kind = _KIND_OF_CLASS.get(type(label), RETURN_TYPES[spec.label_type])
+                per_frame = out[spec.name].setdefault(kind, {}).setdefault(number, {})
+                label["index"] = index
+                label["id"] = self._track_label_id(own_id, [index, *claimed], number, state)
+                if label.id in per_frame:
+                    label["id"] = derived_id(own_id, self.task_id, track.get("id"), number)
+                _restore_types(label, spec, state.templates.get(label.id), self.coerce)
+                per_frame[label.id] = label
+
+    def _expand(
+        self, track: dict[str, Any], spec: FieldLabels, cls: str | None, state: FieldState
+    ) -> list[tuple[int, str, Label]] | None:
+        """``(frame_number, id, label)`` per frame the track covers; ``id`` is the uploaded
+        label id its keyframe carries, else the same derived id on every load."""
+        model = _object_model(track, spec, cls, self.maps, {})
+        model["shapes"] = [
+            {
+                **{k: v for k, v in shape.items() if k != "attributes"},
+                "attributes": [
+                    {"name": self.maps.attr_names[a["spec_id"]], "value": a.get("value")}
+                    for a in shape.get("attributes") or ()
+                    if a.get("spec_id") in self.maps.attr_names
+                ],
+            }
+            for shape in track.get("shapes") or ()
+        ]
+        out: list[tuple[int, str, Label]] = []
+        try:
+            for cvat_frame, label in track_labels(
+                model,
+                self.frame_size,
+                self.size,
+                index=0,
+                options=spec.options(cls),
+                templates=state.templates,
+            ):
+                number = self._frame_number(cvat_frame)
+                if number is None:
+                    continue
+                own = label.id
+                if own not in state.uploaded.get(number, ()):
+                    own = derived_id(f"track{track.get('id')}", self.task_id, number)
+                out.append((number, own, label))
+        except (UnsupportedObjectError, ValueError) as err:
+            self.problems[f"track not expandable: {err}"] += 1
+            return None
+        return out
+
+    def _claimed(
+        self, track: dict[str, Any], state: FieldState, labels: list[tuple[int, str]]
+    ) -> list[int]:
+        """Existing indices whose labels this track holds: uploaded ``label_id`` values on
+        its shapes, the track's upload-time id, or ids a previous load gave it."""
+        id_specs = {s for s, n in self.maps.attr_names.items() if n == ID_ATTR}
+        ids = {
+            a.get("value")
+            for shape in track.get("shapes") or ()
+            for a in shape.get("attributes") or ()
+            if a.get("spec_id") in id_specs
+        }
+        ids.update(label_id for _, label_id in labels)
+        fallback = self.known.get("tracks", {}).get(int(track.get("id", -1)))
+        if fallback:
+            ids.add(fallback)
+        return sorted({state.index_of[i] for i in ids if i in state.index_of})
+
+    @staticmethod
+    def _track_label_id(own: str, indices: list[int], number: int, state: FieldState) -> str:
+        """The uploaded label this track holds on frame ``number``, else ``own``."""
+        if own in state.uploaded.get(number, ()):
+            return own
+        for index in indices:
+            for label_id in state.by_track_frame.get((index, number), ()):
+                return label_id
+        return own
