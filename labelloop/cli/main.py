@@ -28,6 +28,7 @@ def main() -> None:
 import labelloop.cli.annotate  # noqa: E402,F401  (registers `annotate`)
 import labelloop.cli.app  # noqa: E402,F401  (registers `app`)
 import labelloop.cli.config  # noqa: E402,F401  (registers `config show|set`)
+import labelloop.cli.cvat_import  # noqa: E402,F401  (registers `cvat import`)
 import labelloop.cli.cvat_server  # noqa: E402,F401  (registers `cvat-server`)
 import labelloop.cli.datasets  # noqa: E402,F401  (registers `datasets ...`)
 import labelloop.cli.demo  # noqa: E402,F401  (registers `demo`)
