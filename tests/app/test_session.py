@@ -115,3 +115,32 @@ def test_cli_names_the_stored_datasets_when_one_is_missing():
     )
     assert result.returncode != 0
     assert "no dataset named 'no-such-dataset'" in result.stderr
+
+
+def test_auto_opens_the_url_in_the_browser_and_notebooks_get_an_iframe(tmp_path, image_dataset):
+    opened = tmp_path / "opened.txt"
+    script = (
+        "import labelloop as ll\n"
+        f"s = ll.launch_app(ll.load_dataset({image_dataset.name!r}), port=0)\n"
+        "print(s.url, flush=True)\n"
+        "s.close()\n"
+    )
+    recorder = (
+        f"{sys.executable} -c \"import sys; open({str(opened)!r}, 'w').write(sys.argv[1])\" %s"
+    )
+    image_dataset.persistent = True
+    try:
+        result = subprocess.run(
+            [sys.executable, "-c", script],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            env={**os.environ, "PYTHONPATH": REPO, "BROWSER": recorder},
+        )
+    finally:
+        image_dataset.persistent = False
+    assert result.returncode == 0, result.stderr
+    url = result.stdout.split()[0]
+    assert opened.read_text() == url
+    with ll.launch_app(image_dataset, port=0, auto=False) as session:
+        assert f'src="{session.url}"' in session._repr_html_()

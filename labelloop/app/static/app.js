@@ -60,9 +60,11 @@ class App {
     buildSidebar(document.getElementById("sidebar"), this);
     document.body.dataset.runs = info.runs_enabled ? "on" : "off";
     if (this.runs) this.runs.refresh();
-    // The grid needs only the cheap description; the filters' statistics may take a pass
-    // over the data, so they fill the sidebar in when they arrive.
-    await Promise.all([this.grid.reset(), this.loadStats(info)]);
+    // The grid needs only the cheap description. The filters' statistics may take a pass
+    // over the data (holding the database), so they are asked for once the first page is
+    // in, and fill the sidebar in when they arrive.
+    await this.grid.reset();
+    await this.loadStats(info);
     this.sampleView.reload();
     document.body.dataset.ready = String(info.version);
   }
