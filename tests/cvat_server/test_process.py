@@ -37,8 +37,12 @@ def test_restart_keeps_projects_tasks_media_and_annotations(tmp_path, image_file
                 f"/api/tasks/{task['id']}/annotations", json={"shapes": [box]}
             ).json()
         token = server.admin_token
-    with LocalCVATServer(data_dir, username="root", password="pw") as server:
+    with LocalCVATServer(data_dir, username="root", password="changed") as server:
         assert server.admin_token == token
+        login = httpx.post(
+            server.url + "/api/auth/login", json={"username": "root", "password": "changed"}
+        )
+        assert login.status_code == 200
         with admin_client(server) as client:
             assert client.get(f"/api/projects/{project['id']}").json()["name"] == "kept"
             again = client.get(f"/api/tasks/{task['id']}").json()

@@ -66,7 +66,14 @@ def open_state(config: ServerConfig) -> ServerState:
         admin_id = auth.create_user(store, config.username, config.password, group="admin")
         logger.info("created administrator %r", config.username)
     else:
+        # the configured credentials always work, also on a data directory reused
+        # with another password
         admin_id = row["id"]
+        store.update(
+            "users",
+            admin_id,
+            {"password_hash": auth.hash_password(config.password), "grp": "admin"},
+        )
     # a restart with a lost worker leaves half-processed tasks: report them failed
     store.execute(
         "UPDATE requests SET status = 'failed', message = 'The server restarted while processing' "
