@@ -191,7 +191,7 @@ class _VideoTask:
                 for labels in by_frame.values():
                     for label in labels.values():
                         if label.has_field("keyframe"):
-                            del label["keyframe"]
+                            label.clear_field("keyframe")
         return out
 
     def _owner(self, obj: dict[str, Any]) -> tuple[FieldLabels, str | None] | None:
@@ -279,6 +279,8 @@ class _VideoTask:
                 kind = _KIND_OF_CLASS.get(type(label), RETURN_TYPES[spec.label_type])
                 per_frame = out[spec.name].setdefault(kind, {}).setdefault(number, {})
                 label["index"] = index
+                if not label.get_field("keyframe"):
+                    label["keyframe"] = False
                 label["id"] = self._track_label_id(own_id, [index, *claimed], number, state)
                 if label.id in per_frame:
                     label["id"] = derived_id(own_id, self.task_id, track.get("id"), number)
