@@ -39,8 +39,8 @@ class Session:
             raise ValueError(
                 f"port must be an integer in 0..65535 (0 = any free port), got {port!r}"
             )
+        _require_server_packages()
         self._state = AppState(dataset, view)
-        self._remote = remote
         sock = _bind(address, port)  # fails here, before any thread starts, if the port is taken
         self._address = address
         self._port = sock.getsockname()[1]
@@ -171,8 +171,25 @@ def launch_app(
     return session
 
 
+def _require_server_packages() -> None:
+    """Fail early, naming the extra to install, when starlette or uvicorn is missing."""
+    try:
+        import starlette  # noqa: F401
+        import uvicorn  # noqa: F401
+    except ImportError as exc:
+        raise ImportError(
+            f"The App needs starlette and uvicorn ({exc}); install them with: "
+            "pip install 'labelloop[app]'"
+        ) from exc
+
+
 def _bind(address: str, port: int) -> socket.socket:
-    infos = socket.getaddrinfo(address, port, type=socket.SOCK_STREAM)
+    try:
+        infos = socket.getaddrinfo(address, port, type=socket.SOCK_STREAM)
+    except socket.gaierror as exc:
+        raise OSError(f"Cannot resolve address {address!r} ({exc}); use e.g. 'localhost'") from None
+    # IPv4 first: "localhost" then also answers on 127.0.0.1, which most tools use
+    infos.sort(key=lambda info: info[0] != socket.AF_INET)
     family, _, _, _, sockaddr = infos[0]
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
