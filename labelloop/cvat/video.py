@@ -88,7 +88,8 @@ def collect_videos(samples: Any, config: CVATBackendConfig) -> list[VideoRow]:
     """Every video's id, media path, frame count and frame range, checked up front."""
     rows: list[VideoRow] = []
     media_field = config.media_field
-    for position, sample in enumerate(samples.select_fields().iter_samples()):
+    extra = [media_field] if media_field != "filepath" else None
+    for position, sample in enumerate(samples.select_fields(extra).iter_samples()):
         path = sample.get_field(media_field) if sample.has_field(media_field) else None
         if not isinstance(path, str) or not path:
             raise ValueError(

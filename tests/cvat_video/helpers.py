@@ -88,3 +88,11 @@ def frame_labels(dataset: Dataset, field: str = "detections", video: int = 0) ->
         if value is not None and value.detections:
             out[number] = list(value.detections)
     return out
+
+
+def server_tasks(server: Any) -> list[dict[str, Any]]:
+    """Every task on the server, as its administrator sees them."""
+    with server.client() as client:
+        response = client.get("/api/tasks", params={"page_size": 100})
+        response.raise_for_status()
+        return response.json()["results"]
