@@ -40,11 +40,7 @@ def page(state: AppState, filters: dict[str, Any], offset: int, limit: int) -> d
 
 def sample_detail(state: AppState, filters: dict[str, Any], sample_id: str) -> dict[str, Any]:
     """One sample with every field, for the sample view (``KeyError`` when not in the view)."""
-    view = state.filtered(filters)
-    found = _load(view, [sample_id])
-    if not found:
-        raise KeyError(f"sample {sample_id!r} is not in the current view")
-    sample = found[0]
+    view, sample = _one(state, filters, sample_id)
     fields = [f["name"] for f in label_fields(view)]
     out = sample_json(sample, fields, detail=True)
     meta = sample.metadata
@@ -71,11 +67,7 @@ def frames(
         raise ValueError(f"need 1 <= start <= stop, got start={start} stop={stop}")
     if stop - start + 1 > MAX_FRAMES:
         raise ValueError(f"at most {MAX_FRAMES} frames per request; narrow start..stop")
-    view = state.filtered(filters)
-    found = _load(view, [sample_id])
-    if not found:
-        raise KeyError(f"sample {sample_id!r} is not in the current view")
-    sample = found[0]
+    view, sample = _one(state, filters, sample_id)
     names = [f["name"][len("frames.") :] for f in label_fields(view) if f["frame"]]
     out: dict[str, Any] = {}
     if sample.media_type == "video":
@@ -129,6 +121,14 @@ def _drawables(
             url = f"/api/mask?sample={sample_id}&field={quote(field)}"
             item["url"] = url + (f"&frame={frame}" if frame is not None else "")
     return items
+
+
+def _one(state: AppState, filters: dict[str, Any], sample_id: str) -> tuple[Any, Any]:
+    """``(filtered view, sample)``; ``KeyError`` when the sample is not in that view."""
+    view, ids = state.sample_ids(filters)
+    if sample_id not in ids:
+        raise KeyError(f"sample {sample_id!r} is not in the current view")
+    return view, _load(view, [sample_id])[0]
 
 
 def _load(view: Any, ids: list[str]) -> list[Any]:

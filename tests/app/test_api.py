@@ -149,8 +149,16 @@ def test_sample_detail_has_scalars_metadata_and_missing_keypoints_as_null(client
     assert pred["attributes"]["eval"] == sample.predictions.detections[0]["eval"]
 
 
-def test_unknown_sample_is_404(client):
-    response = client.get("/api/samples/" + "0" * 24)
+def test_samples_outside_the_view_or_filters_are_404(session, client, image_dataset):
+    assert client.get("/api/samples/" + "0" * 24).status_code == 404
+    odd = next(s for s in image_dataset if "odd" in s.tags)
+    session.view = image_dataset.match_tags("even")
+    assert client.get(f"/api/samples/{odd.id}").status_code == 404
+    assert client.get(f"/api/samples/{odd.id}/frames").status_code == 404
+    session.clear_view()
+    assert client.get(f"/api/samples/{odd.id}").status_code == 200
+    only_even = json.dumps({"tags": ["even"]})
+    response = client.get(f"/api/samples/{odd.id}", params={"filters": only_even})
     assert response.status_code == 404
 
 
