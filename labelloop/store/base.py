@@ -334,7 +334,11 @@ def database_uri() -> str:
 
 def get_store() -> Store:
     """The store for the configured database, one per process and URI."""
-    uri = database_uri()
+    return open_store(database_uri())
+
+
+def open_store(uri: str) -> Store:
+    """The store for database ``uri`` (``sqlite:///...`` or ``postgresql://...``), one per process."""
     key = (os.getpid(), uri)
     store = _STORES.get(key)
     if store is None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
 
 _SECRET_PARAMS = {"password", "passfile", "sslpassword", "sslkey"}
 
@@ -25,6 +25,8 @@ def redact_uri(uri: str) -> str:
         query = urlencode(
             [(k, "***" if k.lower() in _SECRET_PARAMS else v) for k, v in pairs], safe="*"
         )
+    if (netloc, query) == (parts.netloc, parts.query):
+        return uri  # nothing secret: unchanged (urlunsplit would rewrite sqlite:////abs paths)
     return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
 
 
@@ -36,8 +38,6 @@ def scrub(text: str, uri: str) -> str:
 
 
 def _secrets(uri: str) -> list[str]:
-    from urllib.parse import unquote
-
     try:
         parts = urlsplit(uri)
     except ValueError:
