@@ -48,14 +48,11 @@ def create_app(state: AppState, allowed_hosts: list[str] | None = None) -> Starl
     loopback server); ``None`` accepts any host.
     """
     page = Template((STATIC_DIR / "index.html").read_text(encoding="utf-8"))
-    runs_module = "/static/runs.js"
 
     def index(request: Request) -> HTMLResponse:
-        info = state.collection
-        title = html.escape(info._dataset.name if info is not None else "no dataset")
-        return HTMLResponse(
-            page.substitute(title=title, runs_module=runs_module), headers=_NO_STORE
-        )
+        shown = state.collection
+        title = html.escape(shown._dataset.name if shown is not None else "no dataset")
+        return HTMLResponse(page.substitute(title=title), headers=_NO_STORE)
 
     def version(request: Request) -> JSONResponse:
         state.touch()

@@ -1,6 +1,7 @@
 // Entry point: loads the dataset description, wires the sidebar, grid and sample view,
 // and polls the server's version so the page follows session.view / refresh().
 import { Grid } from "./grid.js";
+import { RunsPanel } from "./runs.js";
 import { SampleView } from "./sample.js";
 import { buildSidebar } from "./sidebar.js";
 
@@ -114,9 +115,5 @@ class App {
 
 const app = new App();
 window.labelloopApp = app;
-if (document.body.dataset.runsModule) {
-  import(document.body.dataset.runsModule).then((mod) => {
-    app.runs = new mod.RunsPanel(document.getElementById("runs"), app);
-  });
-}
+app.runs = new RunsPanel(document.getElementById("runs"), app);
 app.load().catch((err) => app.showError(err)).finally(() => app.poll());
