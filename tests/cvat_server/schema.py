@@ -41,6 +41,10 @@ _ROUTES: list[tuple[str, str, str]] = [
     ("POST", r"/api/organizations", "OrganizationRead"),
     ("*", r"/api/organizations/\d+", "OrganizationRead"),
     ("GET", r"/api/memberships", "PaginatedMembershipReadList"),
+    ("*", r"/api/memberships/\d+", "MembershipRead"),
+    ("GET", r"/api/invitations", "PaginatedInvitationReadList"),
+    ("POST", r"/api/invitations", "InvitationRead"),
+    ("POST", r"/api/invitations/[^/]+/accept", "AcceptInvitationRead"),
 ]
 
 _API = ApiClient(Configuration(host="http://unused"))

@@ -160,3 +160,48 @@ def test_organizations_scope_what_is_visible(cvat_server):
         assert [p["id"] for p in visible["results"]] == [inside["id"]]
         members = client.get("/api/memberships", params={"org": "lab"}).json()
         assert {m["user"]["username"] for m in members["results"]} == {"admin", "org-member"}
+
+
+def test_invitations_and_membership_management(cvat_server):
+    owner = cvat_server.create_user("inv-owner", "pw")
+    guest = cvat_server.create_user("inv-guest", "pw", email="guest@example.com")
+    org_header = {"X-Organization": "inv-org"}
+    with user_client(cvat_server, owner["token"]) as client:
+        assert client.post("/api/organizations", json={"slug": "inv-org"}).status_code == 201
+        unknown = client.post(
+            "/api/invitations",
+            json={"email": "nobody@example.com", "role": "worker"},
+            headers=org_header,
+        )
+        assert unknown.status_code == 400
+        invitation = client.post(
+            "/api/invitations",
+            json={"email": "guest@example.com", "role": "supervisor"},
+            headers=org_header,
+        ).json()
+        assert (invitation["role"], invitation["accepted"]) == ("supervisor", False)
+    with user_client(cvat_server, guest["token"]) as client:
+        assert client.get("/api/projects", headers=org_header).status_code == 403
+        mine = client.get("/api/invitations").json()["results"]
+        assert [i["key"] for i in mine] == [invitation["key"]]
+        accepted = client.post(f"/api/invitations/{invitation['key']}/accept")
+        assert accepted.json() == {"organization_slug": "inv-org"}
+        assert client.get("/api/projects", headers=org_header).status_code == 200
+        member = client.get(
+            "/api/memberships", params={"org": "inv-org", "user": "inv-guest"}
+        ).json()["results"][0]
+        assert member["role"] == "supervisor"
+        assert (
+            client.patch(
+                f"/api/memberships/{member['id']}", json={"role": "maintainer"}
+            ).status_code
+            == 403
+        )
+    with user_client(cvat_server, owner["token"]) as client:
+        assert (
+            client.patch(f"/api/memberships/{member['id']}", json={"role": "worker"}).json()["role"]
+            == "worker"
+        )
+        assert client.delete(f"/api/memberships/{member['id']}").status_code == 204
+    with user_client(cvat_server, guest["token"]) as client:
+        assert client.get("/api/projects", headers=org_header).status_code == 403

@@ -20,6 +20,7 @@ from labelloop.testing.cvat_server import (
     routes_auth,
     routes_data,
     routes_jobs,
+    routes_orgs,
     routes_projects,
     routes_tasks,
 )
@@ -207,6 +208,7 @@ async def control_reset(ctx: Ctx) -> Response:
 
 def _routes() -> list[Route]:
     r = routes_auth
+    o = routes_orgs
     p = routes_projects
     t = routes_tasks
     d = routes_data
@@ -218,9 +220,12 @@ def _routes() -> list[Route]:
         ("/api/users/{id:int}", r.user_detail, ["GET", "PATCH", "DELETE"]),
         ("/api/auth/access_tokens", r.access_tokens, ["GET", "POST"]),
         ("/api/auth/access_tokens/{id:int}", r.access_token_detail, ["GET", "PATCH", "DELETE"]),
-        ("/api/organizations", r.organizations, ["GET", "POST"]),
-        ("/api/organizations/{id:int}", r.organization_detail, ["GET", "PATCH", "DELETE"]),
-        ("/api/memberships", r.memberships, ["GET"]),
+        ("/api/organizations", o.organizations, ["GET", "POST"]),
+        ("/api/organizations/{id:int}", o.organization_detail, ["GET", "PATCH", "DELETE"]),
+        ("/api/memberships", o.memberships, ["GET"]),
+        ("/api/memberships/{id:int}", o.membership_detail, ["GET", "PATCH", "DELETE"]),
+        ("/api/invitations", o.invitations, ["GET", "POST"]),
+        ("/api/invitations/{key:str}/accept", o.accept_invitation, ["POST"]),
         ("/api/projects", p.projects, ["GET", "POST"]),
         ("/api/projects/{id:int}", p.project_detail, ["GET", "PATCH", "DELETE"]),
         ("/api/projects/{id:int}/preview", d.preview, ["GET"]),

@@ -8,7 +8,6 @@ from typing import Any
 from starlette.responses import Response
 
 from labelloop.testing.cvat_server import auth, render
-from labelloop.testing.cvat_server.access import org_role
 from labelloop.testing.cvat_server.store import now
 from labelloop.testing.cvat_server.web import (
     ApiError,
@@ -241,101 +240,3 @@ async def access_token_detail(ctx: Ctx) -> Response:
         ctx.store.update("access_tokens", token_id, changes)
         row = ctx.store.one("SELECT * FROM access_tokens WHERE id = ?", (token_id,))
     return json_response(_render_token(ctx, row))
-
-
-# ------------------------------------------------------------------ organizations
-def _render_org(ctx: Ctx, row: Any) -> dict[str, Any]:
-    return {
-        "id": row["id"],
-        "slug": row["slug"],
-        "name": row["name"],
-        "description": row["description"],
-        "created_date": row["created_date"],
-        "updated_date": row["updated_date"],
-        "contact": {},
-        "owner": render.basic_user(ctx, row["owner_id"]),
-    }
-
-
-async def organizations(ctx: Ctx) -> Response:
-    user = ctx.require_user()
-    if ctx.request.method == "GET":
-        rows = ctx.store.all("SELECT * FROM organizations ORDER BY id DESC")
-        if not user.is_admin:
-            rows = [r for r in rows if org_role(ctx, r["id"]) is not None]
-        return paginate(ctx, rows, lambda row: _render_org(ctx, row))
-    data = await ctx.json_object()
-    slug = text(data.get("slug") or "", "slug")
-    if not slug or not slug.replace("-", "").replace("_", "").isalnum():
-        raise field_error("slug", "Enter a valid slug of letters, digits, '-' and '_'.")
-    if ctx.store.one("SELECT id FROM organizations WHERE slug = ?", (slug,)):
-        raise field_error("slug", "organization with this slug already exists.")
-    stamp = now()
-    org_id = ctx.store.insert(
-        "organizations",
-        {
-            "slug": slug,
-            "name": text(data.get("name") or slug, "name"),
-            "description": text(data.get("description") or "", "description"),
-            "owner_id": user.id,
-            "created_date": stamp,
-            "updated_date": stamp,
-        },
-    )
-    ctx.store.insert(
-        "memberships", {"org_id": org_id, "user_id": user.id, "role": "owner", "joined_date": stamp}
-    )
-    row = ctx.store.one("SELECT * FROM organizations WHERE id = ?", (org_id,))
-    return json_response(_render_org(ctx, row), 201)
-
-
-async def organization_detail(ctx: Ctx) -> Response:
-    user = ctx.require_user()
-    org_id = ctx.int_param("id")
-    row = ctx.store.one("SELECT * FROM organizations WHERE id = ?", (org_id,))
-    if row is None:
-        raise not_found()
-    role = org_role(ctx, org_id)
-    if not user.is_admin and role is None:
-        raise not_found()
-    if ctx.request.method == "GET":
-        return json_response(_render_org(ctx, row))
-    if not user.is_admin and role not in ("owner", "maintainer"):
-        raise forbidden()
-    if ctx.request.method == "DELETE":
-        ctx.store.execute("DELETE FROM memberships WHERE org_id = ?", (org_id,))
-        ctx.store.execute("DELETE FROM organizations WHERE id = ?", (org_id,))
-        return Response(status_code=204)
-    data = await ctx.json_object()
-    changes = {k: text(data[k], k) for k in ("name", "description") if k in data}
-    changes["updated_date"] = now()
-    ctx.store.update("organizations", org_id, changes)
-    row = ctx.store.one("SELECT * FROM organizations WHERE id = ?", (org_id,))
-    return json_response(_render_org(ctx, row))
-
-
-def render_membership(ctx: Ctx, row: Any) -> dict[str, Any]:
-    return {
-        "id": row["id"],
-        "user": render.basic_user(ctx, row["user_id"]),
-        "organization": row["org_id"],
-        "is_active": True,
-        "joined_date": row["joined_date"],
-        "role": row["role"],
-        "invitation": None,
-    }
-
-
-async def memberships(ctx: Ctx) -> Response:
-    user = ctx.require_user()
-    rows = ctx.store.all("SELECT * FROM memberships ORDER BY id DESC")
-    if ctx.org_id is not None:
-        rows = [r for r in rows if r["org_id"] == ctx.org_id]
-    if not user.is_admin:
-        mine = {r["org_id"] for r in rows if r["user_id"] == user.id}
-        rows = [r for r in rows if r["org_id"] in mine]
-    if ctx.query.get("user"):
-        rows = [
-            r for r in rows if render.basic_user(ctx, r["user_id"])["username"] == ctx.query["user"]
-        ]
-    return paginate(ctx, rows, lambda row: render_membership(ctx, row))

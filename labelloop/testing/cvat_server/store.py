@@ -40,6 +40,10 @@ CREATE TABLE IF NOT EXISTS organizations (
 CREATE TABLE IF NOT EXISTS memberships (
     id INTEGER PRIMARY KEY AUTOINCREMENT, org_id INTEGER NOT NULL, user_id INTEGER NOT NULL,
     role TEXT NOT NULL, joined_date TEXT NOT NULL, UNIQUE (org_id, user_id));
+CREATE TABLE IF NOT EXISTS invitations (
+    key TEXT PRIMARY KEY, org_id INTEGER NOT NULL, user_id INTEGER NOT NULL,
+    owner_id INTEGER, role TEXT NOT NULL, created_date TEXT NOT NULL,
+    accepted INTEGER NOT NULL DEFAULT 0);
 CREATE TABLE IF NOT EXISTS projects (
     id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT NOT NULL, owner_id INTEGER, assignee_id INTEGER,
     bug_tracker TEXT NOT NULL DEFAULT '', org_id INTEGER, created_date TEXT NOT NULL,
@@ -180,6 +184,7 @@ class Store:
                 "access_tokens",
                 "organizations",
                 "memberships",
+                "invitations",
                 "projects",
                 "labels",
                 "attributes",
