@@ -41,6 +41,8 @@ _KIND_OF_CLASS: dict[type, str] = {
     Keypoint: "keypoints",
 }
 _PROGRESS_MIN_TASKS = 5
+#: Types whose labels CVAT cannot hold exactly (polygon ``filled``, NaN keypoints).
+_SHAPE_MEMORY_TYPES = ("polyline", "polylines", "polygon", "polygons", "keypoint", "keypoints")
 
 #: ``{(field, sample_id): {class: [object, ...]}}`` plus each sample's frame size.
 Buckets = dict[tuple[str, str], dict[str | None, list[dict[str, Any]]]]
@@ -225,7 +227,7 @@ def _templates(
     """
     labels: dict[str, dict[str, Label]] = {}
     scalars: dict[str, dict[str, Any]] = {}
-    fields = list(cvat_schema.fields)
+    fields = [name for name, spec in cvat_schema.fields.items() if _needs_templates(spec)]
     if not fields or samples is None:
         return labels, scalars
     view = samples.select_fields(fields) if hasattr(samples, "select_fields") else samples
@@ -238,6 +240,17 @@ def _templates(
             elif value is not None:
                 scalars.setdefault(name, {})[sample.id] = value
     return labels, scalars
+
+
+def _needs_templates(spec: FieldLabels) -> bool:
+    """Whether downloads of the field need its current values (see :func:`_templates`)."""
+    if spec.is_scalar or spec.label_type in _SHAPE_MEMORY_TYPES:
+        return True
+    return any(
+        attr.get("type", "text") == "text"
+        for attrs in spec.attributes.values()
+        for attr in attrs.values()
+    )
 
 
 def _typed(text: str, like: Any, coerce: bool) -> Any:
