@@ -152,3 +152,32 @@ def test_add_samples_options_and_failure_leaves_samples_free(dataset, tmp_path, 
     assert good.id is None and good.dataset is None and len(dataset) == 1
     dataset.add_sample(good)
     assert dataset.values("score") == [1, 2]
+
+
+def test_masks_nan_points_and_dates_survive_storage(dataset, tmp_path):
+    import datetime as dt
+    import math
+
+    import numpy as np
+
+    from labelloop.core.labels import Keypoint, Keypoints, Segmentation
+
+    mask = np.arange(12, dtype=np.uint8).reshape(3, 4)
+    when = dt.datetime(2024, 5, 6, 7, 8, 9)
+    sample = ll.Sample(
+        str(tmp_path / "m.jpg"),
+        seg=Segmentation(mask=mask),
+        boxes=Detections(detections=[Detection(label="a", mask=mask > 5)]),
+        kps=Keypoints(keypoints=[Keypoint(points=[(0.1, 0.2), (float("nan"), float("nan"))])]),
+        taken=when,
+    )
+    dataset.add_sample(sample)
+    stored = dataset[sample.id]
+    assert np.array_equal(stored.seg.mask, mask) and stored.seg.mask.dtype == np.uint8
+    assert np.array_equal(stored.boxes.detections[0].mask, mask > 5)
+    point = stored.kps.keypoints[0].points[1]
+    assert math.isnan(point[0]) and math.isnan(point[1])
+    assert stored.taken == when
+    assert dataset.get_field_schema()["taken"] == {"kind": "datetime"}
+    # a label filter over a field with NaN points still compiles and runs in SQL
+    assert dataset.filter_labels("kps", ll.ViewField("label") == None).count("kps.keypoints") == 1  # noqa: E711
