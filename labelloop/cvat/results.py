@@ -90,14 +90,20 @@ class CVATAnnotationResults(AnnotationResults):
     # -- editor and status ----------------------------------------------------
 
     def launch_editor(self) -> None:
-        """Open the first job of the run's first task (or the task) in a browser."""
-        if not self.task_ids:
-            raise ValueError(f"Annotation run {self.anno_key!r} has no tasks left to open")
+        """Open the first job of the run's first existing task (or the task) in a browser."""
         api = self.api
-        task_id = self.task_ids[0]
-        jobs = self.job_ids.get(task_id)
-        url = api.base_job_url(task_id, jobs[0]) if jobs else api.base_task_url(task_id)
-        api.launch_editor(url)
+        for task_id in self.task_ids:
+            if not api.task_exists(task_id):
+                logger.warning(
+                    "Skipping task %d, which no longer exists on %s", task_id, api.base_url
+                )
+                continue
+            jobs = self.job_ids.get(task_id)
+            api.launch_editor(
+                api.base_job_url(task_id, jobs[0]) if jobs else api.base_task_url(task_id)
+            )
+            return
+        raise ValueError(f"Annotation run {self.anno_key!r} has no tasks left to open")
 
     def get_status(self) -> dict[str, dict[int, dict[str, Any]]]:
         """Per field and task: name, status, assignee (username), last update, URL, jobs."""
