@@ -1,9 +1,10 @@
 """The person in CVAT, for the documentation tests: edits every open job, then completes it.
 
-A job with shapes gets its first shape moved by a few pixels (an edit the
-merge must report); a job with no objects at all gets a tag of its first label
-(a new classification or scalar value). Then the job is marked completed, so
-code that waits for the annotators goes on.
+A video job gets a new one-frame track of its first label (one label added);
+an image job with shapes gets its first shape moved by a few pixels (an edit
+the merge must report); an image job with no objects at all gets a tag of its
+first label (a new classification or scalar value). Then the job is marked
+completed, so code that waits for the annotators goes on.
 """
 
 from __future__ import annotations
@@ -28,13 +29,31 @@ def play(server: Any) -> int:
     with Annotator(server.url, server.username, server.password) as person:
         for job in jobs:
             annotations = person.annotations(job["id"])
-            if annotations["shapes"]:
+            if job.get("mode") == "interpolation":
+                _add_track(server, person, job)
+            elif annotations["shapes"]:
                 shape = min(annotations["shapes"], key=lambda s: s["id"])
                 person.move_shape(job["id"], shape["id"], 5, 3)
             elif not annotations["tags"] and not annotations["tracks"]:
-                with server.client() as client:
-                    labels = client.get("/api/labels", params={"job_id": job["id"]}).json()
-                first = min(labels["results"], key=lambda label: label["id"])
-                person.add_tag(job["id"], label=first["name"], frame=job["start_frame"])
+                person.add_tag(job["id"], label=_first_label(server, job), frame=job["start_frame"])
             person.complete(job["id"])
     return len(jobs)
+
+
+def _first_label(server: Any, job: dict[str, Any]) -> str:
+    with server.client() as client:
+        labels = client.get("/api/labels", params={"job_id": job["id"]}).json()["results"]
+    return min(labels, key=lambda label: label["id"])["name"]
+
+
+def _add_track(server: Any, person: Annotator, job: dict[str, Any]) -> None:
+    """A box visible on the job's first frame only (it goes outside on the next one)."""
+    start = job["start_frame"]
+    person.add_track(
+        job["id"],
+        label=_first_label(server, job),
+        shapes=[
+            {"frame": start, "points": [10, 10, 60, 50]},
+            {"frame": start + 1, "points": [10, 10, 60, 50], "outside": True},
+        ],
+    )

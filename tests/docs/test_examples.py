@@ -1,11 +1,12 @@
 """Every script in examples/ runs against the local CVAT server; where it waits for the reader
-to annotate in CVAT ("press Enter"), the test's person does the work instead."""
+to annotate in CVAT (its ``input("... press Enter ")``), the test's person does the work
+instead. Scripts run in this process (``runpy``) to keep the suite fast; the README's demo
+test covers the real-process path."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
+import builtins
+import runpy
 from pathlib import Path
 
 import pytest
@@ -25,6 +26,7 @@ EXPECTED = {
     "large_runs.py": ["3 tasks, 6 jobs", '"edited": 6'],
     "scalar_labels.py": ["cleaned up"],
     "alternate_media.py": ['"edited": 1'],
+    "video_tracks.py": ["1 task (one per video)", '"added": 1'],
     "occlusion_widget.py": ['"edited": ', "occluded: [False"],
 }
 
@@ -35,37 +37,18 @@ def _tasks(server) -> tuple[int, int]:
         return tuple(client.get(f"/api/{kind}").json()["count"] for kind in ("tasks", "projects"))
 
 
-def run_example(path: Path, server, env: dict[str, str]) -> tuple[int, str, str]:
-    """Run ``path``; each "press Enter" prompt is answered after the person did the work."""
-    full_env = {**os.environ, **env}
-    full_env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")]))
-    proc = subprocess.Popen(
-        [sys.executable, "-u", str(path)],
-        cwd=REPO,
-        env=full_env,
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    out: list[str] = []
-    buffer = ""
-    while True:
-        char = proc.stdout.read(1)
-        if not char:
-            break
-        buffer += char
-        if char == "\n":
-            out.append(buffer)
-            buffer = ""
-        elif buffer.endswith("press Enter "):
-            assert person.play(server) > 0, f"{path.name} asked for work but no job is open"
-            proc.stdin.write("\n")
-            proc.stdin.flush()
-            out.append(buffer + "\n")
-            buffer = ""
-    stderr = proc.stderr.read()
-    return proc.wait(timeout=60), "".join(out) + buffer, stderr
+def run_example(path: Path, server, capsys, monkeypatch) -> str:
+    """Run ``path`` as ``__main__`` in this process; each "press Enter" prompt is answered
+    after the person did the work. Returns what the script printed."""
+
+    def answer(prompt: str = "") -> str:
+        print(prompt)
+        assert person.play(server) > 0, f"{path.name} asked for work but no job is open"
+        return ""
+
+    monkeypatch.setattr(builtins, "input", answer)
+    runpy.run_path(str(path), run_name="__main__")
+    return capsys.readouterr().out
 
 
 def test_every_example_is_listed():
@@ -73,11 +56,10 @@ def test_every_example_is_listed():
 
 
 @pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.stem)
-def test_example_runs(path, cvat_server, reader_env):
+def test_example_runs(path, cvat_server, reader_env, capsys, monkeypatch):
     tasks_before = _tasks(cvat_server)
-    code, out, err = run_example(path, cvat_server, reader_env)
-    assert code == 0, out + err
+    out = run_example(path, cvat_server, capsys, monkeypatch)
     for expected in EXPECTED[path.name]:
         assert expected in out, out
     assert _tasks(cvat_server) == tasks_before  # the script cleaned up after itself
-    assert cvat_server.password not in out + err
+    assert cvat_server.password not in out
