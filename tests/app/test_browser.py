@@ -200,3 +200,37 @@ def test_video_sample_view_shows_frame_labels_and_track_ids(page, video_dataset)
         x0, _, w, _ = frame6.bounding_box
         assert drawn[0] == pytest.approx(x0, abs=0.01)
         assert drawn[1] == pytest.approx(x0 + w, abs=0.01)
+
+
+def test_sample_view_draws_keypoints_polylines_and_semantic_masks(page, session, image_dataset):
+    session.view = image_dataset.select_fields(["joints", "lanes", "road", "weather"])
+    _open(page, session)
+    page.click(".cell[data-index='0']")
+    page.wait_for_function(
+        "() => { const m = document.getElementById('sample-media');"
+        " return m && m.complete && m.naturalWidth > 0; }"
+    )
+    sample = image_dataset.first()
+    # the semantic mask arrives as a separate PNG: wait until the canvas shows it
+    page.wait_for_function(
+        "() => { const c = document.getElementById('sample-canvas');"
+        " return c.getContext('2d').getImageData(5, 5, 1, 1).data[3] > 0; }"
+    )
+    rect = page.locator("#sample-media").bounding_box()
+    shot = _screenshot(page)
+
+    def at(x, y):
+        return shot[int(rect["y"] + y * rect["height"]), int(rect["x"] + x * rect["width"])]
+
+    point = sample.joints.keypoints[0].points[0]
+    assert _close(at(*point), color_for("body"))
+    (start, end) = sample.lanes.polylines[0].points[0]
+    middle = ((start[0] + end[0]) / 2, (start[1] + end[1]) / 2)
+    assert _close(at(*middle), color_for("lane"))
+    mask = sample.road.mask  # value 1 on the diagonal quadrants, 0 elsewhere
+    alpha = 150 / 255
+    painted = [round(g * (1 - alpha) + c * alpha) for g, c in zip(GREY, color_for("1"))]
+    assert mask[1, 1] == 1 and _close(at(0.1, 0.1), painted, tol=25)
+    assert mask[1, -2] == 0 and _close(at(0.9, 0.1), GREY, tol=25)
+    chips = page.locator("#sample-fields .chip-classification").all_inner_texts()
+    assert chips == [f"{sample.weather.label} {sample.weather.confidence:.2f}"]

@@ -114,6 +114,5 @@ class App {
 }
 
 const app = new App();
-window.labelloopApp = app;
 app.runs = new RunsPanel(document.getElementById("runs"), app);
 app.load().catch((err) => app.showError(err)).finally(() => app.poll());
