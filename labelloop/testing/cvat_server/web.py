@@ -9,7 +9,6 @@ REST framework) renders its errors.
 from __future__ import annotations
 
 import json
-import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -19,9 +18,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 if TYPE_CHECKING:
-    from labelloop.testing.cvat_server.app import ServerState
+    from starlette.datastructures import QueryParams
 
-logger = logging.getLogger(__name__)
+    from labelloop.testing.cvat_server.app import ServerState
+    from labelloop.testing.cvat_server.store import Store
 
 JSON_TYPE = "application/vnd.cvat+json"
 
@@ -90,11 +90,11 @@ class Ctx:
     path_params: dict[str, Any] = field(default_factory=dict)
 
     @property
-    def store(self):
+    def store(self) -> Store:
         return self.state.store
 
     @property
-    def query(self):
+    def query(self) -> QueryParams:
         return self.request.query_params
 
     def url(self, path: str) -> str:
