@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import os
 import re
+import signal
+import subprocess
+import sys
 import threading
 import time
 
 import labelloop as ll
 from labelloop.testing.annotator import Annotator
-from tests.cli.helpers import run_process
+from tests.cli.helpers import REPO, run_process
 
 
 def _counts(stdout: str, title: str) -> tuple[int, int, int]:
@@ -93,18 +97,34 @@ def test_demo_with_a_configured_server_waits_for_the_person(cvat_server_fresh):
     assert server.password not in proc.stdout + proc.stderr
 
 
-def test_demo_reports_an_unreachable_server_with_exit_code_2():
-    proc = run_process(
-        "demo",
-        "--no-browser",
-        env={
-            "LABELLOOP_CVAT_URL": "http://127.0.0.1:9",
-            "LABELLOOP_CVAT_USERNAME": "someone",
-            "LABELLOOP_CVAT_PASSWORD": "not-shown-anywhere",
-        },
+def test_ctrl_c_while_waiting_removes_what_the_demo_created(cvat_server_fresh):
+    server = cvat_server_fresh
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(REPO),
+        "LABELLOOP_CVAT_URL": server.url,
+        "LABELLOOP_CVAT_USERNAME": server.username,
+        "LABELLOOP_CVAT_PASSWORD": server.password,
+    }
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "labelloop", "demo", "--no-browser", "--poll-interval", "0.2"],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
-    assert proc.returncode == 2, proc.stdout + proc.stderr
-    assert "Traceback" not in proc.stderr
-    error_lines = [line for line in proc.stderr.splitlines() if line.startswith("Error:")]
-    assert len(error_lines) == 1 and "check" in error_lines[0]
-    assert "not-shown-anywhere" not in proc.stdout + proc.stderr
+    lines = []
+    for line in proc.stdout:
+        lines.append(line)
+        if "Ctrl-C stops waiting" in line:
+            break
+    with server.client() as client:
+        assert client.get("/api/tasks").json()["count"] == 1  # the demo's task is up
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, "".join(lines) + out + err
+    assert "Deleted the CVAT task." in out and "Interrupted." in err
+    assert "Traceback" not in err
+    with server.client() as client:
+        assert client.get("/api/tasks").json()["count"] == 0
