@@ -85,6 +85,11 @@ def test_grid_draws_boxes_at_the_label_geometry(page, session, image_dataset):
     chips = page.locator(".cell[data-index='0'] .chip-tag").all_inner_texts()
     assert chips == first.tags
 
+    page.uncheck("input[data-name='visible'][data-field='ground_truth']")  # hide the field
+    x0 = int(shown["x"] + main.bounding_box[0] * shown["width"]) + 1
+    ym = int(shown["y"] + (main.bounding_box[1] + main.bounding_box[3] / 2) * shown["height"])
+    assert _close(_screenshot(page)[ym, x0], GREY, tol=25)
+
 
 def test_virtual_scrolling_keeps_few_cells_and_fetches_pages_lazily(page, tmp_path):
     dataset = make_image_dataset(str(tmp_path), 300)
