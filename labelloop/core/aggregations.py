@@ -202,7 +202,18 @@ def _count(collection: SampleCollection, path: str | None) -> int:
             return dataset._store.count_labels(
                 dataset._id, target.field, False, target.items, fast[0]
             )
-    return len(_values(collection, path, unwind=True, objects=False))
+    target_values = _store_values(collection, target)
+    if target_values is not None:
+        return _count_leaves(target_values)
+    docs = collection._iter_docs(frames=target.is_frame)
+    return sum(_count_leaves(get_path(doc, path)) for doc in docs)  # streamed, nothing kept
+
+
+def _count_leaves(value: Any) -> int:
+    """Number of non-``None`` leaves of nested lists."""
+    if isinstance(value, list):
+        return sum(_count_leaves(v) for v in value)
+    return value is not None
 
 
 def distinct(collection: SampleCollection, path: str) -> list[Any]:

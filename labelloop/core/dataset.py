@@ -453,7 +453,7 @@ class Dataset(SampleCollection):
         expand: bool = True,
     ) -> list[str]:
         ids: list[str] = []
-        bound: list[Sample] = []
+        bound: list[weakref.ref[Sample]] = []  # weak: a stream of samples is not kept
         try:
             with self.transaction():
                 batch = writer.Batch()
@@ -463,16 +463,18 @@ class Dataset(SampleCollection):
                     if sample._dataset is not None:
                         sample = sample.copy()
                     self._check_media(sample)
-                    bound.append(sample)
+                    bound.append(weakref.ref(sample))
                     ids.append(writer.add_sample(self, sample, batch, keep_ids, expand))
                     if len(batch.new_samples) >= batch_size:
                         batch.flush(self, new_labels=True)
                         batch = writer.Batch()
                 batch.flush(self, new_labels=True)
         except BaseException:
-            for sample in bound:  # nothing was added: the objects stay free to add again
-                object.__setattr__(sample, "_id", None)
-                object.__setattr__(sample, "_dataset", None)
+            for ref in bound:  # nothing was added: the objects stay free to add again
+                sample = ref()
+                if sample is not None:
+                    object.__setattr__(sample, "_id", None)
+                    object.__setattr__(sample, "_dataset", None)
             raise
         return ids
 
