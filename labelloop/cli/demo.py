@@ -30,6 +30,7 @@ from labelloop.cli.main import cli
 from labelloop.cli.output import console, setup_logging, table
 from labelloop.cli.runs import print_report
 from labelloop.cli.waiting import wait_for_jobs
+from labelloop.core.expressions import ViewField as F
 
 logger = logging.getLogger(__name__)
 
@@ -108,7 +109,6 @@ def demo(
 ) -> None:
     """Run the basic annotation recipe end to end (offline unless LABELLOOP_CVAT_URL is set)."""
     import labelloop.zoo as foz
-    from labelloop import ViewField as F
 
     setup_logging(ctx)
     url = None if local else configured_url()
@@ -128,7 +128,7 @@ def demo(
         console.print(
             f"Loaded {len(dataset)} samples; working on a throwaway copy {dataset.name!r}."
         )
-        _run(dataset, F, url, poll_interval, timeout, no_browser)
+        _run(dataset, url, poll_interval, timeout, no_browser)
     finally:
         dataset.delete()
         console.print("Deleted the throwaway copy of the dataset.")
@@ -136,7 +136,6 @@ def demo(
 
 def _run(
     dataset: Any,
-    F: Any,  # noqa: N803 (the spec's name for ViewField)
     url: str | None,
     poll_interval: float,
     timeout: float | None,
