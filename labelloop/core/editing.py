@@ -116,6 +116,7 @@ def media_stats(dataset: Dataset) -> int:
 
 
 def human_size(num: float) -> str:
+    """Bytes as a short human string (``3.4KB``)."""
     for unit in ("B", "KB", "MB", "GB", "TB"):
         if abs(num) < 1024 or unit == "TB":
             return f"{num:.1f}{unit}" if unit != "B" else f"{int(num)}B"

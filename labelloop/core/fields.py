@@ -100,6 +100,7 @@ def list_attr(spec: dict[str, Any]) -> str | None:
 
 
 def spec_from_type(ftype: Any) -> dict[str, Any]:
+    """The field spec for a type given to ``add_sample_field`` (``ValueError`` if unsupported)."""
     names = {
         int: "int",
         float: "float",

@@ -141,9 +141,11 @@ class _LabelCriteria:
         self.filter = None if filter is None else to_node(filter)
 
     def kwargs(self) -> dict[str, Any]:
+        """The criteria as JSON-friendly stage arguments."""
         return {"labels": self.labels, "ids": self.ids, "tags": self.tags, "filter": self.filter}
 
     def predicate(self) -> Callable[[Doc, Doc], bool]:
+        """``keep(root, label)``: whether a label meets every criterion."""
         ids = set(self.ids) | {x["label_id"] for x in self.labels if "label_id" in x}
         tags = set(self.tags)
         test = compile_expr(self.filter) if self.filter is not None else None
@@ -159,6 +161,7 @@ class _LabelCriteria:
         return keep
 
     def default_fields(self) -> Any:
+        """Fields named by ``labels`` entries (``None``: every label field)."""
         fields = {x["field"] for x in self.labels if x.get("field")}
         return sorted(fields) if fields else None
 

@@ -23,6 +23,7 @@ _STAGES: dict[str, type[Stage]] = {}
 
 
 def as_list(value: Any) -> list[Any]:
+    """``value`` as a list (``None`` -> ``[]``, a string or dict -> ``[value]``)."""
     if value is None:
         return []
     if isinstance(value, (str, dict)):
@@ -91,6 +92,7 @@ def load_stage(data: dict[str, Any]) -> Stage:
 
 
 def frames_in(value: Any) -> bool:
+    """Whether a serialized expression refers to ``frames`` (so documents need frames)."""
     text = repr(value)
     return "'frames" in text or "'$frames" in text
 
@@ -349,6 +351,7 @@ def _sort_key(value: Any) -> tuple[int, Any]:
 
 
 def drop_fields(doc: Doc, paths: Iterable[str]) -> None:
+    """Remove fields (``x`` or ``frames.x``) from a sample document."""
     for path in paths:
         if path.startswith("frames."):
             name = path[len("frames.") :]
