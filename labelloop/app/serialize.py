@@ -17,18 +17,7 @@ import numpy as np
 from PIL import Image
 
 from labelloop.app.colors import color_for
-from labelloop.core.labels import (
-    Classification,
-    Classifications,
-    Detection,
-    Detections,
-    Keypoint,
-    Keypoints,
-    Label,
-    Polyline,
-    Polylines,
-    Segmentation,
-)
+from labelloop.core.labels import Classification, Detection, Keypoint, Label, Polyline, Segmentation
 
 #: Longest side of an instance mask sent for a grid thumbnail.
 GRID_MASK_SIZE = 64
@@ -82,21 +71,8 @@ def label_to_json(label: Label, detail: bool = True) -> list[dict[str, Any]]:
 
 
 def is_label(value: Any) -> bool:
-    """Whether ``value`` is a label the page can draw."""
-    return isinstance(
-        value,
-        (
-            Detection,
-            Detections,
-            Polyline,
-            Polylines,
-            Keypoint,
-            Keypoints,
-            Classification,
-            Classifications,
-            Segmentation,
-        ),
-    )
+    """Whether ``value`` is a label (every label class can be drawn)."""
+    return isinstance(value, Label)
 
 
 def mask_png_data_url(mask: Any, max_size: int | None) -> str:
