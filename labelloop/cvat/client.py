@@ -219,6 +219,15 @@ class CVATClient:
         """Release the connection pool."""
         self._http.close()
 
+    def __del__(self) -> None:
+        # runs and APIs are often dropped without close(); never leak their sockets
+        http = getattr(self, "_http", None)
+        if http is not None and not http.is_closed:
+            try:
+                http.close()
+            except Exception:  # interpreter shutdown: nothing left to release
+                pass
+
     @property
     def closed(self) -> bool:
         """Whether :meth:`close` was called."""
