@@ -89,7 +89,7 @@ def make_image_dataset(root: str, count: int, name: str | None = None) -> ll.Dat
 
 
 def make_video_dataset(root: str) -> ll.Dataset:
-    """One 10-frame video; frame labels form track 7, moving right one step per frame."""
+    """One 10-frame video: track 7 moves right one step per frame; frames 1-5 'day', then 'dusk'."""
     path = write_mp4(os.path.join(root, "clip.mp4"), frames=10, fps=10)
     sample = ll.Sample(path)
     for number in range(1, 11):
@@ -97,6 +97,7 @@ def make_video_dataset(root: str) -> ll.Dataset:
         sample.frames[number]["objects"] = ll.Detections(
             detections=[ll.Detection(label="car", bounding_box=box, index=7)]
         )
+        sample.frames[number]["scene"] = ll.Classification(label="day" if number <= 5 else "dusk")
     dataset = ll.Dataset()
     dataset.add_sample(sample)
     dataset.compute_metadata()

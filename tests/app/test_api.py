@@ -222,7 +222,7 @@ def test_video_frames_api_returns_frame_labels_with_track_ids(video_dataset):
         assert sample["fields"]["frames.objects"][0]["box"][0] == pytest.approx(0.05)
         detail = client.get(f"/api/samples/{sample['id']}").json()
         assert detail["frame_count"] == 10 and detail["frame_rate"] == pytest.approx(10)
-        assert detail["frame_fields"] == ["frames.objects"]
+        assert detail["frame_fields"] == ["frames.objects", "frames.scene"]
         frames = client.get(
             f"/api/samples/{sample['id']}/frames", params={"start": 3, "stop": 12}
         ).json()["frames"]
@@ -232,5 +232,7 @@ def test_video_frames_api_returns_frame_labels_with_track_ids(video_dataset):
             (label,) = fields["frames.objects"]
             want = stored[int(number)]["objects"].detections[0]
             assert label["index"] == want.index and label["box"] == want.bounding_box
+            (scene,) = fields["frames.scene"]
+            assert scene["label"] == stored[int(number)]["scene"].label
         bad = client.get(f"/api/samples/{sample['id']}/frames", params={"start": 0})
         assert bad.status_code == 400

@@ -186,11 +186,11 @@ def test_video_sample_view_shows_frame_labels_and_track_ids(page, video_dataset)
             " return v && v.tagName === 'VIDEO' && v.readyState >= 2; }"
         )
         page.wait_for_function(
-            "() => document.getElementById('sample-status').textContent === 'frame 1 / 10'"
+            "() => document.getElementById('sample-status').textContent === 'frame 1 / 10 day'"
         )
         page.evaluate("() => { document.getElementById('sample-media').currentTime = 0.55; }")
         page.wait_for_function(
-            "() => document.getElementById('sample-status').textContent === 'frame 6 / 10'"
+            "() => document.getElementById('sample-status').textContent === 'frame 6 / 10 dusk'"
         )
         page.wait_for_selector("#sample-fields .label-row >> text=car #7")
         frame6 = video_dataset.first().frames[6]["objects"].detections[0]

@@ -78,7 +78,11 @@ export class SampleView {
       el.muted = true;
       el.preload = "auto";
       el.addEventListener("loadedmetadata", () => this.layout());
-      el.addEventListener("seeked", () => this.draw());
+      el.addEventListener("seeked", () => {
+        this.draw();
+        this.renderPanel();
+      });
+      el.addEventListener("pause", () => this.renderPanel());
       el.addEventListener("timeupdate", () => this.draw());
       el.addEventListener("play", () => this.followPlayback());
     } else {
@@ -199,7 +203,9 @@ export class SampleView {
     const n = this.currentFrame();
     if (n != null) {
       fields = { ...fields, ...this.frameFields(n) };
-      this.status.textContent = `frame ${n} / ${this.sample.frame_count ?? "?"}`;
+      // Frame-level classifications show as chips next to the frame number.
+      const frameChips = chipsFor({ fields: this.frames.get(n) || {} }, this.app.visible);
+      this.status.replaceChildren(`frame ${n} / ${this.sample.frame_count ?? "?"} `, ...frameChips);
     } else {
       this.status.textContent = "";
     }
