@@ -380,6 +380,12 @@ def compile_expr(node: Node) -> Evaluator:
         if path.startswith("$"):
             rest = path[1:]
             return lambda root, cur: get_path(root, rest)
+        if path and "." not in path:  # the common case: one attribute of a dict
+
+            def attribute(root: Any, cur: Any) -> Any:
+                return cur.get(path) if type(cur) is dict else get_path(cur, path)
+
+            return attribute
         return lambda root, cur: get_path(cur, path)
     op = node.get("$op")
     args = [compile_expr(a) for a in node.get("args", [])]
