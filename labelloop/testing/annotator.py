@@ -277,9 +277,10 @@ class Annotator:
     ) -> int:
         """Draw a track; returns its id.
 
-        ``shapes`` are keyframes: dicts with ``frame`` and ``points`` and
-        optionally ``outside`` (the object leaves the frame there),
-        ``occluded``, ``keyframe`` (default True) and ``attributes`` (mutable
+        ``shapes`` are keyframes (CVAT stores only keyframes and interpolates
+        between them): dicts with ``frame`` and ``points`` and optionally
+        ``outside`` (the object leaves the frame there), ``occluded`` and
+        ``attributes`` (mutable
         ones, by name). ``attributes`` here are the track's immutable ones.
         """
         if not shapes:
@@ -298,7 +299,6 @@ class Annotator:
                 float(item.get("rotation", 0.0)),
             )
             shape["outside"] = bool(item.get("outside", False))
-            shape["keyframe"] = bool(item.get("keyframe", True))
             shape["z_order"] = 0
             track_shapes.append(shape)
         track = {
@@ -333,7 +333,7 @@ class Annotator:
         before = [s for s in shapes if s["frame"] <= frame] or shapes[:1]
         base = dict(before[-1])
         base.pop("id", None)
-        base.update(frame=frame, keyframe=True, outside=outside)
+        base.update(frame=frame, outside=outside)
         if points is not None:
             base["points"] = [float(p) for p in points]
         if occluded is not None:

@@ -107,11 +107,12 @@ def test_tracks_with_keyframes_and_outside(setup):
     )
     track = annotator.annotations(job)["tracks"][0]
     assert track["id"] == track_id
-    assert [(s["frame"], s["outside"], s["keyframe"]) for s in track["shapes"]] == [
-        (3, False, True),
-        (4, False, True),
-        (5, True, True),
+    assert [(s["frame"], s["outside"]) for s in track["shapes"]] == [
+        (3, False),
+        (4, False),
+        (5, True),
     ]
+    assert all("keyframe" not in s for s in track["shapes"])  # not a field of CVAT's TrackedShape
     assert track["shapes"][1]["occluded"] is True
     assert len(track["attributes"]) == 1
 
@@ -182,10 +183,10 @@ def test_keyframe_edits_on_a_track(setup):
     annotator.set_keyframe(job, track_id, 4, points=[2, 2, 6, 6], attributes={"color": "green"})
     annotator.set_keyframe(job, track_id, 5, outside=True)
     track = next(t for t in annotator.annotations(job)["tracks"] if t["id"] == track_id)
-    shapes = [(s["frame"], s["points"], s["outside"], s["keyframe"]) for s in track["shapes"]]
+    shapes = [(s["frame"], s["points"], s["outside"]) for s in track["shapes"]]
     assert shapes == [
-        (3, [0.0, 0.0, 4.0, 4.0], False, True),
-        (4, [2.0, 2.0, 6.0, 6.0], False, True),
-        (5, [2.0, 2.0, 6.0, 6.0], True, True),
+        (3, [0.0, 0.0, 4.0, 4.0], False),
+        (4, [2.0, 2.0, 6.0, 6.0], False),
+        (5, [2.0, 2.0, 6.0, 6.0], True),
     ]
     assert [a["value"] for a in track["shapes"][1]["attributes"]] == ["green"]

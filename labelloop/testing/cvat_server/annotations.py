@@ -171,7 +171,6 @@ class Validator:
                 {
                     "id": shape.get("id"),
                     "frame": self._frame(shape),
-                    "keyframe": bool(shape.get("keyframe", True)),
                     "attributes": self._attributes(shape.get("attributes"), spec, "mutable"),
                 }
             )
@@ -471,7 +470,7 @@ def _clip_shapes(shapes: list[dict[str, Any]], lo: int, hi: int) -> list[dict[st
 
 
 def _interpolate(prev: dict[str, Any], nxt: dict[str, Any] | None, frame: int) -> dict[str, Any]:
-    shape = {**prev, "id": None, "frame": frame, "keyframe": True}
+    shape = {**prev, "id": None, "frame": frame}
     if (
         nxt is not None
         and prev["type"] in _LINEAR
