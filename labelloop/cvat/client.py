@@ -221,12 +221,12 @@ class CVATClient:
 
     def __del__(self) -> None:
         # runs and APIs are often dropped without close(); never leak their sockets
-        http = getattr(self, "_http", None)
-        if http is not None and not http.is_closed:
-            try:
+        try:
+            http = getattr(self, "_http", None)
+            if http is not None and not http.is_closed:
                 http.close()
-            except Exception:  # interpreter shutdown: nothing left to release
-                pass
+        except Exception:  # interpreter shutdown: modules are gone, nothing to release
+            pass
 
     @property
     def closed(self) -> bool:
