@@ -7,8 +7,9 @@ measures one video sample of F frames x 10 detections: adding it, streaming all
 frames with ``iter_frames`` and editing a range with autosave (memory should
 not grow with F beyond the rows being written).
 
-    /work/venv/bin/python benchmarks/core.py [N ...] [--video F ...]
-    (default: 10000 100000 --video 10000 30000)
+    /work/venv/bin/python benchmarks/core.py [N ...] [--video F ...] [--uri URI]
+    (default: 10000 100000 --video 10000 30000; ``--uri`` runs against that
+    database, e.g. PostgreSQL, instead of a throwaway SQLite file)
 """
 
 from __future__ import annotations
@@ -129,12 +130,20 @@ def main(argv: list[str]) -> None:
     if argv[:1] == ["--one-video"]:
         _run_video(int(argv[1]))
         return
+    uri = None
+    if "--uri" in argv:  # another database, e.g. postgresql://user:pass@host:5432/db
+        at = argv.index("--uri")
+        uri = argv[at + 1]
+        argv = argv[:at] + argv[at + 2 :]
     split = argv.index("--video") if "--video" in argv else len(argv)
     sizes = [int(a) for a in argv[:split]] or ([10_000, 100_000] if not argv else [])
     videos = [int(a) for a in argv[split + 1 :]] or ([10_000, 30_000] if not argv else [])
     with tempfile.TemporaryDirectory(prefix="labelloop-bench-") as home:
         env = dict(os.environ, LABELLOOP_DATABASE_DIR=home, PYTHONPATH=ROOT)
         env.pop("LABELLOOP_DATABASE_URI", None)
+        if uri is not None:
+            env["LABELLOOP_DATABASE_URI"] = uri
+            print(f"database: {uri.split(':', 1)[0]} (--uri)")  # never the URI: it holds secrets
         for n in sizes:
             subprocess.run([sys.executable, __file__, "--one", str(n)], env=env, check=True)
         for f in videos:
