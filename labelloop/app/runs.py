@@ -60,8 +60,8 @@ def routes(state: AppState) -> list[Route]:
         creds = _credentials(dataset.get_annotation_info(key).method)
 
         def work() -> Any:
-            results = dataset.load_annotation_results(key, cache=False, **creds)
-            return results.get_status()
+            with dataset.load_annotation_results(key, cache=False, **creds) as results:
+                return results.get_status()  # the context closes the server connection
 
         return JSONResponse({"key": key, "status": jsonable(await _in_thread(work))})
 
@@ -101,9 +101,10 @@ def routes(state: AppState) -> list[Route]:
         def work() -> dict[str, Any]:
             view = state.filtered(filters)
             backend = annotation_config.default_backend
-            results = view.annotate(key, label_field=field, **options, **_credentials(backend))
+            with view.annotate(key, label_field=field, **options, **_credentials(backend)) as run:
+                task_ids = jsonable(getattr(run, "task_ids", []))
             state.bump()
-            return {"key": key, "task_ids": jsonable(getattr(results, "task_ids", []))}
+            return {"key": key, "task_ids": task_ids}
 
         return JSONResponse(await _in_thread(work))
 
