@@ -32,7 +32,7 @@ from starlette.staticfiles import StaticFiles
 from labelloop.app import filters as flt
 from labelloop.app import runs, samples
 from labelloop.app.guard import PathRefused
-from labelloop.app.serialize import semantic_mask_png
+from labelloop.app.serialize import jsonable, semantic_mask_png
 from labelloop.app.state import AppState
 
 logger = logging.getLogger(__name__)
@@ -152,7 +152,8 @@ def create_app(state: AppState, allowed_hosts: list[str] | None = None) -> Starl
 
 
 def _json(data: Any) -> JSONResponse:
-    return JSONResponse(data, headers=_NO_STORE)
+    # jsonable: numpy scalars become numbers, NaN/inf (e.g. bounds of a float field) null
+    return JSONResponse(jsonable(data), headers=_NO_STORE)
 
 
 def _error(message: str, status: int) -> JSONResponse:

@@ -236,3 +236,26 @@ def test_video_frames_api_returns_frame_labels_with_track_ids(video_dataset):
             assert scene["label"] == stored[int(number)]["scene"].label
         bad = client.get(f"/api/samples/{sample['id']}/frames", params={"start": 0})
         assert bad.status_code == 400
+
+
+def test_nan_and_numpy_values_travel_as_json(tmp_path):
+    from tests.app.media import write_jpeg
+
+    dataset = ll.Dataset()
+    dataset.add_samples(
+        [
+            ll.Sample(write_jpeg(str(tmp_path / "a.jpg")), score=float("nan"), hits=np.int64(3)),
+            ll.Sample(write_jpeg(str(tmp_path / "b.jpg")), score=0.5, hits=np.int64(1)),
+        ]
+    )
+    try:
+        with ll.launch_app(dataset, port=0, auto=False) as session:
+            stats = httpx.get(session.url + "api/dataset/stats")
+            assert stats.status_code == 200
+            for low, high in stats.json()["numeric_fields"].values():
+                assert all(v is None or isinstance(v, (int, float)) for v in (low, high))
+            first = dataset.first()
+            detail = httpx.get(f"{session.url}api/samples/{first.id}").json()
+            assert detail["scalars"] == {"score": None, "hits": 3}
+    finally:
+        dataset.delete()
