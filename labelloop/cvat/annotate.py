@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 import os
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -104,31 +104,39 @@ def _round_robin(value: str | list[str] | None, index: int) -> str | None:
 
 
 def upload_run(backend: CVATBackend, samples: Any, anno_key: str) -> CVATAnnotationResults:
-    """Create the run on the server; on any failure delete what was created, then re-raise."""
-    config: CVATBackendConfig = backend.config
-    if getattr(samples, "media_type", "image") == "video":
-        from labelloop.cvat.video import upload_video_run
+    """Create the run on the server; on any failure delete what was created, then re-raise.
 
-        return upload_video_run(backend, samples, anno_key)
-    if getattr(samples, "media_type", "image") != "image":
+    Image collections go to :func:`_upload` (tasks of ``task_size`` images),
+    video collections to :func:`labelloop.cvat.video.upload_videos` (one task
+    per video).
+    """
+    config: CVATBackendConfig = backend.config
+    media_type = getattr(samples, "media_type", "image")
+    if media_type not in ("image", "video"):
         raise ValueError(
             f"The CVAT backend uploads image and video collections; this one holds "
-            f"{samples.media_type!r} media"
+            f"{media_type!r} media"
         )
-    for param in ("frame_start", "frame_stop", "frame_step"):
-        if getattr(config, param) is not None:
-            raise ValueError(f"{param} applies to video tasks only; remove it for images")
     schema = dict(config.label_schema or {})
     if not schema or None in schema:
         raise ValueError(
             "The CVAT backend needs at least one label field: pass label_field=... or "
             "label_schema=..."
         )
-    rows = collect_rows(samples, list(schema), config.media_field)
+    if media_type == "video":
+        from labelloop.cvat.video import collect_videos, upload_videos
+
+        rows: Any = collect_videos(samples, config)
+        upload: Any = upload_videos
+    else:
+        for param in ("frame_start", "frame_stop", "frame_step"):
+            if getattr(config, param) is not None:
+                raise ValueError(f"{param} applies to video tasks only; remove it for images")
+        rows, upload = collect_rows(samples, list(schema), config.media_field), _upload
     api: CVATAnnotationAPI = backend.connect_to_api()
     state = RunState()
     try:
-        _upload(api, config, samples, rows, schema, state)
+        upload(api, config, samples, rows, schema, state)
     except BaseException as err:
         _remove_created(api, state, err)
         raise
@@ -202,6 +210,32 @@ def _ensure_id_attributes(api: CVATAnnotationAPI, project_id: int, labels: list[
         api.projects.patch(project_id, {"labels": missing})
 
 
+def prepare_project(
+    api: CVATAnnotationAPI,
+    config: CVATBackendConfig,
+    schema: dict[str, Any],
+    state: RunState,
+    check: Callable[[CVATSchema], None],
+) -> tuple[int | None, CVATSchema]:
+    """The run's project (existing, or created once ``check`` accepted the CVAT schema) and
+    its CVAT schema; an existing project's classes become the run's stored schema."""
+    project_id, schema, label_project = _resolve_project(api, config, schema)
+    config.label_schema = schema
+    cvat_schema = build_schema(
+        schema,
+        occluded_attr=config.occluded_attr,
+        group_id_attr=config.group_id_attr,
+        coerce_text_attrs=config.coerce_text_attrs,
+    )
+    check(cvat_schema)
+    if project_id is None and config.project_name:
+        project_id = api.create_project(config.project_name, cvat_schema.labels)
+        state.project_ids.append(project_id)
+    elif label_project:
+        api.projects.patch(project_id, {"labels": cvat_schema.labels})
+    return project_id, cvat_schema
+
+
 def _upload(
     api: CVATAnnotationAPI,
     config: CVATBackendConfig,
@@ -210,20 +244,10 @@ def _upload(
     schema: dict[str, Any],
     state: RunState,
 ) -> None:
-    project_id, schema, label_project = _resolve_project(api, config, schema)
-    config.label_schema = schema  # an existing project's classes are stored with the run
-    cvat_schema = build_schema(
-        schema,
-        occluded_attr=config.occluded_attr,
-        group_id_attr=config.group_id_attr,
-        coerce_text_attrs=config.coerce_text_attrs,
+    project_id, cvat_schema = prepare_project(
+        api, config, schema, state, lambda cvat_schema: check_classes(cvat_schema, rows)
     )
-    check_classes(cvat_schema, rows)
-    if project_id is None and config.project_name:
-        project_id = api.create_project(config.project_name, cvat_schema.labels)
-        state.project_ids.append(project_id)
-    elif label_project:
-        api.projects.patch(project_id, {"labels": cvat_schema.labels})
+    schema = config.label_schema
     size = config.task_size or len(rows)
     batches = [rows[i : i + size] for i in range(0, len(rows), size)]
     base_name = config.task_name or default_task_name(samples)
@@ -281,19 +305,25 @@ def _upload_task(
     }
     jobs = api.jobs.of_task(task_id)
     state.job_ids[task_id] = [int(j["id"]) for j in jobs]
-    if config.job_assignees:
-        for job in jobs:
-            username = config.job_assignees[state.job_counter % len(config.job_assignees)]
-            state.job_counter += 1
-            user_id = api.get_user_id(username)
-            if user_id is not None:
-                api.jobs.assign(int(job["id"]), user_id)
+    assign_jobs(api, config, jobs, state)
     payload = build_payload(cvat_schema, maps, frames, state.id_map)
     if any(payload[k] for k in ("tags", "shapes")):
         saved = api.tasks.put_annotations(task_id, payload)
         state.server_id_map[task_id] = server_ids(saved or {}, maps)
     else:
         state.server_id_map[task_id] = {"tags": {}, "shapes": {}, "tracks": {}}
+
+
+def assign_jobs(
+    api: CVATAnnotationAPI, config: CVATBackendConfig, jobs: list[dict], state: RunState
+) -> None:
+    """Assign ``job_assignees`` round robin over every job of the run, in order."""
+    for job in jobs if config.job_assignees else ():
+        username = config.job_assignees[state.job_counter % len(config.job_assignees)]
+        state.job_counter += 1
+        user_id = api.get_user_id(username)
+        if user_id is not None:
+            api.jobs.assign(int(job["id"]), user_id)
 
 
 def _frame_rows(

@@ -23,26 +23,25 @@ from typing import TYPE_CHECKING, Any
 from labelloop.core.labels import LIST_LABELS, Label
 from labelloop.cvat.annotate import (
     RunState,
-    _remove_created,
-    _resolve_project,
     _round_robin,
+    assign_jobs,
     default_task_name,
     id_map_entry,
+    prepare_project,
     server_ids,
     to_wire,
 )
 from labelloop.cvat.convert import scalar
 from labelloop.cvat.errors import CVATUploadError
 from labelloop.cvat.resources.labels import LabelMaps
-from labelloop.cvat.results import CVATAnnotationResults
-from labelloop.cvat.schema import ID_ATTR, CVATSchema, FieldLabels, build_schema
+from labelloop.cvat.schema import ID_ATTR, CVATSchema, FieldLabels
 from labelloop.cvat.tracks import FrameRange, TrackUpload, build_tracks
 from labelloop.cvat.upload import DataOptions, unique_names, upload_media, wait_for_request
 from labelloop.media.metadata import video_metadata
 
 if TYPE_CHECKING:
     from labelloop.cvat.api import CVATAnnotationAPI
-    from labelloop.cvat.backend import CVATBackend, CVATBackendConfig
+    from labelloop.cvat.backend import CVATBackendConfig
 
 logger = logging.getLogger(__name__)
 
@@ -158,55 +157,24 @@ def check_videos(samples: Any, cvat_schema: CVATSchema, rows: list[VideoRow]) ->
             )
 
 
-def upload_video_run(backend: CVATBackend, samples: Any, anno_key: str) -> CVATAnnotationResults:
-    """Create one task per video; on any failure delete what was created, then re-raise."""
-    config: CVATBackendConfig = backend.config
-    schema = dict(config.label_schema or {})
-    if not schema or None in schema:
-        raise ValueError(
-            "The CVAT backend needs at least one label field: pass label_field=... or "
-            "label_schema=..."
-        )
-    rows = collect_videos(samples, config)
-    api: CVATAnnotationAPI = backend.connect_to_api()
-    state = RunState()
-    try:
-        project_id, schema, label_project = _resolve_project(api, config, schema)
-        config.label_schema = schema
-        cvat_schema = build_schema(
-            schema,
-            occluded_attr=config.occluded_attr,
-            group_id_attr=config.group_id_attr,
-            coerce_text_attrs=config.coerce_text_attrs,
-        )
-        check_videos(samples, cvat_schema, rows)
-        if project_id is None and config.project_name:
-            project_id = api.create_project(config.project_name, cvat_schema.labels)
-            state.project_ids.append(project_id)
-        elif label_project:
-            api.projects.patch(project_id, {"labels": cvat_schema.labels})
-        for field_name in schema:
-            state.id_map[field_name] = {}
-        base_name = config.task_name or default_task_name(samples)
-        for number, row in enumerate(rows):
-            name = f"{base_name}_{number + 1}" if len(rows) > 1 else base_name
-            _upload_video(api, config, samples, cvat_schema, project_id, name, number, row, state)
-    except BaseException as err:
-        _remove_created(api, state, err)
-        raise
-    return CVATAnnotationResults(
-        samples,
-        config,
-        anno_key,
-        state.id_map,
-        backend=backend,
-        task_ids=state.task_ids,
-        job_ids=state.job_ids,
-        project_ids=state.project_ids,
-        frame_id_map=state.frame_id_map,
-        server_id_map=state.server_id_map,
-        labels_task_map={f: list(state.task_ids) for f in schema},
+def upload_videos(
+    api: CVATAnnotationAPI,
+    config: CVATBackendConfig,
+    samples: Any,
+    rows: list[VideoRow],
+    schema: dict[str, Any],
+    state: RunState,
+) -> None:
+    """One task per video, filled in ``state`` (which the caller removes on failure)."""
+    project_id, cvat_schema = prepare_project(
+        api, config, schema, state, lambda cvat_schema: check_videos(samples, cvat_schema, rows)
     )
+    for field_name in config.label_schema:
+        state.id_map[field_name] = {}
+    base_name = config.task_name or default_task_name(samples)
+    for number, row in enumerate(rows):
+        name = f"{base_name}_{number + 1}" if len(rows) > 1 else base_name
+        _upload_video(api, config, samples, cvat_schema, project_id, name, number, row, state)
 
 
 def _upload_video(
@@ -257,13 +225,7 @@ def _upload_video(
     state.frame_id_map[task_id] = {0: {"sample_id": row.sample_id}}
     jobs = api.jobs.of_task(task_id)
     state.job_ids[task_id] = [int(j["id"]) for j in jobs]
-    if config.job_assignees:
-        for job in jobs:
-            username = config.job_assignees[state.job_counter % len(config.job_assignees)]
-            state.job_counter += 1
-            user_id = api.get_user_id(username)
-            if user_id is not None:
-                api.jobs.assign(int(job["id"]), user_id)
+    assign_jobs(api, config, jobs, state)
     maps = api.labels.task_maps(task_id)
     payload = {"version": 0, "tags": [], "shapes": [], "tracks": []}
     for field_name, spec in cvat_schema.fields.items():
@@ -315,7 +277,6 @@ def _field_objects(
             )
         return upload
     last = frame_range.size(row.frame_count)
-    labels: list[tuple[int, Label]] = []
 
     def uploaded() -> Iterator[tuple[int, Label]]:
         for number, value in iter_field_frames(samples, row.sample_id, spec.name):

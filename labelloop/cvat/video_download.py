@@ -24,9 +24,10 @@ from typing import TYPE_CHECKING, Any
 
 from labelloop.annotation.diff import derived_id
 from labelloop.annotation.schema import RETURN_TYPES
-from labelloop.core.labels import Classification, Detection, Keypoint, Label, Polyline
+from labelloop.core.labels import Label
 from labelloop.cvat.convert.common import UnsupportedObjectError
 from labelloop.cvat.download import (
+    _KIND_OF_CLASS,
     _convert,
     _object_model,
     _restore_types,
@@ -44,13 +45,6 @@ if TYPE_CHECKING:
     from labelloop.cvat.results import CVATAnnotationResults
 
 logger = logging.getLogger(__name__)
-
-_KIND_OF_CLASS: dict[type, str] = {
-    Classification: "classifications",
-    Detection: "detections",
-    Polyline: "polylines",
-    Keypoint: "keypoints",
-}
 
 SampleChunk = tuple[str, dict[str, dict[str, Any]]]
 
