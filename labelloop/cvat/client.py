@@ -254,7 +254,7 @@ class CVATClient:
             except CVATBadRequest as err:
                 raise CVATAuthError(
                     f"Login to {self.url} as {self._username or self._email!r} failed: "
-                    f"{err.server_message or 'credentials refused'}. Check the username and "
+                    f"{(err.server_message or 'credentials refused').rstrip('.')}. Check the username and "
                     "password (LABELLOOP_CVAT_USERNAME / LABELLOOP_CVAT_PASSWORD).",
                     status=err.status,
                     method="POST",
