@@ -35,21 +35,31 @@ def _mark_every_frame(dataset, results, server, label="car"):
     return sizes
 
 
+def _new_boxes(dataset, key, server, **kwargs):
+    """Annotate a new ``frames.boxes`` field of cars on ``server``."""
+    dataset.annotate(
+        key,
+        label_field="frames.boxes",
+        label_type="detections",
+        classes=["car"],
+        **kwargs,
+        **credentials(server),
+    )
+
+
 def _numbers(dataset, video):
     return sorted(frame_labels(dataset, "boxes", video))
 
 
 def test_int_range_maps_cvat_frames_to_exact_frame_numbers(cvat_server_fresh, tmp_path):
     dataset = video_dataset(tmp_path, count=1, frames=FRAMES)
-    dataset.annotate(
+    _new_boxes(
+        dataset,
         "ints",
-        label_field="frames.boxes",
-        label_type="detections",
-        classes=["car"],
+        cvat_server_fresh,
         frame_start=3,
         frame_stop=12,
         frame_step=3,
-        **credentials(cvat_server_fresh),
     )
     results = dataset.load_annotation_results("ints")
     assert _mark_every_frame(dataset, results, cvat_server_fresh) == [4]
@@ -64,15 +74,13 @@ def test_int_range_maps_cvat_frames_to_exact_frame_numbers(cvat_server_fresh, tm
 
 def test_list_range_round_robin_and_mid_video_clips(cvat_server_fresh, tmp_path):
     dataset = video_dataset(tmp_path, count=3, frames=FRAMES)
-    dataset.annotate(
+    _new_boxes(
+        dataset,
         "lists",
-        label_field="frames.boxes",
-        label_type="detections",
-        classes=["car"],
+        cvat_server_fresh,
         frame_start=[5, 0],
         frame_stop=[9, 19],
         frame_step=[1, 10],
-        **credentials(cvat_server_fresh),
     )
     results = dataset.load_annotation_results("lists")
     assert _mark_every_frame(dataset, results, cvat_server_fresh) == [5, 2, 5]
@@ -91,15 +99,13 @@ def test_dict_range_is_keyed_by_the_uploaded_media_field(cvat_server_fresh, tmp_
         sample["alt_path"] = alt
         sample.save()
         alternates.append(alt)
-    dataset.annotate(
+    _new_boxes(
+        dataset,
         "dicts",
-        label_field="frames.boxes",
-        label_type="detections",
-        classes=["car"],
+        cvat_server_fresh,
         media_field="alt_path",
         frame_start={alternates[0]: 17},
         frame_stop={alternates[1]: 1},
-        **credentials(cvat_server_fresh),
     )
     results = dataset.load_annotation_results("dicts")
     assert _mark_every_frame(dataset, results, cvat_server_fresh) == [3, 2]
@@ -156,13 +162,11 @@ def test_existing_tracks_with_a_frame_step_are_refused_before_upload(cvat_server
 def test_bad_frame_parameters_are_refused(cvat_server_fresh, tmp_path, kwargs):
     dataset = video_dataset(tmp_path, frames=4)
     with pytest.raises(ValueError, match="frame_st"):
-        dataset.annotate(
+        _new_boxes(
+            dataset,
             "bad",
-            label_field="frames.boxes",
-            label_type="detections",
-            classes=["car"],
+            cvat_server_fresh,
             **kwargs,
-            **credentials(cvat_server_fresh),
         )
     assert server_tasks(cvat_server_fresh) == []
 
@@ -170,12 +174,10 @@ def test_bad_frame_parameters_are_refused(cvat_server_fresh, tmp_path, kwargs):
 def test_start_beyond_the_video_is_refused(cvat_server_fresh, tmp_path):
     dataset = video_dataset(tmp_path, frames=4)
     with pytest.raises(ValueError, match="beyond the last frame"):
-        dataset.annotate(
+        _new_boxes(
+            dataset,
             "late",
-            label_field="frames.boxes",
-            label_type="detections",
-            classes=["car"],
+            cvat_server_fresh,
             frame_start=4,
-            **credentials(cvat_server_fresh),
         )
     assert server_tasks(cvat_server_fresh) == []

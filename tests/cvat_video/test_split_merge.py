@@ -19,6 +19,29 @@ def _label_ids(dataset):
     return {n: {d.index: d.id for d in ds} for n, ds in frame_labels(dataset).items()}
 
 
+def _merge_all_tracks(person, job, before) -> int:
+    """CVAT's merge of every track of the job: one track through all their keyframes,
+    carrying the label ids along. Returns how many tracks were merged."""
+    tracks = person.annotations(job)["tracks"]
+    shapes = sorted(
+        (s for t in tracks for s in t["shapes"] if not s["outside"]), key=lambda s: s["frame"]
+    )
+    person.delete_shapes(job, [t["id"] for t in tracks], kind="tracks")
+    person.add_track(
+        job,
+        label="car",
+        shapes=[
+            {
+                "frame": s["frame"],
+                "points": s["points"],
+                "attributes": {"label_id": next(iter(before[s["frame"] + 1].values()))},
+            }
+            for s in shapes
+        ],
+    )
+    return len(tracks)
+
+
 def test_split_track_keeps_ids_and_gets_a_new_index(cvat_server_fresh, tmp_path):
     def labels(v, n):
         items = [box("car", 0.02 * n, 0.1, index=1)]
@@ -75,25 +98,7 @@ def test_merged_tracks_take_the_smallest_index(cvat_server_fresh, tmp_path):
     results = dataset.load_annotation_results("merge")
     with annotator(cvat_server_fresh) as person:
         job = first_job(person, results)
-        tracks = person.annotations(job)["tracks"]
-        assert len(tracks) == 2
-        shapes = sorted(
-            (s for t in tracks for s in t["shapes"] if not s["outside"]), key=lambda s: s["frame"]
-        )
-        person.delete_shapes(job, [t["id"] for t in tracks], kind="tracks")
-        # CVAT's merge: one track through every keyframe of both, label ids carried along
-        person.add_track(
-            job,
-            label="car",
-            shapes=[
-                {
-                    "frame": s["frame"],
-                    "points": s["points"],
-                    "attributes": {"label_id": next(iter(before[s["frame"] + 1].values()))},
-                }
-                for s in shapes
-            ],
-        )
+        assert _merge_all_tracks(person, job, before) == 2
     report = dataset.load_annotations("merge")
     diff = report.fields["frames.detections"]
     assert (diff.added, diff.deleted) == (1, 0)  # frame 5 is interpolated into the merged track
@@ -119,23 +124,7 @@ def test_index_edits_refused_when_not_allowed(cvat_server_fresh, tmp_path):
     before = _label_ids(dataset)
     with annotator(cvat_server_fresh) as person:
         job = first_job(person, results)
-        tracks = person.annotations(job)["tracks"]
-        shapes = sorted(
-            (s for t in tracks for s in t["shapes"] if not s["outside"]), key=lambda s: s["frame"]
-        )
-        person.delete_shapes(job, [t["id"] for t in tracks], kind="tracks")
-        person.add_track(
-            job,
-            label="car",
-            shapes=[
-                {
-                    "frame": s["frame"],
-                    "points": s["points"],
-                    "attributes": {"label_id": next(iter(before[s["frame"] + 1].values()))},
-                }
-                for s in shapes
-            ],
-        )
+        _merge_all_tracks(person, job, before)
     report = dataset.load_annotations("fixed")
     assert report.fields["frames.detections"].refused_counts().get("index edit", 0) == 6
     after = frame_labels(dataset)
