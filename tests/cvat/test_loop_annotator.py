@@ -94,6 +94,9 @@ def test_dest_field_and_unexpected_labels(cvat_server, tmp_path):
     assert len(sample.reviewed.detections) == 2
     assert sorted(d.label for d in sample.gt.detections) == ["cat", "dog"]  # source untouched
     assert returned is not None and "polylines" in returned["gt"]
+    dataset.load_annotations("dest", unexpected="ignore", **_creds(cvat_server))
+    sample = next(dataset.iter_samples())
+    assert not sample.has_field("polylines") or sample.polylines is None
     dataset.load_annotations("dest", unexpected="keep", cleanup=True, **_creds(cvat_server))
     sample = next(dataset.iter_samples())
     assert [p.label for p in sample.polylines.polylines] == ["cat"]
