@@ -181,3 +181,12 @@ def test_start_beyond_the_video_is_refused(cvat_server_fresh, tmp_path):
             frame_start=4,
         )
     assert server_tasks(cvat_server_fresh) == []
+
+
+def test_long_video_maps_its_last_frames_exactly(cvat_server_fresh, tmp_path):
+    dataset = video_dataset(tmp_path, frames=10_000)
+    _new_boxes(dataset, "long", cvat_server_fresh, frame_start=9_990)
+    results = dataset.load_annotation_results("long")
+    assert _mark_every_frame(dataset, results, cvat_server_fresh) == [10]
+    dataset.load_annotations("long")
+    assert _numbers(dataset, 0) == list(range(9_991, 10_001))
