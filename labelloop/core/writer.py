@@ -162,13 +162,20 @@ def _frame_row(
 def save_sample(dataset: Dataset, sample: Sample, batch: Batch) -> None:
     """Collect rows for an existing sample's fields, labels and loaded frames."""
     sample_id = sample._id
-    plain, labels = _fields_doc(dataset, sample, frame=False)
     if sample._partial:  # fields hidden by the view stay as stored
         stored = next(iter(dataset._store.iter_samples(dataset._id, [sample_id])), [])
-        if stored:
-            merged = dict(stored[0][1])
-            merged.update(plain)
-            plain = merged
+    else:
+        stored = dataset._store.sample_values(dataset._id, "filepath", [sample_id])
+    if not stored:
+        raise ValueError(
+            f"Sample {sample_id} is no longer in dataset '{dataset.name}' (it was deleted); "
+            "add it again with dataset.add_sample(sample.copy())"
+        )
+    plain, labels = _fields_doc(dataset, sample, frame=False)
+    if sample._partial:
+        merged = dict(stored[0][1])
+        merged.update(plain)
+        plain = merged
     batch.samples.append((sample_id, plain))
     _label_changes(dataset, sample, sample_id, SAMPLE_LEVEL, labels, batch, new=False)
     frames = sample._frames

@@ -181,3 +181,14 @@ def test_masks_nan_points_and_dates_survive_storage(dataset, tmp_path):
     assert dataset.get_field_schema()["taken"] == {"kind": "datetime"}
     # a label filter over a field with NaN points still compiles and runs in SQL
     assert dataset.filter_labels("kps", ll.ViewField("label") == None).count("kps.keypoints") == 1  # noqa: E711
+
+
+def test_saving_a_deleted_sample_raises(image_dataset):
+    sample = image_dataset.first()
+    image_dataset.delete_samples(sample)
+    sample.ground_truth.detections[0].label = "ghost"
+    with pytest.raises(ValueError, match="no longer in dataset"):
+        sample.save()
+    assert image_dataset.count("ground_truth.detections") == 4  # nothing was written
+    copy_id = image_dataset.add_sample(sample.copy())
+    assert image_dataset[copy_id].ground_truth.detections[0].label == "ghost"
