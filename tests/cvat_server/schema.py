@@ -69,14 +69,43 @@ def model_for(method: str, path: str) -> str | None:
     return None
 
 
+def _fields(cls: Any) -> dict[str, tuple]:
+    """A model's fields and their types, including those of composed (allOf/anyOf) parts."""
+    fields = dict(cls.openapi_types)
+    for group in (getattr(cls, "_composed_schemas", None) or {}).values():
+        for part in group:
+            if hasattr(part, "openapi_types"):
+                fields.update(_fields(part))
+    return fields
+
+
+def _extra_keys(sent: Any, types: tuple, path: str = "") -> list[str]:
+    """Keys the server sent that CVAT's schema does not have (CVAT would never send them)."""
+    extra: list[str] = []
+    for kind in types:
+        if isinstance(kind, list) and isinstance(sent, list):
+            for item in sent:
+                extra += _extra_keys(item, tuple(kind), f"{path}[]")
+        elif hasattr(kind, "openapi_types") and isinstance(sent, dict):
+            fields = _fields(kind)
+            extra += [f"{path}.{key}" for key in sent if key not in fields]
+            for key in sent.keys() & fields.keys():
+                extra += _extra_keys(sent[key], fields[key], f"{path}.{key}")
+    return extra
+
+
 def validate(response: httpx.Response, name: str | None = None) -> Any:
-    """Deserialise a response into its cvat-sdk model (raises on any mismatch)."""
+    """Deserialise a response into its cvat-sdk model; raise on any mismatch or unknown field."""
     name = name or model_for(response.request.method, response.request.url.path)
     if name is None:
         raise AssertionError(
             f"no schema known for {response.request.method} {response.request.url.path}"
         )
-    return _API.deserialize(_Raw(response), (getattr(models, name),), _check_type=True)
+    model = _API.deserialize(_Raw(response), (getattr(models, name),), _check_type=True)
+    extra = _extra_keys(response.json(), (getattr(models, name),))
+    if extra:
+        raise AssertionError(f"{name} has fields CVAT does not send: {extra[:5]}")
+    return model
 
 
 def _hook(response: httpx.Response) -> None:

@@ -142,13 +142,15 @@ class Validator:
         out["source"] = raw.get("source") or "manual"
         out["frame"] = self._frame(raw)
         out["attributes"] = self._attributes(raw.get("attributes"), spec, "all")
-        if "score" in raw:
-            score = raw["score"]
-            if type(score) not in (int, float) or not 0 <= score <= 1:
-                raise ApiError(400, {"score": ["Ensure this value is between 0 and 1."]})
-            out["score"] = float(score)
+        score = raw.get("score", 1.0)
+        if type(score) not in (int, float) or not 0 <= score <= 1:
+            raise ApiError(400, {"score": ["Ensure this value is between 0 and 1."]})
+        out["score"] = float(score)
         elements = raw.get("elements") or []
-        if out["type"] == "skeleton":
+        if parent is not None:  # a skeleton's element (SubLabeledShape) has no elements
+            if elements:
+                raise _bad("skeleton elements cannot have elements")
+        elif out["type"] == "skeleton":
             out["elements"] = [self.shape(e, i, spec) for i, e in enumerate(elements)]
         elif elements:
             raise _bad("only skeleton shapes can have elements")

@@ -66,7 +66,9 @@ def load_specs(store: Store, column: str, owner_id: int) -> dict[int, LabelSpec]
     return specs
 
 
-def render_label(store: Store, row: Any) -> dict[str, Any]:
+def render_label(store: Store, row: Any, *, nested: bool = False) -> dict[str, Any]:
+    """A label as ``/api/labels`` shows it; ``nested`` gives the Sublabel form used
+    inside a skeleton's ``sublabels``."""
     attrs = store.all("SELECT * FROM attributes WHERE label_id = ? ORDER BY id", (row["id"],))
     children = store.all("SELECT * FROM labels WHERE parent_id = ? ORDER BY id", (row["id"],))
     body = {
@@ -75,14 +77,17 @@ def render_label(store: Store, row: Any) -> dict[str, Any]:
         "color": row["color"],
         "attributes": [render_attribute(attr) for attr in attrs],
         "type": row["type"],
-        "sublabels": [render_label(store, child) for child in children],
-        "project_id": row["project_id"],
-        "task_id": row["task_id"],
-        "parent_id": row["parent_id"],
         "has_parent": row["parent_id"] is not None,
     }
-    if row["type"] == "skeleton":
-        body["svg"] = row["svg"]
+    if nested:
+        return body
+    body.update(
+        svg=row["svg"],
+        sublabels=[render_label(store, child, nested=True) for child in children],
+        project_id=row["project_id"],
+        task_id=row["task_id"],
+        parent_id=row["parent_id"],
+    )
     return body
 
 

@@ -164,7 +164,7 @@ def _render_invitation(ctx: Ctx, row: Any) -> dict[str, Any]:
         "organization": row["org_id"],
         "expired": False,
         "accepted": bool(row["accepted"]),
-        "organization_info": {"id": org["id"], "slug": org["slug"], "name": org["name"]},
+        "organization_info": {"id": org["id"], "slug": org["slug"]},
     }
 
 
