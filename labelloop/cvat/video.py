@@ -20,6 +20,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from labelloop.core import labels as labels_module
 from labelloop.core.labels import LIST_LABELS, Label
 from labelloop.cvat.annotate import (
     RunState,
@@ -131,30 +132,48 @@ def iter_field_frames(samples: Any, sample_id: str, field: str) -> Iterator[tupl
             yield frame.frame_number, value
 
 
+def _label_path(samples: Any, name: str) -> str | None:
+    """``frames.<field>[.<list field>]``: where the field's labels sit (``None``: no such field)."""
+    info = (samples.get_frame_field_schema() or {}).get(name[len("frames.") :])
+    cls = (info or {}).get("cls")
+    if cls is None:
+        return None
+    if isinstance(cls, str):  # the schema names the label class
+        cls = getattr(labels_module, cls, None)
+    list_field = getattr(cls, "list_field", None)
+    return f"{name}.{list_field}" if list_field else name
+
+
 def check_videos(samples: Any, cvat_schema: CVATSchema, rows: list[VideoRow]) -> None:
-    """Refuse unknown classes and existing tracks with ``frame_step > 1`` before any request."""
+    """Refuse unknown classes and existing tracks with ``frame_step > 1`` before any request.
+
+    Both are single store queries (``distinct``), not passes over every frame.
+    """
+    ids = [row.sample_id for row in rows]
     for name, spec in cvat_schema.fields.items():
-        if spec.is_scalar or spec.label_type == "segmentation":
+        path = _label_path(samples, name)
+        if path is None or spec.is_scalar or spec.label_type == "segmentation":
             continue
-        missing: set[str] = set()
-        for row in rows:
-            for _, value in iter_field_frames(samples, row.sample_id, name):
-                for label in _items(value):
-                    missing.add(label.get_field("label"))
-                    if row.frame_range.step > 1 and label.get_field("index") is not None:
-                        raise ValueError(
-                            f"Video {row.media_path!r} has existing tracks in field '{name}' "
-                            f"(labels with an index), which cannot be uploaded with "
-                            f"frame_step={row.frame_range.step}: CVAT would interpolate "
-                            "over the skipped frames; use frame_step=1 or annotate a new field"
-                        )
-        missing -= set(spec.cvat_names)
+        used = samples.select(ids).distinct(f"{path}.label")
+        missing = {str(c) for c in used if c is not None} - set(spec.cvat_names)
         if missing:
             raise ValueError(
-                f"Field '{name}' holds labels of classes {sorted(map(str, missing))} that are "
+                f"Field '{name}' holds labels of classes {sorted(missing)} that are "
                 f"not in its classes {sorted(spec.cvat_names)}; add them to the label schema's "
                 "classes (or to the CVAT project) so every existing label can be uploaded"
             )
+        for row in rows:
+            if row.frame_range.step == 1:
+                continue
+            if any(
+                i is not None for i in samples.select([row.sample_id]).distinct(f"{path}.index")
+            ):
+                raise ValueError(
+                    f"Video {row.media_path!r} has existing tracks in field '{name}' "
+                    f"(labels with an index), which cannot be uploaded with "
+                    f"frame_step={row.frame_range.step}: CVAT would interpolate "
+                    "over the skipped frames; use frame_step=1 or annotate a new field"
+                )
 
 
 def upload_videos(
