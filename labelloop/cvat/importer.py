@@ -1,46 +1,53 @@
-"""``import_annotations``: bring image tasks made outside labelloop into a dataset.
+"""``import_annotations``: bring CVAT tasks made outside labelloop into a dataset.
 
-CVAT frames are matched to media on disk by file name (``data_path``), missing
-media can be downloaded, and every tag/shape becomes a label in a field named
-after its kind (``classifications``, ``detections``, ``polylines``,
-``keypoints``) unless ``label_types`` says otherwise. Label ids come from a
-``label_id`` attribute when it holds a valid id (tasks labelloop created
-re-import with their original ids).
+Three phases keep the import atomic and the database lock short: everything
+is read from the server first (task meta, labels, annotations, and missing
+media in parallel), then all samples and labels are written in one
+transaction. CVAT file names are matched to local media by
+:class:`~labelloop.cvat.import_media.MediaIndex`; labels land in fields named
+after their kind (``classifications``, ``detections``, ``polylines``,
+``keypoints``; ``frames.<kind>`` on videos) unless ``label_types`` says
+otherwise. Re-importing updates the labels imported before (same ids, see
+:mod:`labelloop.cvat.import_labels`) and adds nothing twice; labels deleted in
+CVAT since are left in the dataset. What cannot be imported is counted in the
+returned :class:`ImportReport` and logged.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import os
-from collections import Counter
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
+from labelloop.annotation.diff import derived_id
 from labelloop.annotation.registry import build_config
-from labelloop.core.ids import new_id
 from labelloop.core.labels import Classifications, Detections, Keypoints, Label, Polylines
-from labelloop.core.sample import Sample
-from labelloop.cvat import convert
+from labelloop.core.sample import Sample, media_type_of
 from labelloop.cvat.api import CVATAnnotationAPI
-from labelloop.cvat.convert.common import UnsupportedObjectError
-from labelloop.cvat.resources.labels import LabelMaps
-from labelloop.cvat.schema import ID_ATTR, spec_from_cvat_attribute
-from labelloop.cvat.xml.fields import FIELD_OF_TYPE
+from labelloop.cvat.import_labels import TaskConverter, TaskData
+from labelloop.cvat.import_media import (
+    AMBIGUOUS,
+    FOUND,
+    MediaDownload,
+    MediaIndex,
+    download_all,
+    download_target,
+)
+from labelloop.cvat.import_report import ImportReport
+from labelloop.cvat.tracks import FrameRange
+from labelloop.cvat.video_download import frame_range_of
 
 logger = logging.getLogger(__name__)
+
+__all__ = ["ImportReport", "import_annotations"]
 
 _CONTAINERS: dict[str, tuple[type[Label], str]] = {
     "classifications": (Classifications, "classifications"),
     "detections": (Detections, "detections"),
     "polylines": (Polylines, "polylines"),
     "keypoints": (Keypoints, "keypoints"),
-}
-_KIND_OF_LABEL = {
-    "Classification": "classifications",
-    "Detection": "detections",
-    "Polyline": "polylines",
-    "Keypoint": "keypoints",
 }
 
 
@@ -53,71 +60,138 @@ def import_annotations(
     label_types: Mapping[str, str] | Iterable[str] | None = None,
     insert_new: bool = True,
     download_media: bool = False,
+    num_workers: int | None = None,
     occluded_attr: str | None = None,
     group_id_attr: str | None = None,
     backend: str = "cvat",
+    progress: bool = True,
     **kwargs: Any,
-) -> None:
-    """Import the annotations (and optionally media) of existing CVAT image tasks.
+) -> ImportReport:
+    """Import the annotations (and optionally media) of existing CVAT image or video tasks.
 
     Args:
-        sample_collection: the dataset (or view of it) to import into.
-        project_name, project_id, task_ids: exactly one of them says what to import.
-        data_path: ``None`` (match CVAT file names to the collection's files by
-            basename), a dict ``{cvat name: local path}``, a ``.json`` file holding
-            such a dict, or a directory searched recursively (and, with
-            ``download_media``, where missing media is written).
+        sample_collection: the dataset (or view of it) to import into; new
+            samples are added to its dataset.
+        project_name, project_id, task_ids: exactly one says what to import
+            (``task_ids``: one id or an iterable of them).
+        data_path: ``None`` (match CVAT file names to the collection's own
+            files), a dict ``{cvat name: local path}``, a ``.json`` manifest
+            holding such a dict (relative paths are relative to the manifest),
+            or a directory searched recursively (with ``download_media``, also
+            where missing media is written, keeping CVAT's folder names).
+            A name matches the one file whose path ends with it; a basename
+            found in several folders is reported as ambiguous and skipped.
         label_types: ``None`` for every kind; a list keeps only those kinds; a
-            dict maps kinds (``classifications``, ``detections``, ``polylines``,
-            ``keypoints``) to the fields that receive them.
-        insert_new: add samples for media not yet in the collection (otherwise skip them).
-        download_media: download frames whose media is not found locally.
-        occluded_attr, group_id_attr: label attributes receiving CVAT's occluded
-            flag / group number.
+            dict maps kinds (``classifications``, ``detections``,
+            ``polylines``, ``keypoints``) to the fields receiving them.
+        insert_new: add samples for media not yet in the collection (else
+            report and skip them).
+        download_media: download media not found locally (needs ``data_path``
+            to be a directory): image frames, and videos rebuilt as MP4 from
+            the task's original-quality chunks (holding only the task's frames).
+        num_workers: download threads (default: up to 8).
+        occluded_attr, group_id_attr: label attributes receiving CVAT's
+            occluded flag / group number.
         backend: the configured backend name; ``kwargs`` are its credentials/url.
+        progress: show a progress bar while downloading media.
+
+    Returns:
+        An :class:`ImportReport`: counts of samples/labels added and updated and
+        of every item not imported, with examples.
     """
-    chosen = [v is not None for v in (project_name, project_id, task_ids)]
-    if sum(chosen) != 1:
-        raise ValueError("Pass exactly one of project_name, project_id or task_ids")
-    fields = _field_names(label_types)
-    if download_media and not (isinstance(data_path, str) and not data_path.endswith(".json")):
-        raise ValueError("download_media=True needs data_path to be a directory to write media")
-    dataset = getattr(sample_collection, "_dataset", sample_collection)
-    files = _data_map(sample_collection, data_path)
+    task_list = _check_arguments(
+        project_name, project_id, task_ids, data_path, download_media, num_workers
+    )
+    kinds = _field_names(label_types)
+    dataset = sample_collection._dataset
+    existing = {s.filepath: s for s in sample_collection.iter_samples()}
+    index = MediaIndex.from_data_path(data_path, existing)
+    report = ImportReport()
     config = build_config(backend, None, **kwargs)
     api: CVATAnnotationAPI = config.build_backend().connect_to_api()
     with api:
-        tasks = _resolve_tasks(api, project_name, project_id, task_ids)
-        by_path = {s.filepath: s for s in sample_collection.iter_samples()}
-        problems: Counter[str] = Counter()
-        for task_id in tasks:
-            _import_task(
-                api,
-                dataset,
-                task_id,
-                files,
-                by_path,
-                fields,
-                insert_new,
-                download_media,
-                data_path,
-                occluded_attr,
-                group_id_attr,
-                problems,
-            )
-    for problem, count in problems.items():
-        logger.warning("%d item(s) not imported: %s", count, problem)
+        if task_list is None:
+            task_list = _project_tasks(api, project_name, project_id)
+        tasks = [_read_task(api, task_id) for task_id in task_list]
+        report.tasks = [t.task_id for t in tasks]
+        media_type = dataset.media_type or next((_media_type(t) for t in tasks), None)
+        plans = [_plan(t, index, media_type, download_media, data_path, report) for t in tasks]
+        downloads = [d for plan in plans for d in plan.downloads]
+        failed = download_all(api, downloads, num_workers, progress)
+        report.media_downloaded = len(downloads) - len(failed)
+        for item, message in failed.items():
+            report.skip("media downloads that failed", f"{item.target}: {message}")
+        provenance = api.base_url
+    writer = _Writer(dataset, existing, kinds, insert_new, report)
+    updates = [
+        (
+            plan,
+            TaskConverter(
+                plan.task, kinds, provenance, report, occluded_attr, group_id_attr
+            ).frame_labels(plan.frame_size),
+        )
+        for plan in plans
+    ]
+    with dataset.transaction():
+        for plan, labels in updates:
+            writer.apply(plan, labels, {d.target for d in failed})
+        writer.commit()
+    report.log()
+    return report
+
+
+def _check_arguments(
+    project_name: Any,
+    project_id: Any,
+    task_ids: Any,
+    data_path: Any,
+    download_media: Any,
+    num_workers: Any,
+) -> list[int] | None:
+    """Validate before any request; the task ids when ``task_ids`` names them."""
+    given = [n for n, v in (("project_name", project_name), ("project_id", project_id),
+                            ("task_ids", task_ids)) if v is not None]  # fmt: skip
+    if len(given) != 1:
+        raise ValueError(
+            "Pass exactly one of project_name, project_id or task_ids"
+            + (f" (got {', '.join(given)})" if given else "")
+        )
+    if data_path is not None and not isinstance(data_path, (str, os.PathLike, Mapping)):
+        raise ValueError(
+            f"data_path must be None, a dict, a .json file or a directory, not {data_path!r}"
+        )
+    if isinstance(data_path, (str, os.PathLike)):
+        if str(data_path).endswith(".json") and not os.path.isfile(data_path):
+            raise ValueError(f"data_path={str(data_path)!r}: no such JSON manifest")
+        if not str(data_path).endswith(".json") and not download_media:
+            if not os.path.isdir(data_path):
+                raise ValueError(f"data_path={str(data_path)!r} is not a directory")
+    if download_media and (
+        not isinstance(data_path, (str, os.PathLike)) or str(data_path).endswith(".json")
+    ):
+        raise ValueError("download_media=True needs data_path to be a directory to write media")
+    if num_workers is not None and (
+        isinstance(num_workers, bool) or not isinstance(num_workers, int) or num_workers < 1
+    ):
+        raise ValueError(f"num_workers must be a positive integer, not {num_workers!r}")
+    if task_ids is None:
+        return None
+    ids = [task_ids] if isinstance(task_ids, (int, str)) else list(task_ids)
+    try:
+        return [int(t) for t in ids]
+    except (TypeError, ValueError):
+        raise ValueError(f"task_ids must be task ids (integers), not {task_ids!r}") from None
 
 
 def _field_names(label_types: Any) -> dict[str, str]:
     if label_types is None:
         return {kind: kind for kind in _CONTAINERS}
     if isinstance(label_types, Mapping):
-        names = dict(label_types)
+        names = {str(k): str(v) for k, v in label_types.items()}
     elif isinstance(label_types, str):
         names = {label_types: label_types}
     else:
-        names = {kind: kind for kind in label_types}
+        names = {str(kind): str(kind) for kind in label_types}
     unknown = set(names) - set(_CONTAINERS)
     if unknown:
         raise ValueError(
@@ -126,161 +200,176 @@ def _field_names(label_types: Any) -> dict[str, str]:
     return names
 
 
-def _data_map(samples: Any, data_path: Any) -> dict[str, str]:
-    if data_path is None:
-        return {os.path.basename(p): p for p in samples.values("filepath")}
-    if isinstance(data_path, Mapping):
-        return {str(k): os.path.abspath(str(v)) for k, v in data_path.items()}
-    if not isinstance(data_path, str):
-        raise ValueError(
-            f"data_path must be None, a dict, a .json file or a directory: {data_path!r}"
-        )
-    if data_path.endswith(".json"):
-        with open(data_path, encoding="utf-8") as handle:
-            return {str(k): os.path.abspath(str(v)) for k, v in json.load(handle).items()}
-    out: dict[str, str] = {}
-    for root, _dirs, names in os.walk(data_path):
-        for name in names:
-            out.setdefault(name, os.path.abspath(os.path.join(root, name)))
-    return out
-
-
-def _resolve_tasks(
-    api: CVATAnnotationAPI, project_name: str | None, project_id: int | None, task_ids: Any
-) -> list[int]:
+def _project_tasks(api: CVATAnnotationAPI, project_name: Any, project_id: Any) -> list[int]:
     if project_name is not None:
         project_id = api.get_project_id(project_name)
         if project_id is None:
             raise ValueError(f"No CVAT project named {project_name!r} on {api.base_url}")
-    if project_id is not None:
-        return api.get_project_tasks(project_id)
-    return [int(task_ids)] if isinstance(task_ids, (int, str)) else [int(t) for t in task_ids]
+    elif not api.project_exists(int(project_id)):
+        raise ValueError(f"No CVAT project with id {project_id} on {api.base_url}")
+    return sorted(api.get_project_tasks(int(project_id)))
 
 
-def _import_task(
-    api: CVATAnnotationAPI,
-    dataset: Any,
-    task_id: int,
-    files: dict[str, str],
-    by_path: dict[str, Sample],
-    fields: dict[str, str],
-    insert_new: bool,
-    download_media: bool,
-    data_path: Any,
-    occluded_attr: str | None,
-    group_id_attr: str | None,
-    problems: Counter[str],
-) -> None:
-    meta = api.tasks.data_meta(task_id)
-    deleted = set(meta.get("deleted_frames") or ())
-    labels = api.labels.of_task(task_id)
-    maps = LabelMaps.from_labels(labels)
-    specs = {
-        label["name"]: {
-            a["name"]: spec_from_cvat_attribute(a)
-            for a in label.get("attributes") or ()
-            if a["name"] != ID_ATTR
-        }
-        for label in labels
-    }
-    options = convert.ConvertOptions(
-        class_attributes=specs,
-        attributes={},
-        occluded_attr=occluded_attr,
-        group_id_attr=group_id_attr,
-        coerce_text=True,
+def _read_task(api: CVATAnnotationAPI, task_id: int) -> TaskData:
+    return TaskData(
+        task_id=task_id,
+        meta=api.tasks.data_meta(task_id),
+        labels=api.labels.of_task(task_id),
+        annotations=api.tasks.get_annotations(task_id),
     )
-    objects: dict[int, list[dict[str, Any]]] = {}
-    for job in api.jobs.of_task(task_id):
-        data = api.jobs.get_annotations(int(job["id"]))
-        if data.get("tracks"):
-            problems["tracks in image tasks"] += len(data["tracks"])
-        for obj in (data.get("tags") or []) + (data.get("shapes") or []):
-            name = maps.label_names.get(int(obj["label_id"]))
-            model = {k: v for k, v in obj.items() if k not in ("label_id", "attributes", "id")}
-            model["label"] = name
-            model["attributes"] = [
-                {"name": maps.attr_names[a["spec_id"]], "value": a.get("value")}
-                for a in obj.get("attributes") or ()
-                if a.get("spec_id") in maps.attr_names
-            ]
-            objects.setdefault(int(obj["frame"]), []).append(model)
-    new_samples: list[Sample] = []
-    for index, frame in enumerate(meta.get("frames") or ()):
-        if index in deleted:
-            continue
-        name = os.path.basename(str(frame.get("name", "")))
-        path = files.get(str(frame.get("name"))) or files.get(name)
-        if path is None and download_media:
-            path = os.path.join(str(data_path), name)
-            content = api.get(api.task_data_download_url(task_id, index)).content
-            with open(path, "wb") as handle:
-                handle.write(content)
-        if path is None:
-            problems[f"frames of task {task_id} whose media is not in data_path"] += 1
-            continue
-        sample = by_path.get(os.path.abspath(path))
-        is_new = sample is None
+
+
+def _media_type(task: TaskData) -> str:
+    frames = task.meta.get("frames") or [{}]
+    video = len(frames) == 1 and media_type_of(str(frames[0].get("name", ""))) == "video"
+    return "video" if video else "image"
+
+
+@dataclass
+class _Plan:
+    """Which local file each kept CVAT frame belongs to, and what must be downloaded."""
+
+    task: TaskData
+    frame_size: Any
+    files: dict[int, str]  # CVAT frame -> media path (videos: every frame -> the video)
+    frame_numbers: FrameRange | None  # videos only
+    downloads: list[MediaDownload]
+
+
+def _plan(
+    task: TaskData,
+    index: MediaIndex,
+    media_type: str | None,
+    download: bool,
+    data_path: Any,
+    report: ImportReport,
+) -> _Plan:
+    frames = task.meta.get("frames") or []
+    kind = _media_type(task)
+    plan = _Plan(task, lambda f: (0, 0), {}, None, [])
+    if kind != media_type:
+        report.skip(
+            f"{kind} tasks cannot go into a {media_type} dataset",
+            f"task {task.task_id}",
+            int(task.meta.get("size") or 0),
+        )
+        return plan
+    if kind == "video":
+        width, height = int(frames[0]["width"]), int(frames[0]["height"])
+        plan.frame_size = lambda _frame: (width, height)
+        names = {0: str(frames[0]["name"])}
+    else:
+        plan.frame_size = lambda f: (int(frames[f]["width"]), int(frames[f]["height"]))
+        names = {i: str(f.get("name", "")) for i, f in enumerate(frames) if i not in task.deleted}
+    for frame, name in names.items():
+        where = f"task {task.task_id} frame {frame} {name!r}"
+        status, found = index.resolve(name)
+        if status == FOUND:
+            plan.files[frame] = str(found)
+        elif status == AMBIGUOUS:
+            report.skip("file names matching several local files (ambiguous)", f"{where}: {found}")
+        elif download:
+            target = download_target(str(data_path), name)
+            plan.files[frame] = target
+            chunks = -(-int(task.meta.get("size") or 0) // max(int(task.meta["chunk_size"]), 1))
+            item = MediaDownload(task.task_id, None if kind == "video" else frame, target, chunks)
+            plan.downloads.append(item)
+        else:
+            report.skip("file names not found in data_path", where)
+    if kind == "video" and 0 in plan.files:
+        downloaded = bool(plan.downloads)
+        plan.frame_numbers = FrameRange() if downloaded else frame_range_of(task.meta)
+        plan.files = dict.fromkeys(range(int(task.meta.get("size") or 0)), plan.files[0])
+    return plan
+
+
+class _Writer:
+    """Adds and saves samples and merges labels by id, inside the caller's transaction."""
+
+    def __init__(
+        self,
+        dataset: Any,
+        existing: dict[str, Sample],
+        kinds: dict[str, str],
+        insert_new: bool,
+        report: ImportReport,
+    ) -> None:
+        self.dataset = dataset
+        self.by_path = dict(existing)
+        self.kinds = kinds
+        self.insert_new = insert_new
+        self.report = report
+        self.new: list[Sample] = []
+        self.touched: dict[str, Sample] = {}
+
+    def _sample(self, path: str, where: str) -> Sample | None:
+        sample = self.by_path.get(path)
         if sample is None:
-            if not insert_new:
-                problems["frames of media not in the collection (insert_new=False)"] += 1
-                continue
+            if not self.insert_new:
+                self.report.skip("media not in the collection (insert_new=False)", where)
+                return None
             sample = Sample(filepath=path)
-            new_samples.append(sample)
-            by_path[sample.filepath] = sample
-        size = (int(frame["width"]), int(frame["height"]))
-        _add_labels(sample, objects.get(index, []), size, options, fields, problems)
-        if not is_new and sample.in_dataset:
+            self.by_path[path] = sample
+            self.new.append(sample)
+        return sample
+
+    def apply(self, plan: _Plan, labels: dict[int, list[Any]], failed: set[str]) -> None:
+        """Attach the task's labels to the samples (and frames) of its media."""
+        for frame, path in plan.files.items():
+            if path in failed:
+                continue
+            first = plan.frame_numbers is None or frame == 0
+            if not first and not labels.get(frame):
+                continue
+            sample = self._sample(path, f"task {plan.task.task_id} {os.path.basename(path)}")
+            if sample is None or not labels.get(frame):
+                continue
+            if sample.in_dataset:
+                self.touched[path] = sample
+            if plan.frame_numbers is None:
+                self._merge(sample, labels[frame])
+            else:
+                self._merge(sample.frames[plan.frame_numbers.to_frame_number(frame)], labels[frame])
+
+    def _merge(self, doc: Any, labels: list[tuple[str, Label]]) -> None:
+        taken = _ids_by_field(doc)
+        for kind, label in labels:
+            field = self.kinds[kind]
+            container_cls, attr = _CONTAINERS[kind]
+            owner = next((f for f, ids in taken.items() if label.id in ids), None)
+            if owner is not None and owner != field:  # ids are unique per sample
+                label["id"] = derived_id(label.id, field)
+            current = doc.get_field(field) if doc.has_field(field) else None
+            if current is None:
+                current = container_cls()
+            items = list(current[attr] or [])
+            position = next((i for i, item in enumerate(items) if item.id == label.id), None)
+            if position is None:
+                items.append(label)
+                self.report.labels_added += 1
+            else:
+                items[position] = label
+                self.report.labels_updated += 1
+            taken.setdefault(field, set()).add(label.id)
+            current[attr] = items
+            doc[field] = current
+
+    def commit(self) -> None:
+        """Save touched samples and add new ones (the caller holds the transaction)."""
+        for sample in self.touched.values():
             sample.save()
-    if new_samples:
-        dataset.add_samples(new_samples)
+        if self.new:
+            self.dataset.add_samples(self.new)
+        self.report.samples_added = len(self.new)
+        self.report.samples_updated = len(self.touched)
 
 
-def _label_ids(sample: Sample) -> set[str]:
-    """Ids of every label (and list container) the sample holds."""
-    out: set[str] = set()
-    for name in sample.field_names:
-        value = sample.get_field(name)
+def _ids_by_field(doc: Any) -> dict[str, set[str]]:
+    out: dict[str, set[str]] = {}
+    for name in doc.field_names:
+        value = doc.get_field(name)
         if isinstance(value, Label):
-            out.add(value.id)
+            ids = out.setdefault(name, {value.id})
             if value.list_field:
-                out.update(item.id for item in value[value.list_field] or ())
+                ids.update(item.id for item in value[value.list_field] or ())
     return out
-
-
-def _add_labels(
-    sample: Sample,
-    objects: list[dict[str, Any]],
-    size: tuple[int, int],
-    options: convert.ConvertOptions,
-    fields: dict[str, str],
-    problems: Counter[str],
-) -> None:
-    kept = []
-    for obj in objects:
-        kind = FIELD_OF_TYPE.get(obj.get("type", "tag"))
-        if kind is None:
-            problems[f"CVAT {obj.get('type')} shapes have no labelloop label kind"] += 1
-        elif kind in fields:
-            kept.append(obj)
-    try:
-        labels = convert.from_cvat_objects(kept, size, options)
-    except UnsupportedObjectError as err:
-        problems[str(err)] += len(kept)
-        return
-    taken = _label_ids(sample)
-    for label in labels:
-        kind = _KIND_OF_LABEL[type(label).__name__]
-        field = fields[kind]
-        container_cls, attr = _CONTAINERS[kind]
-        current = sample.get_field(field) if sample.has_field(field) else None
-        if current is None:
-            current = container_cls()
-        items = list(current[attr] or [])
-        if any(item.id == label.id for item in items):
-            continue  # imported before: keep the dataset's version
-        if label.id in taken:  # the id lives in another field: ids are unique per sample
-            label["id"] = new_id()
-        taken.add(label.id)
-        current[attr] = [*items, label]
-        sample[field] = current
