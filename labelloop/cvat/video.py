@@ -309,11 +309,11 @@ def _field_objects(
                     item["mask"] = None
                 yield number, item
 
-    labels = list(uploaded())
+    # None for new fields: build_tracks then looks for keyframe marks itself
     only_keyframes = (config.label_schema or {}).get(spec.name, {}).get("only_keyframes")
     upload = TrackUpload()
     by_class: dict[str | None, list[tuple[int, Label]]] = {}
-    for number, item in labels:
+    for number, item in uploaded():
         by_class.setdefault(item.get_field("label"), []).append((number, item))
     for cls, items in by_class.items():
         part = build_tracks(
@@ -322,7 +322,7 @@ def _field_objects(
             frame_count=row.frame_count,
             frame_range=frame_range,
             options=spec.options(cls),
-            only_keyframes=bool(only_keyframes) if only_keyframes is not None else None,
+            only_keyframes=only_keyframes,
         )
         upload.tracks += part.tracks
         upload.shapes += part.shapes
