@@ -238,3 +238,45 @@ def test_arbitrary_create_bodies_never_crash_the_server(shared_client, body):
     for path in ("/api/projects", "/api/tasks"):
         response = shared_client.post(path, json=body)
         assert response.status_code in (201, 400, 403), (path, body, response.text)
+
+
+def test_label_and_sublabel_patch_and_delete(cvat_server):
+    labels = [
+        {
+            "name": "body",
+            "type": "skeleton",
+            "svg": "",
+            "sublabels": [{"name": "head", "type": "points"}],
+        },
+        {
+            "name": "car",
+            "attributes": [{"name": "c", "mutable": True, "input_type": "text", "values": []}],
+        },
+    ]
+    with admin_client(cvat_server) as client:
+        project = client.post(
+            "/api/projects", json={"name": "label-edits", "labels": labels}
+        ).json()
+        listed = client.get("/api/labels", params={"project_id": project["id"]}).json()["results"]
+        body, car = listed
+        head = body["sublabels"][0]
+        renamed = client.patch(f"/api/labels/{head['id']}", json={"name": "skull"})
+        assert renamed.status_code == 200
+        assert renamed.json()["name"] == "skull"
+        subs = client.get("/api/labels", params={"parent_id": body["id"]}).json()["results"]
+        assert [s["name"] for s in subs] == ["skull"]
+        with_attr = client.patch(
+            f"/api/labels/{car['id']}",
+            json={
+                "attributes": [
+                    {"name": "d", "mutable": False, "input_type": "radio", "values": ["x", "y"]}
+                ]
+            },
+        ).json()
+        assert [a["name"] for a in with_attr["attributes"]] == ["c", "d"]
+        assert client.patch(f"/api/labels/{car['id']}", json={"name": "body"}).status_code == 400
+        assert client.delete(f"/api/labels/{car['id']}").status_code == 204
+        remaining = client.get("/api/labels", params={"project_id": project["id"]}).json()[
+            "results"
+        ]
+        assert [label["name"] for label in remaining] == ["body"]

@@ -154,13 +154,11 @@ def save_labels(
     if not isinstance(labels, list):
         raise ApiError(400, {"labels": ['Expected a list of items but got type "dict".']})
     column, owner = ("project_id", project_id) if project_id is not None else ("task_id", task_id)
+    # updates may name any label of the owner (sublabels too); names are unique per level
     existing = {
-        row["id"]: row
-        for row in store.all(
-            f"SELECT * FROM labels WHERE {column} = ? AND parent_id IS NULL", (owner,)
-        )
+        row["id"]: row for row in store.all(f"SELECT * FROM labels WHERE {column} = ?", (owner,))
     }
-    names = {row["name"] for row in existing.values()}
+    names = {row["name"] for row in existing.values() if row["parent_id"] is None}
     with store.tx():
         for raw in labels:
             if not isinstance(raw, dict) or not str(raw.get("name", "") or raw.get("id", "")):
