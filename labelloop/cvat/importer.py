@@ -275,7 +275,8 @@ def _plan(
             item = MediaDownload(task.task_id, None if kind == "video" else frame, target, chunks)
             plan.downloads.append(item)
         else:
-            report.skip("file names not found in data_path", where)
+            source = "data_path" if data_path is not None else "the collection (data_path=None)"
+            report.skip(f"file names matching no file of {source}", where)
     if kind == "video" and 0 in plan.files:
         downloaded = bool(plan.downloads)
         plan.frame_numbers = FrameRange() if downloaded else frame_range_of(task.meta)
