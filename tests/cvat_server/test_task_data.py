@@ -223,3 +223,32 @@ def test_exif_rotated_images_report_displayed_size(cvat_server, tmp_path):
             params={"type": "frame", "number": 0, "quality": "compressed"},
         )
         assert Image.open(io.BytesIO(shown.content)).size == (20, 40)
+
+
+def test_concurrent_clients_create_tasks_and_write_annotations(cvat_server, image_files):
+    from concurrent.futures import ThreadPoolExecutor
+
+    def one_client(n: int) -> tuple[int, int]:
+        with admin_client(cvat_server) as client:
+            task = create_task(client, image_files[:3], name=f"concurrent-{n}")
+            label = client.get("/api/labels", params={"task_id": task["id"]}).json()["results"][0][
+                "id"
+            ]
+            shapes = [
+                {
+                    "type": "rectangle",
+                    "label_id": label,
+                    "frame": f % 3,
+                    "points": [n, f, n + 1, f + 1],
+                }
+                for f in range(50)
+            ]
+            client.put(
+                f"/api/tasks/{task['id']}/annotations", json={"shapes": shapes}
+            ).raise_for_status()
+            got = client.get(f"/api/tasks/{task['id']}/annotations").json()["shapes"]
+            return len(got), sum(1 for s in got if s["points"][0] == n)
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        results = list(pool.map(one_client, range(4)))
+    assert results == [(50, 50)] * 4
