@@ -85,6 +85,8 @@ class Annotator:
                 self._http.close()
                 raise AnnotatorError(f"login as {username!r} failed ({response.status_code})")
             self._http.headers["X-CSRFToken"] = self._http.cookies.get("csrftoken", "")
+            # Django checks the Referer of HTTPS session writes, as a browser sends it
+            self._http.headers["Referer"] = f"{str(self._http.base_url).rstrip('/')}/"
 
     def __repr__(self) -> str:
         return f"Annotator(url={str(self._http.base_url)!r})"
