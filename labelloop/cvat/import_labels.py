@@ -171,7 +171,9 @@ class TaskConverter:
         out = []
         try:
             for frame, label in track_labels(model, size, stop, index=index, options=self.options):
-                if not (label.get_field("keyframe") and label.id in own_ids):
+                if not label.get_field("keyframe"):
+                    label["keyframe"] = False
+                if not (label.keyframe and label.id in own_ids):
                     label["id"] = derived_id(
                         self.provenance, self.task.task_id, "track", track.get("id"), frame
                     )
