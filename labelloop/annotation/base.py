@@ -208,6 +208,12 @@ class AnnotationBackend(abc.ABC):
             return {"type": "group_id"}
         return {"type": "text", "values": []}
 
+    def takes_classes_from_server(self) -> bool:
+        """Whether this run's classes come from the server (e.g. an existing project), so
+        ``annotate()`` may name no label field; each kind of label then lands where
+        ``load_annotations(unexpected=...)`` says."""
+        return False
+
     def requires_attr_values(self, attr_type: str) -> bool:
         """Whether specs of ``attr_type`` must list their ``values``."""
         return attr_type in ("select", "radio")

@@ -180,7 +180,7 @@ class Merger:
         self._dirty = False
         for name, spec in self._schema.items():
             by_type = chunk.get(name, {})
-            expected = expected_types(spec)
+            expected = set() if spec.get("unnamed") else expected_types(spec)
             value: Any = None
             for return_type, got in by_type.items():
                 if return_type not in expected:

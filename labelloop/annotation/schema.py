@@ -84,6 +84,9 @@ EDIT_FLAGS = (
     "allow_index_edits",
     "allow_spatial_edits",
 )
+#: Schema key of a run that names no label field (its backend takes the classes from the
+#: server): every label downloaded for it is unexpected and goes where ``unexpected`` says.
+UNNAMED_FIELD = "_unnamed"
 _FIELD_KEYS = frozenset({"type", "classes", "attributes", "mask_targets", *EDIT_FLAGS})
 _RESERVED_FIELDS = frozenset({"id", "_id", "filepath", "tags", "metadata", "media_type", "frames"})
 _NAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
@@ -138,6 +141,10 @@ def build_label_schema(
             f"The {backend.config.name!r} backend cannot annotate {source.media_type!r} "
             f"collections; it supports {list(backend.supported_media_types)}"
         )
+    if label_schema is None and not label_field and backend.takes_classes_from_server():
+        name = f"frames.{UNNAMED_FIELD}" if source.media_type == "video" else UNNAMED_FIELD
+        spec = {"type": "detections", "classes": [], "attributes": {}, "existing_field": False}
+        return {name: {**spec, **flags, "unnamed": True}}
     raw = _raw_schema(label_schema, label_field, backend)
     defaults: dict[str, Any] = {
         "type": label_type,

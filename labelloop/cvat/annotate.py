@@ -185,9 +185,15 @@ def _resolve_project(
         raise ValueError(f"CVAT project {project_id} does not exist on {api.base_url}")
     if project_id is None and config.project_name:
         project_id = api.get_project_id(config.project_name)
+    labels = api.labels.of_project(project_id) if project_id is not None else []
+    if not labels and any(spec.get("unnamed") for spec in schema.values()):
+        raise ValueError(
+            f"No label field given and CVAT project {config.project_name or project_id!r} "
+            f"{'has no labels' if project_id is not None else 'does not exist'} on "
+            f"{api.base_url}; pass label_field= or upload to a project that defines labels"
+        )
     if project_id is None:
         return None, schema, False
-    labels = api.labels.of_project(project_id)
     if not labels:
         return project_id, schema, True
     name = config.project_name or str(project_id)

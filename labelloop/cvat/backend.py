@@ -233,6 +233,10 @@ class CVATBackend(AnnotationBackend):
 
     config: CVATBackendConfig
 
+    def takes_classes_from_server(self) -> bool:
+        """Uploads to a named project may omit label fields: the project's labels apply."""
+        return self.config.project_name is not None or self.config.project_id is not None
+
     def requires_attr_values(self, attr_type: str) -> bool:
         """CVAT needs ``values`` for select/radio; text/checkbox ones are filled in for you."""
         return attr_type in ("select", "radio")
