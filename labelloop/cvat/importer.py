@@ -122,7 +122,8 @@ def import_annotations(
         for item, message in failed.items():
             report.skip("media downloads that failed", f"{item.target}: {message}")
         provenance = api.base_url
-    writer = _Writer(dataset, existing, kinds, insert_new, report)
+    outside = set() if sample_collection is dataset else set(dataset.values("filepath"))
+    writer = _Writer(dataset, existing, outside - set(existing), kinds, insert_new, report)
     updates = [
         (
             plan,
@@ -291,12 +292,15 @@ class _Writer:
         self,
         dataset: Any,
         existing: dict[str, Sample],
+        outside_view: set[str],
         kinds: dict[str, str],
         insert_new: bool,
         report: ImportReport,
     ) -> None:
         self.dataset = dataset
         self.by_path = dict(existing)
+        self.outside_view = outside_view
+        self.skipped: set[str] = set()
         self.kinds = kinds
         self.insert_new = insert_new
         self.report = report
@@ -306,8 +310,17 @@ class _Writer:
     def _sample(self, path: str, where: str) -> Sample | None:
         sample = self.by_path.get(path)
         if sample is None:
-            if not self.insert_new:
-                self.report.skip("media not in the collection (insert_new=False)", where)
+            if path in self.skipped:
+                return None
+            if path in self.outside_view:  # adding it again would duplicate the sample
+                problem = "media of dataset samples outside the given view"
+            elif not self.insert_new:
+                problem = "media not in the collection (insert_new=False)"
+            else:
+                problem = ""
+            if problem:
+                self.skipped.add(path)
+                self.report.skip(problem, where)
                 return None
             sample = Sample(filepath=path)
             self.by_path[path] = sample

@@ -230,3 +230,22 @@ def test_bad_arguments_fail_before_any_request(kwargs, needle):
         import_annotations(
             Dataset(), url="http://127.0.0.1:9", username="u", password="p", **kwargs
         )
+
+
+def test_view_import_never_duplicates_samples_outside_the_view(cvat_server_fresh, tmp_path):
+    server = cvat_server_fresh
+    files = [write_jpeg(str(tmp_path / f"v{i}.jpg"), seed=i) for i in range(2)]
+    task_id = rest_task(server, files)
+    job = first_job(server, task_id)
+    with _person(server) as person:
+        for frame in range(2):
+            person.add_shape(job, type="rectangle", label="cat", points=[1, 1, 8, 8], frame=frame)
+    dataset = Dataset()
+    dataset.add_samples(Sample(filepath=f) for f in files)
+    report = import_annotations(
+        dataset.limit(1), task_ids=task_id, data_path=str(tmp_path), **creds(server)
+    )
+    assert len(dataset) == 2 and report.samples_added == 0
+    assert dataset.count("detections.detections") == 1
+    (problem,) = report.problems
+    assert "outside the given view" in problem and "v1.jpg" in report.examples[problem][0]

@@ -9,7 +9,7 @@ from labelloop.core.dataset import Dataset
 from labelloop.core.labels import Detection, Detections
 from labelloop.core.sample import Sample
 from labelloop.testing.annotator import Annotator
-from tests.cvat_import.helpers import creds, write_jpeg
+from tests.cvat_import.helpers import creds, write_jpeg, write_mp4
 
 
 def _dataset(tmp_path):
@@ -72,3 +72,31 @@ def test_run_without_label_field_needs_a_project_with_labels(cvat_server_fresh, 
     assert "nowhere" not in dataset.list_annotation_runs()
     with pytest.raises(ValueError, match="Nothing to annotate"):
         dataset.annotate("no_project", **creds(server))
+
+
+def test_video_run_without_label_field(cvat_server_fresh, tmp_path):
+    server = cvat_server_fresh
+    video = write_mp4(str(tmp_path / "v.mp4"), 6)
+    dataset = Dataset()
+    dataset.add_sample(Sample(filepath=video))
+    first = dataset.first()
+    first.frames[1]["gt"] = Detections(
+        detections=[Detection(label="cat", bounding_box=[0.1, 0.1, 0.2, 0.2])]
+    )
+    first.save()
+    dataset.annotate("make", label_field="frames.gt", project_name="vids", **creds(server))
+    results = dataset.annotate("unnamed", project_name="vids", **creds(server))
+    (task_id,) = results.task_ids
+    with Annotator(server.url, server.username, server.password) as person:
+        person.add_track(
+            results.job_ids[task_id][0],
+            label="cat",
+            shapes=[{"frame": 1, "points": [0, 0, 8, 8]}, {"frame": 3, "points": [8, 0, 16, 8]}],
+        )
+    dataset.load_annotations("unnamed", unexpected="keep", cleanup=True, **creds(server))
+    sample = dataset.first()
+    numbers = [n for n, f in sample.frames.items() if f.get_field("detections")]
+    assert numbers == [2, 3, 4, 5, 6]
+    assert {f.detections.detections[0].index for n, f in sample.frames.items() if n in numbers} == {
+        sample.frames[2].detections.detections[0].index
+    }
