@@ -5,7 +5,8 @@ CVAT names a task's frames by the uploaded file name, which may carry folders
 a bare basename found in several folders is *ambiguous* and is reported, never
 guessed. Missing media can be downloaded in parallel: image frames one request
 each, videos as their original-quality chunks decoded and re-encoded into one
-MP4 with PyAV (CVAT offers no download of the original video file).
+MP4 with PyAV (CVAT offers no download of the original video file; image-set
+chunks, zips of frames, are read too).
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ import json
 import logging
 import os
 import tempfile
-from collections.abc import Iterable, Mapping
+import zipfile
+from collections.abc import Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from fractions import Fraction
@@ -22,6 +24,7 @@ from io import BytesIO
 from typing import Any
 
 import av
+from PIL import Image
 from tqdm import tqdm
 
 logger = logging.getLogger(__name__)
@@ -162,23 +165,34 @@ def _download_video(api: Any, item: MediaDownload) -> None:
         with av.open(path, "w", format="mp4") as out:
             stream = None
             for data in chunks:
-                with av.open(BytesIO(data)) as source:
-                    video = source.streams.video[0]
-                    for frame in source.decode(video):
-                        if stream is None:
-                            rate = video.average_rate or Fraction(25)
-                            stream = out.add_stream("libx264", rate=rate)
-                            stream.width = frame.width - frame.width % 2
-                            stream.height = frame.height - frame.height % 2
-                            stream.pix_fmt = "yuv420p"
-                            stream.options = {"crf": "17"}
-                        image = frame.reformat(
-                            width=stream.width, height=stream.height, format="yuv420p"
-                        )
-                        image.pts = None
-                        out.mux(stream.encode(image))
+                for frame, rate in _chunk_frames(data):
+                    if stream is None:
+                        stream = out.add_stream("libx264", rate=rate or Fraction(25))
+                        stream.width = frame.width - frame.width % 2
+                        stream.height = frame.height - frame.height % 2
+                        stream.pix_fmt = "yuv420p"
+                        stream.options = {"crf": "17"}
+                    image = frame.reformat(
+                        width=stream.width, height=stream.height, format="yuv420p"
+                    )
+                    image.pts = None
+                    out.mux(stream.encode(image))
             if stream is None:
                 raise ValueError(f"task {item.task_id} returned no video frames")
             out.mux(stream.encode(None))
 
     _write_atomically(item.target, write)
+
+
+def _chunk_frames(data: bytes) -> Iterator[tuple[av.VideoFrame, Fraction | None]]:
+    """Frames of one chunk: a video chunk decoded, or an image-set (zip) chunk in name order."""
+    if data[:2] == b"PK":
+        with zipfile.ZipFile(BytesIO(data)) as archive:
+            for name in sorted(archive.namelist()):
+                with Image.open(BytesIO(archive.read(name))) as image:
+                    yield av.VideoFrame.from_image(image.convert("RGB")), None
+        return
+    with av.open(BytesIO(data)) as source:
+        video = source.streams.video[0]
+        for frame in source.decode(video):
+            yield frame, video.average_rate

@@ -103,3 +103,24 @@ def test_download_rebuilds_the_video_from_chunks(cvat_server_fresh, tmp_path):
     assert [n for n, f in sample.frames.items() if f.boxes] == [1, 2, 3, 4, 5]
     assert [c.label for c in sample.frames[2].scene.classifications] == ["dog"]
     assert os.path.getsize(path) > 0
+
+
+def test_image_set_chunks_decode_in_name_order():
+    import io
+    import zipfile
+
+    import numpy as np
+    from PIL import Image
+
+    from labelloop.cvat.import_media import _chunk_frames
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for i in (2, 0, 1):  # stored out of order; CVAT names frames by position
+            image = Image.fromarray(np.full((8, 10, 3), 50 * i, dtype=np.uint8))
+            png = io.BytesIO()
+            image.save(png, format="PNG")
+            archive.writestr(f"{i:06d}.png", png.getvalue())
+    frames = [frame.to_ndarray(format="rgb24") for frame, _rate in _chunk_frames(buffer.getvalue())]
+    assert [int(f.mean()) for f in frames] == [0, 50, 100]
+    assert frames[0].shape == (8, 10, 3)
