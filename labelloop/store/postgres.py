@@ -39,6 +39,7 @@ SCHEMA_VERSION = pg_schema.SCHEMA_VERSION
 #: Key of the advisory lock every writer holds for its transaction.
 WRITE_LOCK = 0x6C6C_7772  # "llwr"
 LOCK_TIMEOUT_S = 60
+_ANALYZE_MIN = 20_000  # copied rows that make statistics worth refreshing
 
 
 def _record(row: tuple) -> DatasetRecord:
@@ -58,6 +59,8 @@ class PostgresStore(LabelQueries, Store):
         self._lock = threading.RLock()
         self._depth = 0
         self._writing = False
+        self._copied = 0  # rows copied in since the last ANALYZE
+        self._analyzed_rows = 0
         try:
             self._conn = psycopg.connect(uri, autocommit=True, connect_timeout=10)
         except psycopg.Error as err:
@@ -66,6 +69,8 @@ class PostgresStore(LabelQueries, Store):
                 f"Cannot connect to PostgreSQL at {self.display_uri}: {reason}"
             ) from None
         self._conn.execute(f"SET lock_timeout = '{LOCK_TIMEOUT_S}s'")
+        # JIT compiling costs more than it saves on these short JSON-reading scans
+        self._conn.execute("SET jit = off")
         self._migrate()
         logger.debug("Opened PostgreSQL store %s", self.display_uri)
 
@@ -134,6 +139,7 @@ class PostgresStore(LabelQueries, Store):
         self._writing = False
         if verb == "COMMIT":
             self._conn.execute(verb)
+            self._analyze_after_growth()
             return
         try:
             self._conn.execute(verb)
@@ -186,6 +192,23 @@ class PostgresStore(LabelQueries, Store):
             with cur.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
                 for row in rows:
                     copy.write_row(row)
+            self._copied += max(cur.rowcount, 0)
+
+    def _analyze_after_growth(self) -> None:
+        """Refresh the planner's statistics once bulk copies have doubled what it knew.
+
+        Autovacuum analyzes late; until then the planner believes a freshly
+        filled table is empty and picks plans that scan every label per batch.
+        Doubling steps keep the cost of ``ANALYZE`` (a fixed-size sample) small.
+        """
+        if self._copied < max(_ANALYZE_MIN, self._analyzed_rows):
+            return
+        self._analyzed_rows += self._copied
+        self._copied = 0
+        try:
+            self._conn.execute("ANALYZE samples, frames, labels")
+        except psycopg.Error:  # statistics are an optimisation: never fail a commit for them
+            logger.debug("ANALYZE failed on %s", self.display_uri, exc_info=True)
 
     # -- datasets ----------------------------------------------------------
 
