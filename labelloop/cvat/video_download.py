@@ -18,7 +18,7 @@ from __future__ import annotations
 import logging
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -107,11 +107,15 @@ def field_state(sample: Any, name: str, entries: dict[int, Any]) -> FieldState:
 def iter_video_annotations(
     backend: CVATBackend, results: CVATAnnotationResults
 ) -> Iterator[SampleChunk]:
-    """``(sample_id, {field: {return_type: {frame_number: {label_id: label}}}})`` per task."""
+    """``(sample_id, {field: {return_type: {frame_number: {label_id: label}}}})`` per task.
+
+    Each chunk is a :class:`LazyChunk`: the merge collects up to a batch of
+    samples before merging them, so a video's annotations are downloaded and
+    converted only when the merge reads them, and dropped right after.
+    """
     api: CVATAnnotationAPI = backend.connect_to_api()
     cvat_schema = run_schema(backend.config)
     dataset = results.samples._dataset
-    problems: Counter[str] = Counter()
     for task_id in list(results.task_ids):
         frames = results.frame_id_map.get(task_id) or {}
         if 0 not in frames:
@@ -120,19 +124,46 @@ def iter_video_annotations(
         try:
             maps = api.labels.task_maps(task_id)
             meta = api.tasks.data_meta(task_id)
-            raw = api.tasks.get_annotations(task_id)
         except CVATNotFound:
             logger.warning("Skipping task %d, which no longer exists on %s", task_id, api.base_url)
             continue
-        try:
-            sample = dataset[sample_id]
-        except KeyError:
-            logger.warning("Sample %s of task %d is no longer in the dataset", sample_id, task_id)
-            continue
-        video = _VideoTask(task_id, meta, maps, results, cvat_schema, backend.config, problems)
-        yield sample_id, video.convert(sample, raw)
-    for problem, count in problems.items():
-        logger.warning("%d CVAT object(s) not loaded: %s", count, problem)
+        video = _VideoTask(task_id, meta, maps, results, cvat_schema, backend.config)
+
+        def convert(video: _VideoTask = video, sample_id: str = sample_id) -> dict[str, Any]:
+            return video.convert(dataset[sample_id], api.tasks.get_annotations(video.task_id))
+
+        yield sample_id, LazyChunk(convert, cvat_schema.fields)
+
+
+class LazyChunk(Mapping[str, dict[str, Any]]):
+    """One sample's download, made by ``convert`` on first read and released once every
+    field was read; reading a field again after that is an error, never a silent refetch."""
+
+    def __init__(self, convert: Callable[[], dict[str, Any]], fields: Iterable[str]) -> None:
+        self._convert: Callable[[], dict[str, Any]] | None = convert
+        self._data: dict[str, Any] | None = None
+        self._fields = list(fields)
+        self._unread = set(self._fields)
+
+    def _loaded(self) -> dict[str, Any]:
+        if self._data is None:
+            if self._convert is None:
+                raise RuntimeError("This video's annotations were already merged and released")
+            self._data, self._convert = self._convert(), None
+        return self._data
+
+    def __getitem__(self, name: str) -> dict[str, Any]:
+        value = self._loaded()[name]
+        self._unread.discard(name)
+        if not self._unread:
+            self._data = None
+        return value
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._fields)
+
+    def __len__(self) -> int:
+        return len(self._fields)
 
 
 class _VideoTask:
@@ -146,7 +177,6 @@ class _VideoTask:
         results: CVATAnnotationResults,
         cvat_schema: CVATSchema,
         config: Any,
-        problems: Counter[str],
     ) -> None:
         self.task_id = task_id
         self.frame_range: FrameRange = frame_range_of(meta)
@@ -158,7 +188,7 @@ class _VideoTask:
         self.cvat_schema = cvat_schema
         self.config = config
         self.coerce = bool(config.coerce_text_attrs)
-        self.problems = problems
+        self.problems: Counter[str] = Counter()
         self.known = results.server_id_map.get(task_id, {})
 
     def convert(self, sample: Any, raw: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -172,6 +202,10 @@ class _VideoTask:
         }
         self._plain_objects(raw, states, out)
         self._tracks(raw.get("tracks") or [], states, out)
+        for problem, count in self.problems.items():
+            logger.warning(
+                "Task %d: %d CVAT object(s) not loaded: %s", self.task_id, count, problem
+            )
         for name, spec in self.cvat_schema.fields.items():
             declared = (self.config.label_schema or {}).get(name, {})
             keep = (
