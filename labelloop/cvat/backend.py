@@ -90,6 +90,8 @@ class CVATBackendConfig(AnnotationBackendConfig):
             into numbers/bools; values that existed keep their type ("007" stays text).
         verify: TLS certificate verification (``True``, ``False`` or a CA bundle path).
         upload_timeout: seconds to wait for the server to process a task's media.
+        timeout: seconds for connecting and for each read/write of one request (a
+            slower answer is retried when the call is safe to repeat).
     """
 
     backend_cls: ClassVar[str] = "labelloop.cvat.backend.CVATBackend"
@@ -123,6 +125,7 @@ class CVATBackendConfig(AnnotationBackendConfig):
         coerce_text_attrs: bool = True,
         verify: bool | str = True,
         upload_timeout: float = 600.0,
+        timeout: float = 60.0,
         **kwargs: Any,
     ) -> None:
         super().__init__(name, label_schema, media_field=media_field, **kwargs)
@@ -159,6 +162,9 @@ class CVATBackendConfig(AnnotationBackendConfig):
             raise ValueError(f"project_id must be a positive integer, got {project_id!r}")
         self.project_id = int(project_id) if project_id is not None else None
         self.task_name = task_name
+        for param, value in (("occluded_attr", occluded_attr), ("group_id_attr", group_id_attr)):
+            if value is not None and (not isinstance(value, str) or not value):
+                raise ValueError(f"{param} must be an attribute name (a string), got {value!r}")
         self.occluded_attr = occluded_attr
         self.group_id_attr = group_id_attr
         self.issue_tracker = _names("issue_tracker", issue_tracker)
@@ -181,6 +187,9 @@ class CVATBackendConfig(AnnotationBackendConfig):
                 f"upload_timeout must be a positive number of seconds, got {upload_timeout!r}"
             )
         self.upload_timeout = float(upload_timeout)
+        if not isinstance(timeout, (int, float)) or isinstance(timeout, bool) or timeout <= 0:
+            raise ValueError(f"timeout must be a positive number of seconds, got {timeout!r}")
+        self.timeout = float(timeout)
 
     def load_credentials(self, **kwargs: Any) -> None:
         """Fill credentials from kwargs, config file/env, or a prompt (unless a token is set)."""
@@ -261,6 +270,7 @@ class CVATBackend(AnnotationBackend):
             token=creds.get("token"),
             access_token=creds.get("access_token"),
             verify=config.verify,
+            timeout=config.timeout,
         )
 
     def upload_annotations(
