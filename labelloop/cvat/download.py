@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from tqdm.auto import tqdm
 
+from labelloop.annotation.diff import derived_id
 from labelloop.annotation.schema import RETURN_TYPES
 from labelloop.core.ids import is_id, new_id
 from labelloop.core.labels import Classification, Detection, Keypoint, Label, Polyline
@@ -144,6 +145,12 @@ def _bucket(
                     continue
                 spec, cls = owner
                 model = _object_model(obj, spec, cls, maps, known_ids.get(kind, {}))
+                if not spec.is_scalar and not any(
+                    a["name"] == ID_ATTR for a in model["attributes"]
+                ):
+                    # drawn in CVAT: the same id on every load, so reloading adds nothing twice
+                    drawn = derived_id(f"{kind}{obj.get('id')}", task_id)
+                    model["attributes"].insert(0, {"name": ID_ATTR, "value": drawn})
                 sample_id = frame["sample_id"]
                 buckets[(spec.name, sample_id)][cls].append(model)
                 frame_sizes[sample_id] = sizes[int(obj["frame"])]
@@ -228,6 +235,9 @@ def _templates(
     labels: dict[str, dict[str, Label]] = {}
     scalars: dict[str, dict[str, Any]] = {}
     fields = [name for name, spec in cvat_schema.fields.items() if _needs_templates(spec)]
+    if samples is not None and hasattr(samples, "has_field"):
+        # a field the run creates has no current values yet
+        fields = [name for name in fields if samples.has_field(name)]
     if not fields or samples is None:
         return labels, scalars
     view = samples.select_fields(fields) if hasattr(samples, "select_fields") else samples
