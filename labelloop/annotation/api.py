@@ -219,9 +219,17 @@ def merge_results(
         chunks = tqdm(chunks, desc=f"Merging {results.anno_key}", unit="sample")
     if dry_run:
         return merger.run(chunks), handler
-    with dataset.transaction():
-        report = merger.run(chunks)
-    results.id_map = merger.id_map  # destination-field runs leave it as it was
+    previous = results.id_map
+    try:
+        with dataset.transaction():
+            report = merger.run(chunks)
+            # the new id_map commits with the labels it describes: a process killed
+            # after the merge never leaves merged labels a re-run would not recognise
+            results.id_map = merger.id_map  # destination-field runs leave it as it was
+            runs.save_results(dataset, results.anno_key, results)
+    except BaseException:
+        results.id_map = previous
+        raise
     return report, handler
 
 
