@@ -318,7 +318,7 @@ def _resolve_type(
     where = f"label_schema[{field!r}]"
     supported = backend.supported_label_types
     if label_type is not None:
-        if label_type not in LABEL_TYPES:
+        if not isinstance(label_type, str) or label_type not in LABEL_TYPES:
             raise ValueError(
                 f"{where}: unknown label type {label_type!r}; use one of {list(LABEL_TYPES)}"
             )
