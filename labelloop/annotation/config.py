@@ -50,6 +50,15 @@ def is_secret(param: str) -> bool:
     return param in SECRET_PARAMS or any(w in param for w in ("password", "token", "secret"))
 
 
+def _holds_secrets(data: dict[str, Any]) -> bool:
+    backends = data.get("backends")
+    if not isinstance(backends, Mapping):
+        return False
+    return any(
+        is_secret(k) for params in backends.values() if isinstance(params, Mapping) for k in params
+    )
+
+
 def config_path() -> Path:
     """Where the annotation config file lives (it need not exist)."""
     for prefix in ENV_PREFIXES:
@@ -140,6 +149,13 @@ class AnnotationConfig:
             raise ValueError(f"Annotation config {path} is not valid JSON: {err}") from None
         if not isinstance(data, dict):
             raise ValueError(f"Annotation config {path} must hold a JSON object")
+        if os.name == "posix" and path.stat().st_mode & 0o077 and _holds_secrets(data):
+            logger.warning(
+                "Annotation config %s holds credentials and other users may read it; "
+                "restrict it with: chmod 600 %s",
+                path,
+                path,
+            )
         return data
 
     def backend_params(self, name: str) -> dict[str, Any]:
