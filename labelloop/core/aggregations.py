@@ -149,6 +149,7 @@ def _flatten(value: Any, out: list[Any]) -> None:
 def values(collection: SampleCollection, path: str, unwind: bool = False) -> list[Any]:
     """Values of ``path`` per sample (nested lists for list paths), from one snapshot."""
     with collection._dataset._store.snapshot():
+        collection._dataset._sync_schema()
         return _values(collection, path, unwind)
 
 
@@ -182,6 +183,7 @@ def _as_objects(value: Any) -> Any:
 def count(collection: SampleCollection, path: str | None = None) -> int:
     """Number of samples, or of non-``None`` values of ``path`` (lists unwound)."""
     with collection._dataset._store.snapshot():
+        collection._dataset._sync_schema()
         return _count(collection, path)
 
 

@@ -131,6 +131,7 @@ class SampleCollection:
     def _add_stage(self, stage: st.Stage) -> DatasetView:
         from labelloop.core.view import DatasetView
 
+        self._dataset._sync_schema()
         stage.validate(self._dataset)
         return DatasetView(self._dataset, [*self._stages, stage])
 

@@ -281,6 +281,19 @@ class Dataset(SampleCollection):
             for key in _SCHEMA_KEYS:
                 self._doc[key] = fresh[key]
 
+    def _sync_schema(self) -> None:
+        """Adopt the stored field schema and media type (another process may have changed them).
+
+        Called before reads, so a dataset object never misses fields declared
+        elsewhere; unsaved dataset properties (info, classes, ...) are kept.
+        """
+        record = self._store.get_dataset(id=self._id)
+        if record is None:
+            return
+        for key in _SCHEMA_KEYS:
+            if record.doc.get(key) != self._doc.get(key):
+                self._doc[key] = record.doc.get(key)
+
     def reload(self) -> None:
         """Re-read the dataset's properties and schema from the database."""
         self._read_record()
@@ -419,6 +432,7 @@ class Dataset(SampleCollection):
             return view
         if not isinstance(key, str):
             raise KeyError(f"Samples are indexed by id strings, not {key!r}")
+        self._sync_schema()
         for doc in self._iter_base_docs(ids=[key]):
             return self._make_sample(doc, [])
         raise KeyError(f"No sample with id {key!r} in dataset '{self.name}'")

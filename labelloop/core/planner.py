@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 def iter_docs(collection: SampleCollection, frames: bool = False) -> Iterator[dict[str, Any]]:
     """The documents of a collection, in view order."""
     dataset = collection._dataset
+    dataset._sync_schema()
     stages = collection._stages
     frames = frames or any(s.frames_needed for s in stages)
     ids: list[str] | None = None  # None: every sample, in dataset order

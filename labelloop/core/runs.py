@@ -183,28 +183,48 @@ def update_config(collection: SampleCollection, key: str, config: dict[str, Any]
 
 
 def save_results(collection: SampleCollection, key: str, results: Any, cache: bool = True) -> None:
-    """Store run results: a dict with ``"cls"``, or an object with ``to_dict()``."""
+    """Store run results: a dict with ``"cls"``, or an object with ``to_dict()``.
+
+    Each save gets a new ``results_version`` in the run info, so processes that
+    cached older results notice and rebuild them.
+    """
+    from labelloop.core.ids import new_id
+
     dataset = collection._dataset
-    _record(collection, key, None)
+    run_type, info, _ = _record(collection, key, None)
     data = results.to_dict() if hasattr(results, "to_dict") else results
     if data is not None and (not isinstance(data, dict) or "cls" not in data):
         raise ValueError("Run results must be a dict with a 'cls' dotted path (or None)")
-    dataset._store.set_run_results(dataset._id, key, data)
+    info["results_version"] = version = new_id()
+    dataset._store.save_run(dataset._id, key, run_type, info, data)
     cached = _CACHE.setdefault(dataset, {})
     if cache and data is not None and not isinstance(results, dict):
-        cached[key] = results
+        cached[key] = (version, results)
     else:
         cached.pop(key, None)
+
+
+def _stored_version(collection: SampleCollection, key: str) -> str | None:
+    dataset = collection._dataset
+    for run_key, _, info in dataset._store.list_runs(dataset._id):
+        if run_key == key:
+            return info.get("results_version")
+    return None
 
 
 def load_results(
     collection: SampleCollection, key: str, cache: bool = True, type: str | None = None
 ) -> Any:
-    """The results of run ``key`` rebuilt via ``cls.from_dict(d, dataset)`` (or ``None``)."""
+    """The results of run ``key`` rebuilt via ``cls.from_dict(d, dataset)`` (or ``None``).
+
+    With ``cache=True`` the same object is returned again while the stored
+    results are unchanged (another process saving newer results invalidates it).
+    """
     dataset = collection._dataset
-    if cache and key in _CACHE.get(dataset, {}):
-        return _CACHE[dataset][key]
-    _, _, data = _record(collection, key, type)
+    cached = _CACHE.get(dataset, {}).get(key)
+    if cache and cached is not None and cached[0] == _stored_version(collection, key):
+        return cached[1]
+    _, info, data = _record(collection, key, type)
     if data is None:
         return None
     module_name, _, cls_name = data["cls"].rpartition(".")
@@ -216,7 +236,7 @@ def load_results(
         ) from None
     results = cls.from_dict(data, dataset)
     if cache:
-        _CACHE.setdefault(dataset, {})[key] = results
+        _CACHE.setdefault(dataset, {})[key] = (info.get("results_version"), results)
     return results
 
 

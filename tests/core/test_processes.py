@@ -169,10 +169,18 @@ def test_fields_declared_by_another_process_survive(dataset):
         import labelloop as ll
         ds = ll.load_dataset(sys.argv[1])
         ds.add_sample(ll.Sample("/b.jpg", theirs="x", shared=1))
+        first = ds.first()
+        first["kind"] = ll.Classification(label="cat")
+        first.save()
         """,
         dataset.name,
     )
     assert child.wait(timeout=60) == 0, child.communicate()
+    # reads see what the other process declared, without an explicit reload()
+    assert dataset.values("theirs") == [None, "x"]
+    assert dataset.first().kind.label == "cat"
+    cats = dataset.filter_labels("kind", ll.ViewField("label") == "cat")
+    assert cats.values("filepath") == ["/a.jpg"]
     # this object's schema is stale: declaring more fields must not drop 'theirs'
     dataset.add_sample(ll.Sample("/c.jpg", later=True))
     dataset.info["note"] = "saved from a stale object"
@@ -184,3 +192,27 @@ def test_fields_declared_by_another_process_survive(dataset):
 
     with pytest.raises(ValueError, match="'shared' is declared as int"):
         dataset.add_sample(ll.Sample("/d.jpg", shared="text"))
+
+
+def test_cached_results_are_rebuilt_after_another_process_saves(dataset):
+    from labelloop.core import runs
+    from tests.core.results_cls import CountResults
+
+    dataset.persistent = True
+    runs.register_run(dataset, "evaluation", "ev", {})
+    runs.save_results(dataset, "ev", CountResults(1))
+    first = dataset.load_evaluation_results("ev")
+    assert first.total == 1 and dataset.load_evaluation_results("ev") is first
+    child = _spawn(
+        """
+        import sys
+        import labelloop as ll
+        from labelloop.core import runs
+        from tests.core.results_cls import CountResults
+        ds = ll.load_dataset(sys.argv[1])
+        runs.save_results(ds, "ev", CountResults(2))
+        """,
+        dataset.name,
+    )
+    assert child.wait(timeout=60) == 0, child.communicate()
+    assert dataset.load_evaluation_results("ev").total == 2
