@@ -118,7 +118,8 @@ class TaskConverter:
                 out.setdefault(frame, []).append((KIND_OF_LABEL[type(label).__name__], label))
         tracks = sorted(data.get("tracks") or [], key=lambda t: int(t.get("id") or 0))
         for index, track in enumerate(tracks, start=1):
-            if self._wanted(track, track.get("frame")):
+            shape_type = next((s.get("type") for s in track.get("shapes") or ()), None)
+            if self._wanted({"type": shape_type or "rectangle"}, track.get("frame")):
                 for frame, label in self._track(track, index, frame_size):
                     out.setdefault(frame, []).append((KIND_OF_LABEL[type(label).__name__], label))
         for frame in self.task.deleted & set(out):

@@ -124,3 +124,39 @@ def test_image_set_chunks_decode_in_name_order():
     frames = [frame.to_ndarray(format="rgb24") for frame, _rate in _chunk_frames(buffer.getvalue())]
     assert [int(f.mean()) for f in frames] == [0, 50, 100]
     assert frames[0].shape == (8, 10, 3)
+
+
+def test_labelloop_video_task_round_trip_keeps_keyframe_ids(cvat_server_fresh, tmp_path):
+    from labelloop.core.labels import Detection, Detections
+    from labelloop.core.sample import Sample
+
+    server = cvat_server_fresh
+    video = write_mp4(str(tmp_path / "orig" / "run.mp4"), 5)
+    source = Dataset()
+    source.add_sample(Sample(filepath=video))
+    sample = source.first()
+    for number in (1, 2, 3):
+        box = Detection(label="cat", bounding_box=[0.1 * number, 0.1, 0.2, 0.2], index=1)
+        sample.frames[number]["gt"] = Detections(detections=[box])
+    sample.save()
+    results = source.annotate("up", label_field="frames.gt", **creds(server))
+    imported = Dataset()
+    report = import_annotations(
+        imported,
+        task_ids=results.task_ids,
+        data_path={"run.mp4": video},
+        label_types={"detections": "gt"},
+        **creds(server),
+    )
+    assert not report.problems
+    original = {
+        n: [(d.id, d.index) for d in f.gt.detections] for n, f in source.first().frames.items()
+    }
+    copy = {
+        n: [(d.id, d.index) for d in f.gt.detections]
+        for n, f in imported.first().frames.items()
+        if f.get_field("gt")
+    }
+    assert copy == {n: v for n, v in original.items() if v}
+    boxes = [imported.first().frames[n].gt.detections[0].bounding_box[0] for n in (1, 2, 3)]
+    assert boxes == pytest.approx([0.1, 0.2, 0.3], abs=0.02)
