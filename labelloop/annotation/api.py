@@ -10,6 +10,7 @@ the serialised view, the results). A failed upload calls the backend's
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from typing import Any
 
 from tqdm import tqdm
@@ -33,7 +34,7 @@ def annotate(
     samples: Any,
     anno_key: str,
     label_schema: dict[str, Any] | list[str] | None = None,
-    label_field: str | None = None,
+    label_field: str | Sequence[str] | None = None,
     label_type: str | None = None,
     classes: list[Any] | None = None,
     attributes: Any = True,
@@ -50,7 +51,9 @@ def annotate(
 ) -> AnnotationResults:
     """Send ``samples`` (and the schema's existing labels) to an annotation backend.
 
-    ``kwargs`` are backend parameters and credentials. Returns the backend's
+    ``label_field`` names one field, or several that share ``label_type``,
+    ``classes`` and ``attributes``. ``kwargs`` are backend parameters and
+    credentials. Returns the backend's
     results; the run is recorded under ``anno_key`` only once the upload succeeded.
     """
     runs.validate_key(anno_key)

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -122,7 +122,7 @@ def build_label_schema(
     source: SchemaSource,
     backend: AnnotationBackend,
     label_schema: dict[str, Any] | list[str] | tuple[str, ...] | None = None,
-    label_field: str | None = None,
+    label_field: str | Sequence[str] | None = None,
     label_type: str | None = None,
     classes: list[Any] | None = None,
     attributes: Any = True,
@@ -165,21 +165,34 @@ def build_label_schema(
     return out
 
 
+def _field_names(label_field: Any) -> list[str]:
+    """``label_field`` as a list: one name, or a list/tuple of names (``"f",`` is a tuple)."""
+    if label_field is None or isinstance(label_field, str):
+        return [label_field] if label_field else []
+    if isinstance(label_field, (list, tuple)) and all(isinstance(n, str) for n in label_field):
+        if len(set(label_field)) < len(label_field):
+            raise ValueError(f"label_field names a field twice: {label_field!r}; name it once")
+        return list(label_field)
+    raise ValueError(
+        f"label_field must be a field name or a list of field names, not {label_field!r}"
+    )
+
+
 def _raw_schema(
-    label_schema: Any, label_field: str | None, backend: AnnotationBackend
+    label_schema: Any, label_field: str | Sequence[str] | None, backend: AnnotationBackend
 ) -> dict[str, dict[str, Any]]:
-    if label_field is not None and not isinstance(label_field, str):
-        raise ValueError(f"label_field must be a field name string, not {label_field!r}")
+    names = _field_names(label_field)
     if label_schema is None:
-        if label_field:
-            return {label_field: {}}
+        if names:
+            # label_type, classes and attributes apply to each named field
+            return {name: {} for name in names}
         if backend.requires_label_schema:
             raise ValueError(
                 "Nothing to annotate: pass label_field= (with label_type= and classes= for a new "
                 "field) or label_schema={field: {...}}"
             )
         return {}
-    if label_field and label_field not in label_schema:
+    if names and not set(names) <= set(label_schema):
         logger.warning("label_field=%r is ignored because label_schema is given", label_field)
     if isinstance(label_schema, (list, tuple)):
         raw: dict[str, dict[str, Any]] = {}
