@@ -101,7 +101,10 @@ class TaskConverter:
                 f"CVAT {obj.get('type')} shapes have no labelloop label kind", self._where(frame)
             )
             return False
-        return kind in self.kinds
+        if kind not in self.kinds:
+            self.report.excluded[kind] += 1
+            return False
+        return True
 
     def frame_labels(self, frame_size: Any) -> dict[int, list[tuple[str, Label]]]:
         """Every wanted tag, shape and track of the task, deleted frames left out."""

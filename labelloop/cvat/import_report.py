@@ -14,7 +14,8 @@ _EXAMPLES = 3
 @dataclass
 class ImportReport:
     """Counts of an import; ``problems`` maps each kind of skipped item to its count and
-    ``examples`` to a few of them (task, frame, file name), so nothing is dropped silently."""
+    ``examples`` to a few of them (task, frame, file name), so nothing is dropped silently;
+    ``excluded`` counts CVAT objects by kind that ``label_types`` left out on purpose."""
 
     tasks: list[int] = field(default_factory=list)
     samples_added: int = 0
@@ -22,6 +23,7 @@ class ImportReport:
     labels_added: int = 0
     labels_updated: int = 0
     media_downloaded: int = 0
+    excluded: Counter[str] = field(default_factory=Counter)
     problems: Counter[str] = field(default_factory=Counter)
     examples: dict[str, list[str]] = field(default_factory=dict)
 
@@ -44,6 +46,8 @@ class ImportReport:
             self.labels_updated,
             self.media_downloaded,
         )
+        for kind, count in self.excluded.items():
+            logger.info("%d CVAT object(s) of kind %r left out by label_types", count, kind)
         for problem, count in self.problems.items():
             logger.warning(
                 "%d item(s) not imported: %s (e.g. %s)",

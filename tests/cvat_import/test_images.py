@@ -160,6 +160,7 @@ def test_insert_new_false_label_types_and_existing_samples(cvat_server_fresh, tm
         **creds(server),
     )
     assert len(dataset) == 1 and report.samples_updated == 1
+    assert report.excluded == {"keypoints": 2, "classifications": 2}  # counted, not lost
     assert set(dataset.get_field_schema()) >= {"detections"}
     assert "keypoints" not in dataset.get_field_schema()
     assert "classifications" not in dataset.get_field_schema()
