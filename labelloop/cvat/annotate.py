@@ -72,18 +72,24 @@ def _iter_samples(samples: Any) -> Iterator[Any]:
     return iter(iterate() if callable(iterate) else samples)
 
 
+def media_path(sample: Any, media_field: str) -> str:
+    """The existing media file ``media_field`` of ``sample`` names (else a clear error)."""
+    path = sample.get_field(media_field) if sample.has_field(media_field) else None
+    if not isinstance(path, str) or not path:
+        raise ValueError(
+            f"Sample {sample.id} has no media path in field {media_field!r}; set "
+            "media_field to the field holding the files to upload"
+        )
+    if not os.path.isfile(path):
+        raise ValueError(f"Media file {path!r} of sample {sample.id} does not exist")
+    return path
+
+
 def collect_rows(samples: Any, fields: Sequence[str], media_field: str) -> list[SampleRow]:
     """Sample ids, media paths and the schema fields' values, checked before any request."""
     rows: list[SampleRow] = []
     for sample in _iter_samples(samples):
-        path = sample.get_field(media_field) if sample.has_field(media_field) else None
-        if not isinstance(path, str) or not path:
-            raise ValueError(
-                f"Sample {sample.id} has no media path in field {media_field!r}; set "
-                "media_field to the field holding the files to upload"
-            )
-        if not os.path.isfile(path):
-            raise ValueError(f"Media file {path!r} of sample {sample.id} does not exist")
+        path = media_path(sample, media_field)
         values = {f: sample.get_field(f) if sample.has_field(f) else None for f in fields}
         rows.append(SampleRow(sample.id, path, values))
     if not rows:

@@ -15,7 +15,6 @@ deletes every task and project the run created.
 from __future__ import annotations
 
 import logging
-import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -28,6 +27,7 @@ from labelloop.cvat.annotate import (
     assign_jobs,
     default_task_name,
     id_map_entry,
+    media_path,
     prepare_project,
     server_ids,
     to_wire,
@@ -90,14 +90,7 @@ def collect_videos(samples: Any, config: CVATBackendConfig) -> list[VideoRow]:
     media_field = config.media_field
     extra = [media_field] if media_field != "filepath" else None
     for position, sample in enumerate(samples.select_fields(extra).iter_samples()):
-        path = sample.get_field(media_field) if sample.has_field(media_field) else None
-        if not isinstance(path, str) or not path:
-            raise ValueError(
-                f"Sample {sample.id} has no media path in field {media_field!r}; set "
-                "media_field to the field holding the videos to upload"
-            )
-        if not os.path.isfile(path):
-            raise ValueError(f"Media file {path!r} of sample {sample.id} does not exist")
+        path = media_path(sample, media_field)
         count = _frame_count(sample, path)
         start = frame_param("frame_start", config.frame_start, position, path)
         stop = frame_param("frame_stop", config.frame_stop, position, path)
