@@ -329,21 +329,29 @@ class _Writer:
 
     def apply(self, plan: _Plan, labels: dict[int, list[Any]], failed: set[str]) -> None:
         """Attach the task's labels to the samples (and frames) of its media."""
+        where = f"task {plan.task.task_id}"
+        if plan.frame_numbers is not None:  # a video: one sample, labels on its frames
+            path = plan.files.get(0)
+            if path is None or path in failed:
+                return
+            sample = self._sample(path, f"{where} {os.path.basename(path)}")
+            if sample is None or not labels:
+                return
+            if sample.in_dataset:
+                self.touched[path] = sample
+            _renumber_tracks(sample, labels, self.kinds)
+            for frame, entries in labels.items():
+                self._merge(sample.frames[plan.frame_numbers.to_frame_number(frame)], entries)
+            return
         for frame, path in plan.files.items():
             if path in failed:
                 continue
-            first = plan.frame_numbers is None or frame == 0
-            if not first and not labels.get(frame):
-                continue
-            sample = self._sample(path, f"task {plan.task.task_id} {os.path.basename(path)}")
+            sample = self._sample(path, f"{where} {os.path.basename(path)}")
             if sample is None or not labels.get(frame):
                 continue
             if sample.in_dataset:
                 self.touched[path] = sample
-            if plan.frame_numbers is None:
-                self._merge(sample, labels[frame])
-            else:
-                self._merge(sample.frames[plan.frame_numbers.to_frame_number(frame)], labels[frame])
+            self._merge(sample, labels[frame])
 
     def _merge(self, doc: Any, labels: list[tuple[str, Label]]) -> None:
         taken = _ids_by_field(doc)
@@ -378,12 +386,44 @@ class _Writer:
         self.report.samples_updated = len(self.touched)
 
 
-def _ids_by_field(doc: Any) -> dict[str, set[str]]:
-    out: dict[str, set[str]] = {}
+def _ids_by_field(doc: Any, indices: bool = False) -> dict[str, Any]:
+    """``{field: {label id}}`` of a sample or frame; with ``indices``, ``{field: [(id, index)]}``
+    of the labels that have an index."""
+    out: dict[str, Any] = {}
     for name in doc.field_names:
         value = doc.get_field(name)
-        if isinstance(value, Label):
-            ids = out.setdefault(name, {value.id})
-            if value.list_field:
-                ids.update(item.id for item in value[value.list_field] or ())
+        if not isinstance(value, Label):
+            continue
+        items = [value, *((value[value.list_field] or ()) if value.list_field else ())]
+        if indices:
+            out[name] = [(i.id, i.index) for i in items if i.get_field("index") is not None]
+        else:
+            out[name] = {i.id for i in items}
     return out
+
+
+def _renumber_tracks(sample: Sample, labels: dict[int, list[Any]], kinds: dict[str, str]) -> None:
+    """Give the task's tracks (numbered 1.. by the converter) the sample's indices: the index
+    of a label already there with the same id (a re-import, or a track labelloop uploaded),
+    else the next index unused in the target field, so unrelated tracks never merge."""
+    fields = set(kinds.values())
+    known: dict[tuple[str, str], int] = {}
+    top: dict[str, int] = dict.fromkeys(fields, 0)
+    for _number, frame in sample.frames.items():
+        for name, ids in _ids_by_field(frame, indices=True).items():
+            if name in fields:
+                for label_id, index in ids:
+                    known[(name, label_id)] = index
+                    top[name] = max(top[name], index)
+    tracks = [(kinds[kind], label) for entries in labels.values() for kind, label in entries]
+    tracks = [(field, label) for field, label in tracks if label.get_field("index") is not None]
+    chosen: dict[tuple[str, int], int] = {}
+    for field, label in tracks:
+        if (field, label.id) in known:
+            chosen.setdefault((field, label.index), known[(field, label.id)])
+    for field, label in tracks:
+        if (field, label.index) not in chosen:
+            top[field] += 1
+            chosen[(field, label.index)] = top[field]
+    for field, label in tracks:
+        label["index"] = chosen[(field, label.index)]

@@ -8,6 +8,8 @@ import os
 import pytest
 
 from labelloop.core.dataset import Dataset
+from labelloop.core.labels import Detection, Detections
+from labelloop.core.sample import Sample
 from labelloop.testing.annotator import Annotator
 from labelloop.utils.cvat import import_annotations
 from tests.cvat_import.helpers import (
@@ -46,6 +48,11 @@ def test_tracks_shapes_tags_on_local_video_with_frame_range(cvat_server_fresh, t
     delete_frames(server, task_id, [1])
 
     dataset = Dataset()
+    dataset.add_sample(Sample(filepath=video))
+    sample = dataset.first()  # an unrelated track 1 already lives in the field
+    mine = Detection(label="dog", bounding_box=[0.5, 0.5, 0.1, 0.1], index=1)
+    sample.frames[1]["detections"] = Detections(detections=[mine])
+    sample.save()
     report = import_annotations(
         dataset, task_ids=task_id, data_path=str(tmp_path / "videos"), **creds(server)
     )
@@ -59,10 +66,11 @@ def test_tracks_shapes_tags_on_local_video_with_frame_range(cvat_server_fresh, t
     # track keyframes 0 and 4 -> frames 3 and 11, interpolated between, outside from CVAT 5;
     # CVAT frame 1 (labelloop 5) was deleted
     assert boxes == {
-        3: [("cat", 1, True)],
-        7: [("dog", None, None), ("cat", 1, False)],
-        9: [("cat", 1, False)],
-        11: [("cat", 1, True)],
+        1: [("dog", 1, None)],
+        3: [("cat", 2, True)],
+        7: [("dog", None, None), ("cat", 2, False)],
+        9: [("cat", 2, False)],
+        11: [("cat", 2, True)],
     }
     middle = sample.frames[7].detections.detections[1].bounding_box
     assert middle == pytest.approx([10 / 64, 0, 10 / 64, 10 / 48])
@@ -75,8 +83,10 @@ def test_tracks_shapes_tags_on_local_video_with_frame_range(cvat_server_fresh, t
     report = import_annotations(
         dataset, task_ids=task_id, data_path=str(tmp_path / "videos"), **creds(server)
     )
-    assert report.labels_added == 0 and report.labels_updated == len(ids)
+    assert report.labels_added == 0 and report.labels_updated == len(ids) - 1  # not `mine`
     assert sorted(dataset.values("frames.detections.detections.id", unwind=True)) == ids
+    again = dataset.first().frames
+    assert [d.index for n in (1, 3, 9) for d in again[n].detections.detections] == [1, 2, 2]
 
 
 def test_download_rebuilds_the_video_from_chunks(cvat_server_fresh, tmp_path):
@@ -127,9 +137,6 @@ def test_image_set_chunks_decode_in_name_order():
 
 
 def test_labelloop_video_task_round_trip_keeps_keyframe_ids(cvat_server_fresh, tmp_path):
-    from labelloop.core.labels import Detection, Detections
-    from labelloop.core.sample import Sample
-
     server = cvat_server_fresh
     video = write_mp4(str(tmp_path / "orig" / "run.mp4"), 5)
     source = Dataset()
