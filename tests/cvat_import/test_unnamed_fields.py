@@ -3,6 +3,8 @@ the project's labels, and load_annotations decides the fields (unexpected=...)."
 
 from __future__ import annotations
 
+import io
+
 import pytest
 
 from labelloop.core.dataset import Dataset
@@ -24,7 +26,7 @@ def _dataset(tmp_path):
     return dataset
 
 
-def test_run_without_label_field_in_existing_project(cvat_server_fresh, tmp_path):
+def test_run_without_label_field_in_existing_project(cvat_server_fresh, tmp_path, monkeypatch):
     server = cvat_server_fresh
     dataset = _dataset(tmp_path)
     view = dataset.limit(1)
@@ -40,6 +42,24 @@ def test_run_without_label_field_in_existing_project(cvat_server_fresh, tmp_path
     with pytest.raises(ValueError, match="no terminal to ask"):
         dataset.load_annotations("new_fields", **creds(server))
     assert "detections" not in dataset.get_field_schema()
+
+    # on a terminal the person is asked, per kind of label, for the field (empty: skip)
+    class Tty(io.StringIO):
+        def isatty(self):
+            return True
+
+    asked = []
+
+    def answer(prompt):
+        asked.append(prompt)
+        return "asked_boxes" if "'detections'" in prompt else ""
+
+    monkeypatch.setattr("sys.stdin", Tty(""))
+    monkeypatch.setattr("builtins.input", answer)
+    dataset.load_annotations("new_fields", **creds(server))
+    assert len(asked) == 2 and all("_unnamed" in q for q in asked)
+    assert dataset.count("asked_boxes.detections") == 1
+    assert "classifications" not in dataset.get_field_schema()
 
     dataset.load_annotations("new_fields", unexpected="keep", **creds(server))
     dataset.load_annotations("new_fields", unexpected="keep", **creds(server))  # idempotent
