@@ -25,8 +25,13 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-import psycopg
-from psycopg import errors as pgerrors
+try:
+    import psycopg
+    from psycopg import errors as pgerrors
+except ImportError as err:  # the optional dependency of the "postgres" extra
+    raise ImportError(
+        "A postgresql:// database needs psycopg 3: pip install 'labelloop[postgres]'"
+    ) from err
 
 from labelloop.store import codec, pg_schema
 from labelloop.store.base import DatasetRecord, Store
