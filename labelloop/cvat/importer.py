@@ -104,7 +104,7 @@ def import_annotations(
     )
     kinds = _field_names(label_types)
     dataset = sample_collection._dataset
-    existing = {s.filepath: s for s in sample_collection.iter_samples()}
+    existing = dict(zip(sample_collection.values("filepath"), sample_collection.values("id")))
     index = MediaIndex.from_data_path(data_path, existing)
     report = ImportReport()
     config = build_config(backend, None, **kwargs)
@@ -291,14 +291,15 @@ class _Writer:
     def __init__(
         self,
         dataset: Any,
-        existing: dict[str, Sample],
+        existing: dict[str, str],
         outside_view: set[str],
         kinds: dict[str, str],
         insert_new: bool,
         report: ImportReport,
     ) -> None:
         self.dataset = dataset
-        self.by_path = dict(existing)
+        self.ids_by_path = existing  # samples are read only when a task needs them
+        self.by_path: dict[str, Sample] = {}
         self.outside_view = outside_view
         self.skipped: set[str] = set()
         self.kinds = kinds
@@ -309,6 +310,8 @@ class _Writer:
 
     def _sample(self, path: str, where: str) -> Sample | None:
         sample = self.by_path.get(path)
+        if sample is None and path in self.ids_by_path:
+            sample = self.by_path[path] = self.dataset[self.ids_by_path[path]]
         if sample is None:
             if path in self.skipped:
                 return None
