@@ -121,12 +121,14 @@ class SQLiteStore(Store):
             self._depth = 1
             try:
                 yield
+                self._depth = 0
+                self._conn.execute("COMMIT")
             except BaseException:
                 self._depth = 0
-                self._conn.execute("ROLLBACK")
+                # SQLite may have rolled back already (e.g. disk full): never hide the cause
+                if self._conn.in_transaction:
+                    self._conn.execute("ROLLBACK")
                 raise
-            self._depth = 0
-            self._conn.execute("COMMIT")
 
     @contextmanager
     def snapshot(self) -> Iterator[None]:
