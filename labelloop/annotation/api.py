@@ -211,9 +211,10 @@ def merge_results(
     dests = resolve_dest(dataset, schema, dest_field)
     handler = UnexpectedLabels(unexpected, dataset, schema, dry_run)
     backend = results.backend
-    merger = Merger(
-        dataset, schema, results.id_map, dests, handler, backend.spatial_attributes, dry_run
-    )
+
+    def merger_for(id_map: dict[str, Any]) -> Merger:
+        return Merger(dataset, schema, id_map, dests, handler, backend.spatial_attributes, dry_run)
+
     chunks: Any = backend.iter_annotations(results)
     if type(backend).iter_annotations is AnnotationBackend.iter_annotations:
         # not a streaming backend: download everything before taking the write lock
@@ -221,10 +222,13 @@ def merge_results(
     if progress:
         chunks = tqdm(chunks, desc=f"Merging {results.anno_key}", unit="sample")
     if dry_run:
-        return merger.run(chunks), handler
+        return merger_for(results.id_map).run(chunks), handler
     previous = results.id_map
     try:
         with dataset.transaction():
+            # another process's load of this run may have committed while this one
+            # downloaded: merge against the id_map stored now, under the write lock
+            merger = merger_for(_stored_id_map(dataset, results))
             report = merger.run(chunks)
             # the new id_map commits with the labels it describes: a process killed
             # after the merge never leaves merged labels a re-run would not recognise
@@ -234,6 +238,13 @@ def merge_results(
         results.id_map = previous
         raise
     return report, handler
+
+
+def _stored_id_map(dataset: Any, results: AnnotationResults) -> dict[str, Any]:
+    if not runs.has_run(dataset, results.anno_key, RUN_TYPE):
+        return results.id_map
+    stored = runs.load_results(dataset, results.anno_key, type=RUN_TYPE)
+    return results.id_map if stored is None else stored.id_map
 
 
 def diff_annotations(results: AnnotationResults, dest_field: Any = None) -> MergeReport:
