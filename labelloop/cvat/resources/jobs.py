@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from labelloop.cvat.resources.base import Resource
+from labelloop.cvat.resources.payloads import checked_annotations
 
 
 class Jobs(Resource):
@@ -25,5 +26,6 @@ class Jobs(Resource):
         return self.patch(job_id, {"assignee": user_id})
 
     def get_annotations(self, job_id: int) -> dict[str, Any]:
-        """The job's ``tags``, ``shapes`` and ``tracks``."""
-        return self.client.get_json(f"{self.url(job_id)}/annotations/")
+        """The job's ``tags``, ``shapes`` and ``tracks`` (a malformed answer raises)."""
+        path = f"{self.url(job_id)}/annotations/"
+        return checked_annotations(self.client.get_json(path), path)
