@@ -126,6 +126,7 @@ def _bucket(
     buckets: Buckets = defaultdict(lambda: defaultdict(list))
     frame_sizes: dict[str, tuple[int, int]] = {}
     seen: set[tuple[str, int]] = set()
+    outside = 0
     for job in raw:
         if job.get("tracks"):
             problems["tracks in an image task (draw shapes, not tracks)"] += len(job["tracks"])
@@ -154,7 +155,25 @@ def _bucket(
                 sample_id = frame["sample_id"]
                 buckets[(spec.name, sample_id)][cls].append(model)
                 frame_sizes[sample_id] = sizes[int(obj["frame"])]
+                outside += _outside_frame(obj, frame_sizes[sample_id])
+    if outside:
+        logger.warning(
+            "Task %d: %d shape(s) reach outside their image; loaded as drawn (relative "
+            "coordinates below 0 or above 1)",
+            task_id,
+            outside,
+        )
     return buckets, frame_sizes
+
+
+def _outside_frame(obj: dict[str, Any], size: tuple[int, int]) -> bool:
+    """Whether a drawn shape's points leave the image (annotators can drag them out)."""
+    if obj.get("type") not in ("rectangle", "polygon", "polyline", "points"):
+        return False
+    points = obj.get("points") or ()
+    xs, ys = points[0::2], points[1::2]
+    width, height = size
+    return any(not 0 <= x <= width for x in xs) or any(not 0 <= y <= height for y in ys)
 
 
 def _object_model(
