@@ -8,12 +8,9 @@ line per edit so the demo can say exactly what "the annotator" did.
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
-from labelloop.testing.annotator import Annotator, AnnotatorError
-
-logger = logging.getLogger(__name__)
+from labelloop.testing.annotator import Annotator
 
 
 def fix_boxes(
@@ -43,7 +40,7 @@ def fix_boxes(
                 done.append(f"changed a box's label from '{old}' to '{new}'")
         if len(shapes) >= 3:
             last = shapes[-1]
-            _delete(person, job_id, last["id"])
+            person.delete_shapes(job_id, [last["id"]])
             done.append(f"deleted a '{names[last['label_id']]}' box")
         label = sorted(names.values())[0]
         person.add_shape(
@@ -58,14 +55,3 @@ def fix_boxes(
         person.complete(job_id)
         done.append(f"marked job {job_id} completed")
     return done
-
-
-def _delete(person: Annotator, job_id: int, shape_id: int) -> None:
-    """Delete one shape; an error answer is accepted only if the shape is really gone
-    (the local server of this release answers a committed delete with a 500)."""
-    try:
-        person.delete_shapes(job_id, [shape_id])
-    except AnnotatorError:
-        if any(s["id"] == shape_id for s in person.annotations(job_id)["shapes"]):
-            raise
-        logger.debug("the server reported an error for a delete that was applied")
