@@ -180,3 +180,32 @@ def test_local_server_binds_loopback_and_refuses_path_traversal(server, tmp_path
         assert b"root:" not in body
     assert server_get(server, f"/api/tasks/{task_id}")["id"] == task_id
     results.cleanup()
+
+
+def test_app_binds_loopback_and_serves_only_dataset_files(tmp_path):
+    import httpx
+
+    from labelloop.app.session import launch_app
+
+    dataset = image_dataset(tmp_path, 1)
+    media = next(dataset.iter_samples()).filepath
+    outside = tmp_path / "private.txt"
+    outside.write_text("root:x:0:0 not for the App\n")
+    with launch_app(dataset, port=0, auto=False) as session:
+        assert session.url.startswith("http://localhost:")
+        base = f"http://127.0.0.1:{session.port}"
+        with httpx.Client(base_url=base, timeout=10) as client:
+            assert client.get("/media", params={"filepath": media}).status_code == 200
+            for target in [
+                str(outside),
+                "/etc/passwd",
+                media + "/../../private.txt",
+                str(tmp_path / "media" / ".." / "private.txt"),
+            ]:
+                for route in ("/media", "/thumb"):
+                    response = client.get(route, params={"filepath": target})
+                    assert response.status_code in (400, 403, 404), (route, target)
+                    assert b"root:" not in response.content
+            for raw in ("/static/../../../../etc/passwd", "/static/%2e%2e/%2e%2e/etc/passwd"):
+                status, body = _raw_get(base, raw, "unused")
+                assert status in (400, 404) and b"root:" not in body

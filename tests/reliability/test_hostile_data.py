@@ -1,0 +1,193 @@
+"""Bad media, annotator-tampered CVAT data and malformed server payloads.
+
+Expect a clear error or a reported, skipped item: never a bare ``KeyError``,
+never a half-written dataset.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+
+import pytest
+
+from labelloop.cvat.errors import CVATError
+from labelloop.testing.annotator import Annotator
+from tests.reliability.helpers import creds, image_dataset, label_digest, task_ids
+
+
+def _media_case(dataset, server, damage):
+    path = next(dataset.iter_samples()).filepath
+    damage(path)
+    before = label_digest(dataset)
+    with pytest.raises((ValueError, OSError, CVATError)) as info:
+        dataset.annotate("media", label_field="gt", **creds(server))
+    assert type(info.value) is not KeyError
+    assert os.path.basename(path) in str(info.value), str(info.value)
+    assert not dataset.has_annotation_run("media")
+    assert task_ids(server) == []
+    assert label_digest(dataset) == before
+
+
+def _remove(path):
+    os.remove(path)
+
+
+def _truncate(path):
+    with open(path, "rb") as f:
+        head = f.read(40)
+    with open(path, "wb") as f:
+        f.write(head)
+
+
+def _text(path):
+    with open(path, "w") as f:
+        f.write("this is not an image\n")
+
+
+def _unreadable(path):
+    os.chmod(path, 0)
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [_remove, _truncate, _text, _unreadable],
+    ids=["missing", "truncated", "not-image", "unreadable"],
+)
+def test_bad_media_is_refused_naming_the_file(server, tmp_path, damage):
+    if damage is _unreadable and os.geteuid() == 0:
+        pytest.skip("root reads files whatever their mode")
+    _media_case(image_dataset(tmp_path, 2), server, damage)
+
+
+def _edited_run(server, tmp_path, edit):
+    dataset = image_dataset(tmp_path, 1, per_sample=2)
+    results = dataset.annotate(
+        "tampered", label_field="gt", url=server.url, token=server.admin_token
+    )
+    (task_id,) = results.task_ids
+    with Annotator(server.url, token=server.admin_token) as person:
+        job_id = person.jobs(task_id)[0]["id"]
+        edit(person, job_id)
+    return dataset
+
+
+def _load_and_check(dataset, server, caplog):
+    with caplog.at_level(logging.WARNING):
+        report = dataset.load_annotations("tampered", url=server.url, token=server.admin_token)
+    labels = [d for s in dataset.iter_samples() for d in (s.gt.detections if s.gt else [])]
+    ids = [d.id for d in labels]
+    assert len(ids) == len(set(ids))  # label ids stay unique
+    for d in labels:
+        assert all(v == v and abs(v) != float("inf") for v in d.bounding_box)
+    return report, labels
+
+
+def test_duplicate_label_ids_from_copy_paste_get_distinct_ids(server, tmp_path, caplog):
+    def edit(person, job):
+        shape = person.annotations(job)["shapes"][0]
+        attrs = {a["spec_id"]: a["value"] for a in shape["attributes"]}
+        names = {
+            a["id"]: a["name"] for a in person._label_by_id(job, shape["label_id"])["attributes"]
+        }
+        label = person._label_by_id(job, shape["label_id"])["name"]
+        person.add_shape(
+            job,
+            type="rectangle",
+            label=label,
+            points=[1, 1, 5, 5],
+            frame=0,
+            attributes={names[k]: v for k, v in attrs.items()},
+        )
+
+    dataset = _edited_run(server, tmp_path, edit)
+    _, labels = _load_and_check(dataset, server, caplog)
+    assert len(labels) == 3
+
+
+def test_garbage_and_huge_label_id_attributes_fall_back_to_provenance(server, tmp_path, caplog):
+    def edit(person, job):
+        shapes = person.annotations(job)["shapes"]
+        person.set_attributes(job, shapes[0]["id"], {"label_id": "x" * 100_000})
+        person.set_attributes(job, shapes[1]["id"], {"label_id": "not-an-id"})
+
+    dataset = _edited_run(server, tmp_path, edit)
+    before_ids = {d.id for s in dataset.iter_samples() for d in s.gt.detections}
+    _, labels = _load_and_check(dataset, server, caplog)
+    assert {d.id for d in labels} == before_ids  # matched back through the server-id map
+
+
+def test_shapes_outside_the_frame_are_loaded_clipped_or_reported(server, tmp_path, caplog):
+    def edit(person, job):
+        person.add_shape(job, type="rectangle", label="cat", points=[-50, -50, 500, 400], frame=0)
+
+    dataset = _edited_run(server, tmp_path, edit)
+    _, labels = _load_and_check(dataset, server, caplog)
+    assert len(labels) == 3
+    assert any("outside their image" in r.getMessage() for r in caplog.records)
+
+
+def test_unknown_class_added_to_the_task_is_reported_not_merged(server, tmp_path, caplog):
+    def edit(person, job):
+        task_id = person.job(job)["task_id"]
+        with server.client() as client:
+            client.patch(
+                f"/api/tasks/{task_id}", json={"labels": [{"name": "zebra", "attributes": []}]}
+            ).raise_for_status()
+        person.add_shape(job, type="rectangle", label="zebra", points=[1, 1, 9, 9], frame=0)
+
+    dataset = _edited_run(server, tmp_path, edit)
+    _, labels = _load_and_check(dataset, server, caplog)
+    assert "zebra" not in {d.label for d in labels}
+    assert any("zebra" in r.getMessage() for r in caplog.records)
+
+
+MALFORMED = [
+    pytest.param(
+        {
+            "status": 200,
+            "body": "<html><body>Bad gateway</body></html>",
+            "headers": {"Content-Type": "text/html"},
+        },
+        id="html-page",
+    ),
+    pytest.param({"status": 200, "body": {"version": 1}}, id="missing-keys"),
+    pytest.param(
+        {"status": 200, "body": {"version": 1, "tags": [], "shapes": "x", "tracks": []}},
+        id="wrong-types",
+    ),
+    pytest.param(
+        {
+            "status": 200,
+            "body": {
+                "version": 1,
+                "tags": [],
+                "tracks": [],
+                "shapes": [{"type": "rectangle", "frame": 0}],
+            },
+        },
+        id="shape-missing-keys",
+    ),
+    pytest.param(
+        {
+            "status": 502,
+            "body": "<html>proxy error</html>",
+            "headers": {"Content-Type": "text/html"},
+        },
+        id="html-error-page",
+    ),
+]
+
+
+@pytest.mark.parametrize("fault", MALFORMED)
+def test_malformed_annotation_payload_is_a_clear_error_and_nothing_is_written(
+    server, tmp_path, fault
+):
+    dataset = image_dataset(tmp_path, 1)
+    dataset.annotate("payload", label_field="gt", url=server.url, token=server.admin_token)
+    before = label_digest(dataset)
+    server.inject_fault(method="GET", path=r"^/api/jobs/\d+/annotations/?$", **fault)
+    with pytest.raises(CVATError) as info:
+        dataset.load_annotations("payload", url=server.url, token=server.admin_token)
+    assert "/annotations" in str(info.value)
+    assert label_digest(dataset) == before
