@@ -23,6 +23,7 @@ from labelloop.annotation.config import annotation_config
 from tests.docs import person
 from tests.spec_examples import reader
 from tests.spec_examples.blocks import Example, examples, map_imports
+from tests.spec_examples.conftest import UNEXPECTED_FIELD
 
 _FRAGMENT = "not runnable: fragment; `...` stands for arguments the reader fills in"
 _SHELL = "not runnable: shell commands (export ...), not Python"
@@ -128,6 +129,10 @@ def test_example_runs(example: Example, harness, monkeypatch) -> None:
     assert all(done), f"a hands-on step found no open job in CVAT: {done}"
     if example.section == "authentication":
         assert harness.terminal.prompts[-2:] == ["Username: ", "Password: "]
+    if example.section == "unexpected-annotations":
+        # the polylines drawn in CVAT went to the field the reader named at the prompt
+        values = namespace["dataset"].values(f"{UNEXPECTED_FIELD}.polylines")
+        assert any(values), harness.terminal.prompts
     assert person.open_jobs(harness.server) == []
 
 
