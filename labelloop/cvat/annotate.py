@@ -227,10 +227,12 @@ def prepare_project(
     config: CVATBackendConfig,
     schema: dict[str, Any],
     state: RunState,
-    check: Callable[[CVATSchema], None],
+    check: Callable[[CVATSchema, bool], None],
 ) -> tuple[int | None, CVATSchema]:
     """The run's project (existing, or created once ``check`` accepted the CVAT schema) and
-    its CVAT schema; an existing project's classes become the run's stored schema."""
+    its CVAT schema; an existing project's classes become the run's stored schema.
+
+    ``check`` gets the CVAT schema and whether its classes are an existing project's."""
     project_id, schema, label_project = _resolve_project(api, config, schema)
     config.label_schema = schema
     cvat_schema = build_schema(
@@ -239,7 +241,7 @@ def prepare_project(
         group_id_attr=config.group_id_attr,
         coerce_text_attrs=config.coerce_text_attrs,
     )
-    check(cvat_schema)
+    check(cvat_schema, project_id is not None and not label_project)
     if project_id is None and config.project_name:
         project_id = api.create_project(config.project_name, cvat_schema.labels)
         state.project_ids.append(project_id)
@@ -257,7 +259,11 @@ def _upload(
     state: RunState,
 ) -> None:
     project_id, cvat_schema = prepare_project(
-        api, config, schema, state, lambda cvat_schema: check_classes(cvat_schema, rows)
+        api,
+        config,
+        schema,
+        state,
+        lambda cvat_schema, from_project: check_classes(cvat_schema, rows, from_project),
     )
     schema = config.label_schema
     size = config.task_size or len(rows)
@@ -398,8 +404,15 @@ def id_map_entry(spec: FieldLabels, value: Any) -> Any:
     return None if value is None else value.id
 
 
-def check_classes(cvat_schema: CVATSchema, rows: list[SampleRow]) -> None:
-    """Refuse labels whose class the schema lacks, before anything is created."""
+def check_classes(
+    cvat_schema: CVATSchema, rows: list[SampleRow], from_project: bool = False
+) -> None:
+    """Refuse labels whose class the schema lacks, before anything is created.
+
+    With ``from_project`` the classes are an existing project's, which the spec
+    says apply to the run: such labels are then left out of the upload (with a
+    warning) and stay in the dataset untouched, as they are not in the run.
+    """
     for name, spec in cvat_schema.fields.items():
         if spec.is_scalar or spec.label_type == "segmentation":
             continue
@@ -409,12 +422,39 @@ def check_classes(cvat_schema: CVATSchema, rows: list[SampleRow]) -> None:
             if row.values.get(name) is not None
             for label in _labels_of(row.values[name])
         } - set(spec.cvat_names)
-        if missing:
+        if missing and from_project:
+            left_out = _leave_out(name, missing, rows)
+            logger.warning(
+                "Field '%s': %d label(s) of classes %s that the CVAT project does not define "
+                "are not uploaded; they stay in the dataset unchanged",
+                name,
+                left_out,
+                sorted(map(str, missing)),
+            )
+        elif missing:
             raise ValueError(
                 f"Field '{name}' holds labels of classes {sorted(map(str, missing))} that are "
                 f"not in its classes {sorted(spec.cvat_names)}; add them to the label schema's "
                 "classes (or to the CVAT project) so every existing label can be uploaded"
             )
+
+
+def _leave_out(name: str, classes: set[Any], rows: list[SampleRow]) -> int:
+    """Drop labels of ``classes`` from the rows' copies of field ``name``; returns how many."""
+    count = 0
+    for row in rows:
+        value = row.values.get(name)
+        if value is None:
+            continue
+        keep = [label for label in _labels_of(value) if label.get_field("label") not in classes]
+        count += len(_labels_of(value)) - len(keep)
+        if not value.list_field:
+            row.values[name] = value if keep else None
+            continue
+        trimmed = value.copy()
+        trimmed[value.list_field] = keep
+        row.values[name] = trimmed
+    return count
 
 
 def build_payload(

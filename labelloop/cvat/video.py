@@ -179,7 +179,7 @@ def upload_videos(
 ) -> None:
     """One task per video, filled in ``state`` (which the caller removes on failure)."""
     project_id, cvat_schema = prepare_project(
-        api, config, schema, state, lambda cvat_schema: check_videos(samples, cvat_schema, rows)
+        api, config, schema, state, lambda cvat_schema, _: check_videos(samples, cvat_schema, rows)
     )
     for field_name in config.label_schema:
         state.id_map[field_name] = {}

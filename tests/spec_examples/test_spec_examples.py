@@ -51,15 +51,7 @@ NOT_RUNNABLE: dict[str, str] = {
 }
 
 #: Examples that cannot run here, with the precise reason.
-SKIPPED: dict[str, str] = {
-    "md:uploading-to-existing-projects:1": (
-        "uploads `predictions` of dataset.take(3) into a project made from their `ground_truth` "
-        "classes; predictions of classes the project lacks are refused before anything is "
-        "created (labelloop/cvat/annotate.py check_classes), so the run fails or passes with "
-        "the random sample draw; whether such labels are left out with a warning or added to "
-        "the project is an open decision for the CVAT upload code"
-    ),
-}
+SKIPPED: dict[str, str] = {}
 
 EXAMPLES = examples()
 _namespaces: dict[tuple[str, str], tuple[dict[str, Any], int]] = {}
