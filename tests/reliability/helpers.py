@@ -6,6 +6,7 @@ import hashlib
 import json
 from typing import Any
 
+import av
 import numpy as np
 
 from labelloop.core.dataset import Dataset
@@ -76,3 +77,29 @@ def task_ids(server) -> list[int]:
 def creds(server) -> dict[str, str]:
     """``annotate()``/``load_annotations()`` keyword arguments for the administrator."""
     return {"url": server.url, "username": server.username, "password": server.password}
+
+
+def write_video(path: str, frames: int = 6) -> str:
+    """A small MP4 (32x32, ``frames`` frames of distinct grey levels)."""
+    with av.open(path, "w") as container:
+        stream = container.add_stream("mpeg4", rate=5)
+        stream.width, stream.height, stream.pix_fmt = 32, 32, "yuv420p"
+        for i in range(frames):
+            image = np.full((32, 32, 3), i * 30 % 255, dtype=np.uint8)
+            for packet in stream.encode(av.VideoFrame.from_ndarray(image, format="rgb24")):
+                container.mux(packet)
+        for packet in stream.encode():
+            container.mux(packet)
+    return path
+
+
+def video_dataset(directory, count: int = 1) -> Dataset:
+    """``count`` videos with one box on frame 1 in ``frames.boxes``."""
+    dataset = Dataset()
+    for i in range(count):
+        sample = Sample(filepath=write_video(str(directory / f"clip{i}.mp4")))
+        sample.frames[1]["boxes"] = Detections(
+            detections=[Detection(label="cat", bounding_box=[0.1, 0.1, 0.2, 0.2])]
+        )
+        dataset.add_sample(sample)
+    return dataset

@@ -13,7 +13,7 @@ import time
 import pytest
 
 from labelloop.cvat.errors import CVATError
-from tests.reliability.helpers import creds, image_dataset, label_digest, task_ids
+from tests.reliability.helpers import creds, image_dataset, label_digest, task_ids, video_dataset
 
 TASK_CREATE = ("POST", r"^/api/tasks/?$")
 DATA_UPLOAD = ("POST", r"^/api/tasks/\d+/data/?$")
@@ -167,4 +167,29 @@ def test_oversized_annotation_body_gets_413_and_a_hint(server, tmp_path):
     with pytest.raises(CVATError, match="413") as info:
         _annotate(dataset, server)
     assert "too large" in str(info.value)
+    _assert_clean_failure(dataset, server, "run", before)
+
+
+def test_video_run_retries_a_transient_fault_and_completes(server, tmp_path):
+    dataset = video_dataset(tmp_path, 2)
+    server.inject_fault(method="PUT", path=ANNOTATION_UPLOAD[1], status=503, nth=1)
+    results = dataset.annotate("run", label_field="frames.boxes", **creds(server))
+    assert server.faults()[0]["fired"] == 1
+    assert sorted(task_ids(server)) == sorted(results.task_ids) and len(results.task_ids) == 2
+
+
+@pytest.mark.parametrize(
+    "fault",
+    [
+        {"action": "fail_processing", "message": "bad video"},
+        {"method": "POST", "path": TASK_CREATE[1], "status": 500, "nth": 2},
+    ],
+    ids=["processing-fails", "second-task-create-500"],
+)
+def test_video_run_permanent_fault_deletes_every_task(server, tmp_path, fault):
+    dataset = video_dataset(tmp_path, 2)
+    before = label_digest(dataset)
+    server.inject_fault(**fault)
+    with pytest.raises(CVATError):
+        dataset.annotate("run", label_field="frames.boxes", **creds(server))
     _assert_clean_failure(dataset, server, "run", before)

@@ -6,14 +6,9 @@ the server, no run was recorded and no label of the dataset changed.
 
 from __future__ import annotations
 
-import av
-import numpy as np
 import pytest
 
-from labelloop.core.dataset import Dataset
-from labelloop.core.labels import Detection, Detections
-from labelloop.core.sample import Sample
-from tests.reliability.helpers import creds, image_dataset, label_digest, task_ids
+from tests.reliability.helpers import creds, image_dataset, label_digest, task_ids, video_dataset
 
 
 @pytest.fixture(scope="module")
@@ -21,29 +16,9 @@ def images(tmp_path_factory):
     return image_dataset(tmp_path_factory.mktemp("invalid"), 2)
 
 
-def _write_video(path: str, frames: int = 6) -> str:
-    with av.open(path, "w") as container:
-        stream = container.add_stream("mpeg4", rate=5)
-        stream.width, stream.height, stream.pix_fmt = 32, 32, "yuv420p"
-        for i in range(frames):
-            image = np.full((32, 32, 3), i * 30 % 255, dtype=np.uint8)
-            for packet in stream.encode(av.VideoFrame.from_ndarray(image, format="rgb24")):
-                container.mux(packet)
-        for packet in stream.encode():
-            container.mux(packet)
-    return path
-
-
 @pytest.fixture(scope="module")
 def videos(tmp_path_factory):
-    path = _write_video(str(tmp_path_factory.mktemp("video") / "clip.mp4"))
-    dataset = Dataset()
-    sample = Sample(filepath=path)
-    sample.frames[1]["boxes"] = Detections(
-        detections=[Detection(label="cat", bounding_box=[0.1, 0.1, 0.2, 0.2])]
-    )
-    dataset.add_sample(sample)
-    return dataset
+    return video_dataset(tmp_path_factory.mktemp("video"))
 
 
 GT = {"label_field": "gt"}
