@@ -30,6 +30,8 @@ from tqdm import tqdm
 logger = logging.getLogger(__name__)
 
 FOUND, MISSING, AMBIGUOUS = "found", "missing", "ambiguous"
+#: largest inflated size of one frame in an image-set chunk (a 16k x 16k RGBA frame is 1 GiB)
+MAX_CHUNK_MEMBER_BYTES = 2**30
 
 
 def _norm(name: str) -> str:
@@ -188,8 +190,16 @@ def _chunk_frames(data: bytes) -> Iterator[tuple[av.VideoFrame, Fraction | None]
     """Frames of one chunk: a video chunk decoded, or an image-set (zip) chunk in name order."""
     if data[:2] == b"PK":
         with zipfile.ZipFile(BytesIO(data)) as archive:
-            for name in sorted(archive.namelist()):
-                with Image.open(BytesIO(archive.read(name))) as image:
+            members = sorted(archive.infolist(), key=lambda info: info.filename)
+            for info in members:
+                # zipfile never inflates past the declared size: checking it stops zip bombs
+                if info.file_size > MAX_CHUNK_MEMBER_BYTES:
+                    raise ValueError(
+                        f"Chunk member {info.filename!r} would inflate to {info.file_size} bytes "
+                        f"(limit {MAX_CHUNK_MEMBER_BYTES}); refusing a possible zip bomb"
+                    )
+            for info in members:
+                with Image.open(BytesIO(archive.read(info))) as image:
                     yield av.VideoFrame.from_image(image.convert("RGB")), None
         return
     with av.open(BytesIO(data)) as source:
