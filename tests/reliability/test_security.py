@@ -209,3 +209,45 @@ def test_app_binds_loopback_and_serves_only_dataset_files(tmp_path):
             for raw in ("/static/../../../../etc/passwd", "/static/%2e%2e/%2e%2e/etc/passwd"):
                 status, body = _raw_get(base, raw, "unused")
                 assert status in (400, 404) and b"root:" not in body
+
+
+def _zip(members: dict[str, bytes]) -> bytes:
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    return buffer.getvalue()
+
+
+def test_image_chunk_zip_bomb_is_refused_before_inflating(monkeypatch):
+    from labelloop.cvat import import_media
+
+    bomb = _zip({"000000.png": b"\0" * 4_000_000})  # ~4 KB on the wire
+    assert len(bomb) < 50_000
+    monkeypatch.setattr(import_media, "MAX_CHUNK_MEMBER_BYTES", 1_000_000)
+    with pytest.raises(ValueError, match="zip bomb") as info:
+        list(import_media._chunk_frames(bomb))
+    assert "000000.png" in str(info.value)
+
+
+def test_image_chunk_member_names_are_never_paths(tmp_path):
+    import io
+
+    from PIL import Image
+
+    from labelloop.cvat import import_media
+
+    frame = io.BytesIO()
+    Image.new("RGB", (8, 8), (200, 10, 10)).save(frame, format="PNG")
+    chunk = _zip({"../../escape.png": frame.getvalue()})
+    cwd = os.getcwd()
+    os.chdir(tmp_path)
+    try:
+        frames = list(import_media._chunk_frames(chunk))
+    finally:
+        os.chdir(cwd)
+    assert len(frames) == 1  # read in memory: nothing written, wherever the name points
+    assert not (tmp_path.parent.parent / "escape.png").exists()
