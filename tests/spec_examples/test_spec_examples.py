@@ -50,9 +50,6 @@ NOT_RUNNABLE: dict[str, str] = {
     "rst:cvat-requesting-annotations:1": _FRAGMENT,
 }
 
-#: Examples that cannot run here, with the precise reason.
-SKIPPED: dict[str, str] = {}
-
 EXAMPLES = examples()
 _namespaces: dict[tuple[str, str], tuple[dict[str, Any], int]] = {}
 
@@ -95,7 +92,7 @@ def _section_namespace(example: Example, server: Any) -> dict[str, Any]:
         namespace, last = _start_section(example, server), 0
     for earlier in EXAMPLES:
         if (earlier.edition, earlier.section) == key and last < earlier.ordinal < example.ordinal:
-            if _runnable(earlier) and earlier.id not in SKIPPED:
+            if _runnable(earlier):
                 _run(earlier, namespace, server)
     _namespaces.clear()
     _namespaces[key] = (namespace, example.ordinal)
@@ -109,8 +106,6 @@ def test_example_runs(example: Example, harness, monkeypatch) -> None:
         with pytest.raises((SyntaxError, NameError, TypeError, AttributeError)):
             exec(compile(example.code, example.source_name, "exec"), {})  # noqa: S102
         pytest.skip(NOT_RUNNABLE[example.id])
-    if example.id in SKIPPED:
-        pytest.skip(SKIPPED[example.id])
     if example.section == "authentication":
         # the section shows the prompt a reader without stored credentials gets
         for name in ("LABELLOOP_CVAT_USERNAME", "LABELLOOP_CVAT_PASSWORD"):
@@ -130,7 +125,7 @@ def test_example_runs(example: Example, harness, monkeypatch) -> None:
 
 def test_lists_match_the_spec() -> None:
     ids = {example.id for example in EXAMPLES}
-    assert set(NOT_RUNNABLE) <= ids and set(SKIPPED) <= ids
+    assert set(NOT_RUNNABLE) <= ids
     assert len(ids) == len(EXAMPLES)
     for example in EXAMPLES:
         if _runnable(example):
