@@ -70,6 +70,12 @@ SETUP: dict[str, str] = {
     "importing-existing-tasks": 'project_name = "example_import"\n',
 }
 
+#: Context a single block takes for granted, run right before it (by ``section:ordinal``).
+BEFORE: dict[str, str] = {
+    # the loop prints the status of the dataset's runs; the first block deleted its own
+    "viewing-task-statuses:3": 'view.annotate("status_run", label_field="ground_truth")\n',
+}
+
 #: Sections of independent reference snippets: each block starts from the section's context.
 INDEPENDENT = frozenset(SETUP) - {"importing-existing-tasks"}
 

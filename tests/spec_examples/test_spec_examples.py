@@ -73,6 +73,9 @@ def _start_section(example: Example, server: Any) -> dict[str, Any]:
 def _run(example: Example, namespace: dict[str, Any], server: Any) -> list[int]:
     """Run one block chunk by chunk; returns the jobs done at each hands-on step."""
     done = []
+    before = reader.BEFORE.get(f"{example.section}:{example.ordinal}")
+    if before:
+        exec(compile(before, f"<before {example.id}>", "exec"), namespace)  # noqa: S102
     code = reader.fill_placeholders(map_imports(example.code))
     for index, chunk in enumerate(reader.chunks(code)):
         if index:
