@@ -11,6 +11,7 @@ tracks are counted and reported.
 from __future__ import annotations
 
 import logging
+import math
 from collections import Counter, defaultdict
 from typing import TYPE_CHECKING, Any
 
@@ -155,6 +156,7 @@ def _bucket(
                 sample_id = frame["sample_id"]
                 buckets[(spec.name, sample_id)][cls].append(model)
                 frame_sizes[sample_id] = sizes[int(obj["frame"])]
+                _check_finite(obj, kind, task_id)
                 outside += _outside_frame(obj, frame_sizes[sample_id])
     if outside:
         logger.warning(
@@ -164,6 +166,18 @@ def _bucket(
             outside,
         )
     return buckets, frame_sizes
+
+
+def _check_finite(obj: dict[str, Any], kind: str, task_id: int) -> None:
+    """Refuse NaN/infinite coordinates: such a label would be stored broken, and skipping
+    it would read as the annotator deleting it."""
+    points = list(obj.get("points") or ())
+    points += [p for e in obj.get("elements") or () for p in e.get("points") or ()]
+    if not all(math.isfinite(p) for p in points if isinstance(p, (int, float))):
+        raise ValueError(
+            f"CVAT task {task_id}: {kind[:-1]} {obj.get('id')} on frame {obj.get('frame')} has "
+            "coordinates that are not finite (NaN or infinite); redraw it in CVAT, then load again"
+        )
 
 
 def _outside_frame(obj: dict[str, Any], size: tuple[int, int]) -> bool:
