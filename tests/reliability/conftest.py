@@ -34,15 +34,13 @@ def no_secret_in_logs(request):
     old_level = root.level
     root.addHandler(handler)
     root.setLevel(logging.DEBUG)
-    server = request.node.funcargs.get("cvat_server_fresh") or request.node.funcargs.get(
-        "cvat_server"
-    )
     try:
         yield handler
     finally:
         root.removeHandler(handler)
         root.setLevel(old_level)
     secrets = set(SECRETS)
+    server = request.node.funcargs.get("cvat_server")  # set up after this fixture, if used
     if server is not None:
         secrets.add(server.admin_token)
     leaked = [m for m in handler.messages for s in secrets if s and s in m]

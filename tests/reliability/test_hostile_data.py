@@ -6,6 +6,7 @@ never a half-written dataset.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 
@@ -189,4 +190,26 @@ def test_malformed_annotation_payload_is_a_clear_error_and_nothing_is_written(
     with pytest.raises(CVATError) as info:
         dataset.load_annotations("payload", url=server.url, token=server.admin_token)
     assert "/annotations" in str(info.value)
+    assert label_digest(dataset) == before
+
+
+@pytest.mark.parametrize("bad", [float("nan"), float("inf")], ids=["nan", "inf"])
+def test_non_finite_coordinates_are_refused_and_nothing_is_written(server, tmp_path, caplog, bad):
+    def edit(person, job):
+        shape = person.annotations(job)["shapes"][0]
+        shape["points"] = [bad, 1.0, 5.0, 5.0]
+        body = {"version": 0, "tags": [], "shapes": [shape], "tracks": []}
+        with server.client() as client:  # raw JSON: NaN/Infinity tokens, as a tampered client sends
+            client.patch(
+                f"/api/jobs/{job}/annotations",
+                params={"action": "update"},
+                content=json.dumps(body, allow_nan=True),
+                headers={"Content-Type": "application/json"},
+            ).raise_for_status()
+
+    dataset = _edited_run(server, tmp_path, edit)
+    before = label_digest(dataset)
+    with pytest.raises(ValueError, match="not finite") as info:
+        dataset.load_annotations("tampered", url=server.url, token=server.admin_token)
+    assert "redraw it in CVAT" in str(info.value)
     assert label_digest(dataset) == before
