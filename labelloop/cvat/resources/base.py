@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from labelloop.cvat.client import CVATClient
-from labelloop.cvat.errors import CVATNotFound
+from labelloop.cvat.errors import CVATConnectionError, CVATError, CVATNotFound, CVATTimeoutError
 
 logger = logging.getLogger(__name__)
 
@@ -56,3 +56,29 @@ class Resource:
             logger.debug("%s already deleted", self.url(resource_id))
             return False
         return True
+
+    def create_named(self, body: dict[str, Any]) -> dict[str, Any]:
+        """``POST`` a new member named ``body["name"]``.
+
+        When the answer is lost (connection dropped, timeout) the server may have
+        created the member anyway; such a member, found by name among those that
+        did not exist before the request, is deleted before the error propagates,
+        so no caller is left with an object it never learnt the id of.
+        """
+        name = body["name"]
+        existing = self._ids_named(name)
+        try:
+            return self.client.send_json("POST", self.path, body)
+        except (CVATConnectionError, CVATTimeoutError):
+            try:
+                for member_id in sorted(self._ids_named(name) - existing):
+                    logger.warning(
+                        "Deleting %s: its creation's answer was lost", self.url(member_id)
+                    )
+                    self.delete(member_id)
+            except CVATError as cleanup_err:
+                logger.error("Could not look for a half-created %r: %s", name, cleanup_err)
+            raise
+
+    def _ids_named(self, name: str) -> set[int]:
+        return {int(m["id"]) for m in self.list(name=name) if m.get("name") == name}

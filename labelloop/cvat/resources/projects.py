@@ -18,8 +18,9 @@ class Projects(Resource):
         return min(ids) if ids else None
 
     def create(self, name: str, labels: list[dict[str, Any]]) -> dict[str, Any]:
-        """Create a project with ``labels`` (CVAT label specs, names not ids)."""
-        return self.client.send_json("POST", self.path, {"name": name, "labels": labels})
+        """Create a project with ``labels`` (CVAT label specs, names not ids); a project
+        created by a request whose answer was lost is deleted again."""
+        return self.create_named({"name": name, "labels": labels})
 
     def task_ids(self, project_id: int) -> list[int]:
         """Ids of the tasks in a project.
