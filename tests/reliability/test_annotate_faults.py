@@ -13,7 +13,14 @@ import time
 import pytest
 
 from labelloop.cvat.errors import CVATError
-from tests.reliability.helpers import creds, image_dataset, label_digest, task_ids, video_dataset
+from tests.reliability.helpers import (
+    creds,
+    image_dataset,
+    label_digest,
+    server_get,
+    task_ids,
+    video_dataset,
+)
 
 TASK_CREATE = ("POST", r"^/api/tasks/?$")
 DATA_UPLOAD = ("POST", r"^/api/tasks/\d+/data/?$")
@@ -192,4 +199,15 @@ def test_video_run_permanent_fault_deletes_every_task(server, tmp_path, fault):
     server.inject_fault(**fault)
     with pytest.raises(CVATError):
         dataset.annotate("run", label_field="frames.boxes", **creds(server))
+    _assert_clean_failure(dataset, server, "run", before)
+
+
+@pytest.mark.parametrize("fault", [{"action": "drop"}, {"status": 500}], ids=["dropped", "500"])
+def test_project_creation_fault_leaves_no_project(server, tmp_path, fault):
+    dataset = image_dataset(tmp_path, 1)
+    before = label_digest(dataset)
+    server.inject_fault(method="POST", path=r"^/api/projects/?$", **fault)
+    with pytest.raises(CVATError, match="/api/projects"):
+        _annotate(dataset, server, project_name="fresh-project")
+    assert server_get(server, "/api/projects")["count"] == 0
     _assert_clean_failure(dataset, server, "run", before)
