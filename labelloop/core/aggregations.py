@@ -15,6 +15,7 @@ from labelloop.core.docs import doc_to_value
 from labelloop.core.expressions import get_path
 from labelloop.core.fields import is_label_spec, list_attr
 from labelloop.core.label_stages import FilterLabels
+from labelloop.core.stages import MatchTags
 
 if TYPE_CHECKING:
     from labelloop.core.collection import SampleCollection
@@ -82,11 +83,15 @@ def _store_values(collection: SampleCollection, target: _Target) -> list[Any] | 
     if target.is_frame and target.attr and not collection._stages:
         return _store_frame_values(collection, target)
     if target.is_frame or target.attr is None or target.attr == "":
-        if not collection._stages and not target.is_frame and target.spec is not None:
-            if target.path == "id":
-                return dataset._store.sample_ids(dataset._id)
-            if not is_label_spec(target.spec) and "." not in target.path:
-                return [v for _, v in store.sample_values(dataset._id, target.path)]
+        if target.is_frame or target.spec is None:
+            return None
+        ids = _tag_ids(collection) if collection._stages else None
+        if collection._stages and ids is None:
+            return None
+        if target.path == "id":
+            return dataset._store.sample_ids(dataset._id) if ids is None else ids
+        if not is_label_spec(target.spec) and "." not in target.path:
+            return [v for _, v in store.sample_values(dataset._id, target.path, ids)]
         return None
     fast = _fast_filters(collection, target)
     if fast is None:
@@ -109,6 +114,21 @@ def _store_values(collection: SampleCollection, target: _Target) -> list[Any] | 
             continue
         out.append(grouped.get(sample_id, []) if sample_id in present else None)
     return out
+
+
+def _tag_ids(collection: SampleCollection) -> list[str] | None:
+    """Sample ids of a view made only of ``match_tags`` stages, read from the tags alone."""
+    stages = collection._stages
+    if not stages or not all(isinstance(stage, MatchTags) for stage in stages):
+        return None
+    dataset = collection._dataset
+    docs: Any = (
+        {"id": sample_id, "tags": tags}
+        for sample_id, tags in dataset._store.sample_values(dataset._id, "tags")
+    )
+    for stage in stages:
+        docs = stage.apply(docs, dataset)
+    return [doc["id"] for doc in docs]
 
 
 def _store_frame_values(collection: SampleCollection, target: _Target) -> list[Any]:
@@ -192,6 +212,9 @@ def _count(collection: SampleCollection, path: str | None) -> int:
     if path is None:
         if not collection._stages:
             return dataset._store.count_samples(dataset._id)
+        ids = _tag_ids(collection)
+        if ids is not None:
+            return len(ids)
         return sum(1 for _ in collection._iter_docs())
     if path == "frames":
         if not collection._stages:
@@ -218,22 +241,81 @@ def _count_leaves(value: Any) -> int:
     return value is not None
 
 
+def _store_counts(collection: SampleCollection, path: str) -> Counter | None:
+    """``Counter`` of the unwound values of a label attribute, grouped by the store.
+
+    ``None`` when the path is not a plain label attribute read through
+    compilable filters, when a value is an object (the Python pass raises the
+    same error it always did), or when equal values of different types meet
+    (``1``, ``1.0``, ``True``: the walk's first occurrence names the key).
+    """
+    target = _Target(collection, path)
+    fast = _attr_filters(collection, target)
+    if fast is None:
+        return None
+    dataset = collection._dataset
+    counts: Counter = Counter()
+    kinds: dict[Any, type] = {}  # equal values of other types (1, 1.0, True): which key wins
+    for value, n in dataset._store.label_value_counts(
+        dataset._id, target.field, target.is_frame, target.items, target.attr or "", fast[0]
+    ):
+        if isinstance(value, dict):
+            return None
+        leaves: list[Any] = []
+        _flatten(value, leaves)
+        for leaf in leaves:
+            if isinstance(leaf, dict) or kinds.setdefault(leaf, type(leaf)) is not type(leaf):
+                return None  # the walk decides (its first occurrence names the key)
+            counts[leaf] += n
+    return counts
+
+
+def _attr_filters(collection: SampleCollection, target: _Target) -> tuple[Any] | None:
+    """``(store filter,)`` when the store can aggregate the target's label attribute."""
+    if not target.attr or target.attr == "id":
+        return None
+    fast = _fast_filters(collection, target)
+    return None if fast is None else (fast[0],)
+
+
 def distinct(collection: SampleCollection, path: str) -> list[Any]:
     """Sorted distinct non-``None`` values of ``path``."""
+    with collection._dataset._store.snapshot():
+        collection._dataset._sync_schema()
+        counts = _store_counts(collection, path)
+        raw = counts if counts is not None else _values(collection, path, True)
     found = set()
-    for value in values(collection, path, unwind=True):
+    for value in raw:
         found.add(tuple(value) if isinstance(value, list) else value)
     return sorted(found, key=lambda v: (str(type(v)), v))
 
 
 def count_values(collection: SampleCollection, path: str) -> dict[Any, int]:
     """``{value: occurrences}`` of the values of ``path``."""
-    return dict(Counter(values(collection, path, unwind=True)))
+    with collection._dataset._store.snapshot():
+        collection._dataset._sync_schema()
+        counts = _store_counts(collection, path)
+        if counts is None:
+            counts = Counter(_values(collection, path, True))
+    return dict(counts)
 
 
 def bounds(collection: SampleCollection, path: str) -> tuple[Any, Any]:
     """``(min, max)`` of the values of ``path`` (``(None, None)`` when there are none)."""
-    found = [v for v in values(collection, path, unwind=True) if not isinstance(v, bool)]
+    with collection._dataset._store.snapshot():
+        collection._dataset._sync_schema()
+        target = _Target(collection, path)
+        fast = _attr_filters(collection, target)
+        ranges = None
+        if fast is not None:
+            dataset = collection._dataset
+            ranges = dataset._store.label_bounds(
+                dataset._id, target.field, target.is_frame, target.items, target.attr or "", fast[0]
+            )
+        if ranges is not None:
+            found = [v for pair in ranges for v in pair]
+        else:
+            found = [v for v in _values(collection, path, True) if not isinstance(v, bool)]
     if not found:
         return None, None
     return min(found), max(found)

@@ -64,15 +64,3 @@ def iter_docs(collection: SampleCollection, frames: bool = False) -> Iterator[di
                 ids = dataset._store.sample_ids(dataset._id)
             ids = stage.pick(ids)
     return stream(frames)
-
-
-def _filters_only(stage: Stage) -> bool:
-    """Stages that only drop samples (once folded into an id list, they are done)."""
-    return type(stage).__name__ in (
-        "Select",
-        "Exclude",
-        "Match",
-        "MatchTags",
-        "Exists",
-        "MatchLabels",
-    )

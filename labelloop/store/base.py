@@ -271,6 +271,19 @@ class Store(ABC):
     ) -> Iterator[tuple[str, int, Any]]:
         """``(sample_id, frame_number, value of attr)`` for labels, in storage order."""
 
+    @abstractmethod
+    def label_value_counts(
+        self, dataset_id: str, field: str, frames: bool, items: bool, attr: str, where: Any = None
+    ) -> list[tuple[Any, int]]:
+        """``(value of attr, number of labels having it)`` per distinct value, in one query."""
+
+    @abstractmethod
+    def label_bounds(
+        self, dataset_id: str, field: str, frames: bool, items: bool, attr: str, where: Any = None
+    ) -> list[tuple[Any, Any]] | None:
+        """``(min, max)`` of attr per scalar kind (numbers, strings), booleans and nulls
+        left out, in one query; ``None`` when some value is a list or an object."""
+
     # -- runs --------------------------------------------------------------
 
     @abstractmethod

@@ -221,3 +221,40 @@ class LabelQueries:
             values = codec.loads_many(["null" if r[2] is None else r[2] for r in rows])
         for r, value in zip(rows, values):
             yield r[0], r[1], value
+
+    def label_value_counts(
+        self, dataset_id: str, field: str, frames: bool, items: bool, attr: str, where: Any = None
+    ) -> list[tuple[Any, int]]:
+        sql, params = self._label_filter(field, frames, items, where)
+        rows = self._all(
+            "SELECT (data::jsonb #> %s::text[])::text, COUNT(*) FROM labels WHERE dataset_id=%s"
+            + sql
+            + " GROUP BY 1",
+            (attr.split("."), dataset_id, *params),
+        )
+        values = codec.loads_many(["null" if r[0] is None else r[0] for r in rows])
+        return [(value, r[1]) for r, value in zip(rows, values)]
+
+    def label_bounds(
+        self, dataset_id: str, field: str, frames: bool, items: bool, attr: str, where: Any = None
+    ) -> list[tuple[Any, Any]] | None:
+        sql, params = self._label_filter(field, frames, items, where)
+        rows = self._all(
+            "SELECT jsonb_typeof(j) AS kind,"
+            " MIN((j #>> '{}')::numeric) FILTER (WHERE jsonb_typeof(j) = 'number')::text,"
+            " MAX((j #>> '{}')::numeric) FILTER (WHERE jsonb_typeof(j) = 'number')::text,"
+            " MIN(j #>> '{}' COLLATE \"C\"), MAX(j #>> '{}' COLLATE \"C\")"
+            " FROM (SELECT data::jsonb #> %s::text[] AS j FROM labels WHERE dataset_id=%s"
+            + sql
+            + ") AS v GROUP BY 1",
+            (attr.split("."), dataset_id, *params),
+        )
+        kinds = {r[0]: r[1:] for r in rows}
+        if "array" in kinds or "object" in kinds:
+            return None
+        out: list[tuple[Any, Any]] = []
+        if "number" in kinds:
+            out.append((codec.loads(kinds["number"][0]), codec.loads(kinds["number"][1])))
+        if "string" in kinds:
+            out.append((kinds["string"][2], kinds["string"][3]))
+        return out

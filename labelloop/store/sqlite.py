@@ -18,6 +18,7 @@ from typing import Any
 from labelloop.store import codec
 from labelloop.store.base import CONTAINER, SAMPLE_LEVEL, DatasetRecord, LabelRow, Store
 from labelloop.store.sqlexpr import compile_expr
+from labelloop.store.sqlite_json import LabelAggregates, decode_json_value, json_key
 
 logger = logging.getLogger(__name__)
 
@@ -64,7 +65,7 @@ def _marks(n: int) -> str:
     return ",".join("?" * n)
 
 
-class SQLiteStore(Store):
+class SQLiteStore(LabelAggregates, Store):
     """:class:`Store` on an SQLite file at ``path``."""
 
     def __init__(self, path: str) -> None:
@@ -326,7 +327,7 @@ class SQLiteStore(Store):
     def sample_values(
         self, dataset_id: str, key: str, ids: Sequence[str] | None = None
     ) -> list[tuple[str, Any]]:
-        path = "$." + _json_key(key)
+        path = "$." + json_key(key)
         sql = "SELECT id, json_extract(doc, ?), json_type(doc, ?) FROM samples WHERE dataset_id=?"
         if ids is None:
             rows = self._all(sql + " ORDER BY seq", (path, path, dataset_id))
@@ -338,7 +339,7 @@ class SQLiteStore(Store):
                 ):
                     found[r[0]] = r
             rows = [found[i] for i in ids if i in found]
-        return [(r[0], _decode_json_value(r[1], r[2])) for r in rows]
+        return [(r[0], decode_json_value(r[1], r[2])) for r in rows]
 
     def update_sample_docs(
         self, dataset_id: str, *, remove: str | None = None, rename: tuple[str, str] | None = None
@@ -352,10 +353,10 @@ class SQLiteStore(Store):
             if remove is not None:
                 self._conn.execute(
                     f"UPDATE {table} SET doc=json_remove(doc, ?) WHERE dataset_id=?",
-                    ("$." + _json_key(remove), dataset_id),
+                    ("$." + json_key(remove), dataset_id),
                 )
             if rename is not None:
-                old, new = ("$." + _json_key(k) for k in rename)
+                old, new = ("$." + json_key(k) for k in rename)
                 self._conn.execute(
                     f"UPDATE {table} SET doc=json_remove(json_set(doc, ?, json_extract(doc, ?)), ?)"
                     " WHERE dataset_id=? AND json_type(doc, ?) IS NOT NULL",
@@ -609,7 +610,7 @@ class SQLiteStore(Store):
         if attr == "id":
             select, select_params = "id, 'text'", []
         else:
-            path = "$." + _json_key(attr)
+            path = "$." + json_key(attr)
             select, select_params = "json_extract(data, ?), json_type(data, ?)", [path, path]
         rows = self._all(
             f"SELECT sample_id, frame_number, {select} FROM labels WHERE dataset_id=?"
@@ -618,7 +619,7 @@ class SQLiteStore(Store):
             (*select_params, dataset_id, *params),
         )
         for r in rows:
-            yield r[0], r[1], _decode_json_value(r[2], r[3])
+            yield r[0], r[1], decode_json_value(r[2], r[3])
 
     # -- runs --------------------------------------------------------------
 
@@ -709,21 +710,6 @@ class SQLiteStore(Store):
             out[f"{name}_count"] = count
             out[f"{name}_bytes"] = size
         return out
-
-
-def _json_key(key: str) -> str:
-    """A JSON path for a (possibly dotted) key, each part quoted."""
-    return ".".join('"' + part.replace('"', '\\"') + '"' for part in key.split("."))
-
-
-def _decode_json_value(value: Any, kind: str | None) -> Any:
-    if kind in ("array", "object"):
-        return codec.loads(value)
-    if kind == "true":
-        return True
-    if kind == "false":
-        return False
-    return value
 
 
 __all__ = ["SQLiteStore", "SCHEMA_VERSION", "SAMPLE_LEVEL"]

@@ -1,0 +1,90 @@
+"""distinct / count_values / bounds answered by one SQL aggregate agree with a walk
+over the samples, for every kind of attribute value the store can hold."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+
+import labelloop as ll
+from labelloop import ViewField as F
+
+
+def _walk(collection, field: str, attr: str) -> list:
+    """The unwound values of a label attribute, read sample by sample."""
+    out = []
+    for sample in collection.iter_samples():
+        label = sample[field] if sample.has_field(field) else None
+        for obj in label.detections if label is not None else []:
+            value = obj[attr] if obj.has_field(attr) else None
+            for leaf in value if isinstance(value, list) else [value]:
+                if leaf is not None:
+                    out.append(leaf)
+    return out
+
+
+@pytest.fixture
+def mixed(dataset):
+    values = [1, 2.5, -3, True, False, "zebra", "Äpfel", "apple", None, 7, 0.25]
+    samples = []
+    for i in range(12):
+        dets = [
+            ll.Detection(
+                label=f"c{(i + k) % 3}",
+                bounding_box=[0.01 * i, 0.02 * k, 0.1, 0.1],
+                confidence=(i * 7 + k) % 10 / 10,
+                score=values[(i + k) % len(values)],
+                numeric=[-5, 1.5, 3][k % 3] * (i + 1),
+            )
+            for k in range(i % 4)
+        ]
+        samples.append(
+            ll.Sample(
+                f"/tmp/agg{i}.jpg",
+                tags=["a"] if i % 2 else ["b"],
+                det=ll.Detections(detections=dets),
+            )
+        )
+    samples.append(ll.Sample("/tmp/agg-none.jpg"))
+    dataset.add_samples(samples)
+    return dataset
+
+
+@pytest.mark.parametrize("attr", ["label", "confidence", "score", "bounding_box", "numeric"])
+def test_distinct_and_count_values_match_a_walk(mixed, attr):
+    path = f"det.detections.{attr}"
+    walked = _walk(mixed, "det", attr)
+    assert mixed.count_values(path) == dict(Counter(walked))
+    assert mixed.distinct(path) == sorted(set(walked), key=lambda v: (str(type(v)), v))
+
+
+@pytest.mark.parametrize("attr", ["label", "confidence", "bounding_box", "numeric"])
+def test_bounds_match_a_walk(mixed, attr):
+    walked = [v for v in _walk(mixed, "det", attr) if not isinstance(v, bool)]
+    assert mixed.bounds(f"det.detections.{attr}") == (min(walked), max(walked))
+
+
+def test_bounds_of_mixed_strings_and_numbers_still_raise(mixed):
+    with pytest.raises(TypeError):
+        mixed.bounds("det.detections.score")
+
+
+def test_aggregates_on_filtered_views_match_a_walk(mixed):
+    view = mixed.filter_labels("det", F("confidence") > 0.3)
+    walked = _walk(view, "det", "label")
+    assert view.count_values("det.detections.label") == dict(Counter(walked))
+    assert view.distinct("det.detections.label") == sorted(set(walked))
+    conf = _walk(view, "det", "confidence")
+    assert view.bounds("det.detections.confidence") == (min(conf), max(conf))
+
+
+def test_match_tags_values_and_count_read_tags_only(mixed):
+    for tags, kwargs in ((["a"], {}), (["a"], {"bool": False}), (["a", "b"], {"all": True})):
+        view = mixed.match_tags(tags, **kwargs)
+        walked = [s.id for s in view.iter_samples()]
+        assert view.values("id") == walked
+        assert view.count() == len(walked)
+        assert view.values("filepath") == [s.filepath for s in view.iter_samples()]
+        chained = view.match_tags("b")
+        assert chained.values("id") == [s.id for s in chained.iter_samples()]
