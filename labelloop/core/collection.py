@@ -11,7 +11,7 @@ import logging
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-from labelloop.core import aggregations, extensions, runs
+from labelloop.core import aggregations, extensions, runs, writer
 from labelloop.core import label_stages as ls
 from labelloop.core import stages as st
 
@@ -73,19 +73,14 @@ class SampleCollection:
             return
         size = batch_size or 100
         pending: list[Sample] = []
-        store = self._dataset._store
         for doc in docs:
             sample = self._sample_from_doc(doc)
             yield sample
             pending.append(sample)
             if len(pending) >= size:
-                with store.transaction():
-                    for item in pending:
-                        item.save()
+                writer.save_samples(self._dataset, pending)  # one write per table
                 pending = []
-        with store.transaction():
-            for item in pending:
-                item.save()
+        writer.save_samples(self._dataset, pending)
 
     def __len__(self) -> int:
         return self.count()

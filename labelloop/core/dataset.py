@@ -518,10 +518,7 @@ class Dataset(SampleCollection):
         self._store.delete_samples(self._id, self._store.sample_ids(self._id))
 
     def _save_sample(self, sample: Sample) -> None:
-        with self.transaction():
-            batch = writer.Batch()
-            writer.save_sample(self, sample, batch)
-            batch.flush(self)
+        writer.save_samples(self, [sample])
 
     def _save_frames(self, sample: Sample, frames: dict[int, Frame]) -> None:
         with self.transaction():

@@ -159,13 +159,27 @@ def _frame_row(
     return number, frame_id, plain
 
 
-def save_sample(dataset: Dataset, sample: Sample, batch: Batch) -> None:
-    """Collect rows for an existing sample's fields, labels and loaded frames."""
+def save_samples(dataset: Dataset, samples: list[Sample]) -> None:
+    """Write existing samples with one store call per table (not one per sample)."""
+    with dataset.transaction():
+        whole = [s._id for s in samples if not s._partial]
+        present = {i for i, _ in dataset._store.sample_values(dataset._id, "filepath", whole)}
+        batch = Batch()
+        for sample in samples:
+            save_sample(dataset, sample, batch, present)
+        batch.flush(dataset)
+
+
+def save_sample(dataset: Dataset, sample: Sample, batch: Batch, present: set[str]) -> None:
+    """Collect rows for an existing sample's fields, labels and loaded frames.
+
+    ``present``: the ids of the batch's whole (not partial) samples still stored.
+    """
     sample_id = sample._id
     if sample._partial:  # fields hidden by the view stay as stored
         stored = next(iter(dataset._store.iter_samples(dataset._id, [sample_id])), [])
     else:
-        stored = dataset._store.sample_values(dataset._id, "filepath", [sample_id])
+        stored = [sample_id] if sample_id in present else []
     if not stored:
         raise ValueError(
             f"Sample {sample_id} is no longer in dataset '{dataset.name}' (it was deleted); "
