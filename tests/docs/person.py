@@ -1,6 +1,7 @@
 """The person in CVAT, for the documentation tests: edits every open job, then completes it.
 
-A video job gets a new one-frame track of its first label (one label added);
+A video job gets a new track of its first label over its first three frames
+(keyframes on the first and third, three labels added);
 an image job with shapes gets its first shape moved by a few pixels (an edit
 the merge must report); an image job with no objects at all gets a tag of its
 first label (a new classification or scalar value). Then the job is marked
@@ -47,13 +48,16 @@ def _first_label(server: Any, job: dict[str, Any]) -> str:
 
 
 def _add_track(server: Any, person: Annotator, job: dict[str, Any]) -> None:
-    """A box visible on the job's first frame only (it goes outside on the next one)."""
-    start = job["start_frame"]
+    """A box on the job's first three frames, keyframed on the first and third and going
+    outside on the fourth, so the frames in between are interpolated."""
+    start, stop = job["start_frame"], job["stop_frame"]
+    assert stop >= start + 3, f"job {job['id']} is too short for the person's track"
     person.add_track(
         job["id"],
         label=_first_label(server, job),
         shapes=[
             {"frame": start, "points": [10, 10, 60, 50]},
-            {"frame": start + 1, "points": [10, 10, 60, 50], "outside": True},
+            {"frame": start + 2, "points": [20, 10, 70, 50]},
+            {"frame": start + 3, "points": [20, 10, 70, 50], "outside": True},
         ],
     )

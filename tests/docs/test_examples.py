@@ -26,7 +26,7 @@ EXPECTED = {
     "large_runs.py": ["3 tasks, 6 jobs", '"edited": 6'],
     "scalar_labels.py": ["cleaned up"],
     "alternate_media.py": ['"edited": 1'],
-    "video_tracks.py": ["1 task (one per video)", '"added": 1'],
+    "video_tracks.py": ["1 task (one per video)", '"added": 3'],
     "occlusion_widget.py": ['"edited": ', "occluded: [False"],
 }
 
