@@ -2,7 +2,9 @@
 merge) and send the current view for a new run.
 
 Credentials come only from the annotation config or the environment
-(``LABELLOOP_<BACKEND>_PASSWORD``, ``..._TOKEN``, ...): the server never
+(``LABELLOOP_<BACKEND>_PASSWORD``, ``..._TOKEN``, ...), read at each request so
+variables set after ``import labelloop`` count (they win over the config, as
+the environment does over the config file); the server never
 prompts (it runs in a background thread) and never receives secrets from the
 page. State-changing routes are POST with a JSON body from the App's own
 origin, so another web site cannot trigger them from the user's browser.
@@ -11,6 +13,7 @@ origin, so another web site cannot trigger them from the user's browser.
 from __future__ import annotations
 
 import logging
+import os
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -19,7 +22,13 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from labelloop.annotation.config import annotation_config, env_names, resolve_credentials
+from labelloop.annotation.config import (
+    ENV_PREFIXES,
+    annotation_config,
+    env_names,
+    env_params,
+    resolve_credentials,
+)
 from labelloop.app import filters as flt
 from labelloop.app.serialize import jsonable
 from labelloop.app.state import AppState
@@ -100,8 +109,9 @@ def routes(state: AppState) -> list[Route]:
 
         def work() -> dict[str, Any]:
             view = state.filtered(filters)
-            backend = annotation_config.default_backend
-            with view.annotate(key, label_field=field, **options, **_credentials(backend)) as run:
+            backend = _default_backend()
+            settings = {**_env_settings(backend), **options, **_credentials(backend)}
+            with view.annotate(key, label_field=field, backend=backend, **settings) as run:
                 task_ids = jsonable(getattr(run, "task_ids", []))
             state.bump()
             return {"key": key, "task_ids": task_ids}
@@ -122,10 +132,32 @@ def _dataset(state: AppState) -> Any:
     return state.dataset
 
 
+def _default_backend() -> str:
+    """The default backend as configured now (``LABELLOOP_ANNOTATION_DEFAULT_BACKEND`` first)."""
+    for prefix in ENV_PREFIXES:
+        if os.environ.get(f"{prefix}_ANNOTATION_DEFAULT_BACKEND"):
+            return os.environ[f"{prefix}_ANNOTATION_DEFAULT_BACKEND"]
+    return annotation_config.default_backend
+
+
+def _env_settings(backend: str) -> dict[str, Any]:
+    """Non-secret ``LABELLOOP_<BACKEND>_*`` settings as the environment holds them now.
+
+    The config read its environment at import; a variable set since (e.g.
+    ``LABELLOOP_CVAT_URL``) must win over the value the config then held. Only
+    parameters the config holds are returned: others already reach the backend.
+    """
+    held = annotation_config.backends.get(backend, {})
+    secret = ("config_cls", "username", "email", *_SECRETS)
+    return {k: v for k, v in env_params(backend).items() if k in held and k not in secret}
+
+
 def _credentials(backend: str) -> dict[str, Any]:
-    """Configured credentials of ``backend`` (never prompted for; ``ValueError`` when none)."""
+    """Configured credentials of ``backend``, the environment's as of now first (never
+    prompted for; ``ValueError`` when none)."""
     names = ("username", "email", *_SECRETS)
-    found = resolve_credentials(backend, names, {}, None, required=())
+    now = {k: v for k, v in env_params(backend).items() if k in names}
+    found = resolve_credentials(backend, names, now, None, required=())
     found = {k: v for k, v in found.items() if v is not None}
     if not any(found.get(name) for name in _SECRETS):
         raise ValueError(

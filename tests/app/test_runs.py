@@ -165,3 +165,25 @@ def test_runs_panel_in_the_browser(page, app_session, run_dataset, cvat_server):
         "() => document.getElementById('runs-msg').textContent.startsWith('Created run from_page')"
     )
     assert "from_page" in run_dataset.list_annotation_runs()
+
+
+def test_cvat_url_set_after_import_is_used_for_a_new_run(
+    app_session,
+    run_dataset,
+    cvat_server,  # noqa: F811
+    monkeypatch,
+):
+    from labelloop.annotation.config import annotation_config
+
+    assert annotation_config.backends["cvat"]["url"] != cvat_server.url  # read at import
+    monkeypatch.setenv("LABELLOOP_CVAT_URL", cvat_server.url)
+    body = {"anno_key": "env_url", "label_field": "ground_truth", "filters": {"tags": ["even"]}}
+    created = _post(app_session, "/api/runs", body)
+    assert created.status_code == 200, created.text
+    run = next(
+        r for r in httpx.get(app_session.url + "api/runs").json()["runs"] if r["key"] == "env_url"
+    )
+    assert run["url"] == cvat_server.url
+    results = run_dataset.load_annotation_results("env_url")
+    with Annotator(cvat_server.url, cvat_server.username, cvat_server.password) as person:
+        assert person.jobs(results.task_ids[0])  # the task exists on the server the env names
