@@ -36,6 +36,7 @@ from labelloop.app.state import AppState
 logger = logging.getLogger(__name__)
 
 _SECRETS = ("password", "token", "access_token", "api_key", "headers")
+_UNEXPECTED_MODES = ("ignore", "keep")
 _NEW_RUN_OPTIONS = ("label_type", "classes", "url", "task_size", "segment_size", "task_assignee")
 
 
@@ -80,11 +81,12 @@ def routes(state: AppState) -> list[Route]:
         if not isinstance(dry_run, bool):
             raise ValueError("dry_run must be true or false")
         key = request.path_params["key"]
+        merge = _merge_options(body)
 
         def work() -> dict[str, Any]:
             dataset = _dataset(state)
             creds = _credentials(dataset.get_annotation_info(key).method)
-            report = dataset.load_annotations(key, unexpected="ignore", dry_run=dry_run, **creds)
+            report = dataset.load_annotations(key, dry_run=dry_run, **merge, **creds)
             if not dry_run:
                 state.bump()  # labels changed: pages reload
             return report.to_dict()
@@ -124,6 +126,29 @@ def routes(state: AppState) -> list[Route]:
         Route("/api/runs/{key}/status", status, methods=["GET"]),
         Route("/api/runs/{key}/load", load, methods=["POST"]),
     ]
+
+
+def _merge_options(body: dict[str, Any]) -> dict[str, Any]:
+    """``unexpected`` and ``dest_field`` of a load request, checked before anything is read.
+
+    Only the modes that need no terminal or caller: ``ignore`` (the default) and
+    ``keep`` (fields named after the labels' types).
+    """
+    unknown = set(body) - {"dry_run", "unexpected", "dest_field", "filters"}
+    if unknown:
+        raise ValueError(f"unknown fields {sorted(unknown)} for a load")
+    unexpected = body.get("unexpected", "ignore")
+    if unexpected not in _UNEXPECTED_MODES:
+        raise ValueError(f"unexpected must be one of {list(_UNEXPECTED_MODES)}, got {unexpected!r}")
+    dest = body.get("dest_field")
+    if dest in (None, "", {}):
+        dest = None
+    elif isinstance(dest, dict):
+        if not all(isinstance(k, str) and isinstance(v, str) and k and v for k, v in dest.items()):
+            raise ValueError("dest_field must map run field names to new field names")
+    elif not isinstance(dest, str):
+        raise ValueError(f"dest_field must be a field name or an object, got {dest!r}")
+    return {"unexpected": unexpected, "dest_field": dest}
 
 
 def _dataset(state: AppState) -> Any:

@@ -187,3 +187,66 @@ def test_cvat_url_set_after_import_is_used_for_a_new_run(
     results = run_dataset.load_annotation_results("env_url")
     with Annotator(cvat_server.url, cvat_server.username, cvat_server.password) as person:
         assert person.jobs(results.task_ids[0])  # the task exists on the server the env names
+
+
+def test_merge_keeps_unexpected_labels_and_writes_to_dest_field(
+    app_session,
+    run_dataset,
+    cvat_server,  # noqa: F811
+):
+    results = run_dataset.load_annotation_results("first")
+    (task_id,) = results.task_ids
+    with Annotator(cvat_server.url, cvat_server.username, cvat_server.password) as person:
+        job_id = person.jobs(task_id)[0]["id"]
+        person.add_shape(job_id, type="rectangle", label="bird", points=[10, 10, 50, 40], frame=0)
+        person.add_shape(
+            job_id, type="polygon", label="cat", points=[5, 5, 60, 5, 60, 50, 5, 50], frame=0
+        )
+    for bad in (
+        {"unexpected": "prompt"},
+        {"unexpected": "return"},
+        {"dest_field": 3},
+        {"other": 1},
+    ):
+        refused = _post(app_session, "/api/runs/first/load", {"dry_run": False, **bad})
+        assert refused.status_code == 400, bad
+    assert not run_dataset.has_field("reviewed") and not run_dataset.has_field("polylines")
+
+    dry = _post(
+        app_session,
+        "/api/runs/first/load",
+        {"dry_run": True, "unexpected": "keep", "dest_field": "reviewed"},
+    )
+    assert dry.status_code == 200, dry.text
+    assert not run_dataset.has_field("reviewed")  # a dry run writes nothing
+    merged = _post(
+        app_session,
+        "/api/runs/first/load",
+        {"dry_run": False, "unexpected": "keep", "dest_field": "reviewed"},
+    )
+    assert merged.status_code == 200, merged.text
+    first = run_dataset.first()
+    gt_labels = [d.label for d in first.ground_truth.detections]
+    assert "bird" not in gt_labels  # the run's field is left as it was
+    assert "bird" in [d.label for d in first.reviewed.detections]
+    assert [p.label for p in first.polylines.polylines] == ["cat"]  # kept, named after its type
+
+
+def test_merge_options_in_the_browser(page, app_session, run_dataset, cvat_server):  # noqa: F811
+    job_id = _draw_a_new_box(cvat_server, run_dataset)
+    with Annotator(cvat_server.url, cvat_server.username, cvat_server.password) as person:
+        person.add_shape(job_id, type="polygon", label="cat", points=[5, 5, 60, 5, 60, 50], frame=0)
+    open_grid(page, app_session)
+    page.click("#runs-toggle")
+    run = page.locator(".run[data-key='first']")
+    run.locator("select[name='unexpected']").select_option("keep")
+    run.locator("input[name='dest_field']").fill("reviewed")
+    run.locator(".run-load-btn").click()
+    run.locator(".run-merge-btn").wait_for()
+    assert not run_dataset.has_field("reviewed")
+    run.locator(".run-merge-btn").click()
+    run.locator(".merged").wait_for()
+    first = run_dataset.first()
+    assert "bird" in [d.label for d in first.reviewed.detections]
+    assert "bird" not in [d.label for d in first.ground_truth.detections]
+    assert [p.label for p in first.polylines.polylines] == ["cat"]

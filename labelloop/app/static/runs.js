@@ -71,6 +71,14 @@ export class RunsPanel {
   runCard(run) {
     const status = el("div", { className: "run-status" });
     const load = el("div", { className: "run-load" });
+    // How to merge: unexpected labels ignored or kept (in fields named after their type),
+    // and an optional field to write the run's labels to instead of the run's own.
+    const options = el("div", { className: "run-options" },
+      el("label", {}, "unexpected labels ",
+        el("select", { name: "unexpected" },
+          el("option", { value: "ignore", textContent: "ignore" }),
+          el("option", { value: "keep", textContent: "keep" }))),
+      el("input", { name: "dest_field", placeholder: "merge into field (default: the run's)" }));
     const fields = Object.entries(run.fields).map(([name, spec]) =>
       el("li", { textContent: `${name}: ${spec.type}${spec.classes ? ` (${spec.classes.join(", ")})` : ""}` }),
     );
@@ -83,7 +91,8 @@ export class RunsPanel {
       el("ul", {}, ...fields),
       el("div", { className: "toolbar" },
         el("button", { type: "button", className: "run-status-btn", textContent: "status", onclick: () => this.showStatus(run.key, status) }),
-        el("button", { type: "button", className: "run-load-btn", textContent: "load…", onclick: () => this.dryRun(run.key, load) })),
+        el("button", { type: "button", className: "run-load-btn", textContent: "load…", onclick: () => this.dryRun(run.key, load, options) })),
+      options,
       status,
       load,
     );
@@ -130,15 +139,21 @@ export class RunsPanel {
     return el("table", { className: "diff" }, head, ...rows);
   }
 
-  async dryRun(key, box) {
+  loadOptions(options) {
+    const dest = options.querySelector("input[name='dest_field']").value.trim();
+    return { unexpected: options.querySelector("select[name='unexpected']").value, dest_field: dest || null };
+  }
+
+  async dryRun(key, box, options) {
     box.replaceChildren(el("em", { textContent: "downloading (dry run)…" }));
+    const chosen = this.loadOptions(options);  // the merge uses what the dry run showed
     try {
-      const report = await this.post(`/api/runs/${encodeURIComponent(key)}/load`, { dry_run: true });
+      const report = await this.post(`/api/runs/${encodeURIComponent(key)}/load`, { dry_run: true, ...chosen });
       const merge = el("button", {
         type: "button",
         className: "run-merge-btn",
         textContent: "merge into the dataset",
-        onclick: () => this.merge(key, box),
+        onclick: () => this.merge(key, box, chosen),
       });
       box.replaceChildren(el("div", { textContent: "Would change:" }), this.reportTable(report), merge);
     } catch (err) {
@@ -147,10 +162,10 @@ export class RunsPanel {
     }
   }
 
-  async merge(key, box) {
+  async merge(key, box, chosen) {
     box.replaceChildren(el("em", { textContent: "merging…" }));
     try {
-      const report = await this.post(`/api/runs/${encodeURIComponent(key)}/load`, { dry_run: false });
+      const report = await this.post(`/api/runs/${encodeURIComponent(key)}/load`, { dry_run: false, ...chosen });
       box.replaceChildren(el("div", { className: "merged", textContent: "Merged:" }), this.reportTable(report));
       this.message(`Loaded run ${key}`);
     } catch (err) {
