@@ -3,6 +3,12 @@
 The cache key is the file's real path, size and modification time plus the
 thumbnail height, so an edited file gets a fresh thumbnail and an unchanged
 one is never decoded twice, across sessions and processes.
+
+Images are shown as CVAT decodes them: with their EXIF orientation applied
+(a phone photo stored sideways with orientation 6 is shown upright, its width
+and height swapped). Labels are relative to that upright image, and the
+thumbnails are made from it; the full-size file is served as stored and the
+browser applies the same orientation when it decodes it.
 """
 
 from __future__ import annotations
@@ -13,7 +19,7 @@ import os
 import tempfile
 from pathlib import Path
 
-from PIL import Image
+from PIL import Image, ImageOps
 
 logger = logging.getLogger(__name__)
 
@@ -39,7 +45,8 @@ class ThumbnailCache:
         """Where the thumbnail of ``media_path`` lives (whether or not it exists yet)."""
         real = os.path.realpath(media_path)
         st = os.stat(real)
-        key = f"{real}\0{st.st_size}\0{st.st_mtime_ns}\0{self.height}".encode()
+        # "upright": thumbnails cached before EXIF orientation was applied are not reused
+        key = f"{real}\0{st.st_size}\0{st.st_mtime_ns}\0{self.height}\0upright".encode()
         digest = hashlib.sha1(key).hexdigest()
         return self.root / digest[:2] / f"{digest}.jpg"
 
@@ -77,5 +84,4 @@ def _first_frame(media_path: str) -> Image.Image:
                 return frame.to_image()
         raise ValueError(f"Video {media_path!r} has no frames to make a thumbnail from")
     with Image.open(media_path) as img:
-        img.load()
-        return img.copy()
+        return ImageOps.exif_transpose(img)  # a new, loaded image: upright as CVAT shows it

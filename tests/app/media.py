@@ -14,3 +14,17 @@ def write_jpeg(path: str, width: int = 160, height: int = 120, gray: int = 128) 
     os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
     Image.fromarray(np.full((height, width, 3), gray, dtype=np.uint8)).save(path, "JPEG")
     return path
+
+
+def write_oriented_jpeg(path: str, orientation: int, width: int = 160, height: int = 120) -> str:
+    """A grey JPEG stored ``width`` x ``height`` with a red block in its stored top-left
+    corner and EXIF ``orientation`` (6: a viewer turns it 90 degrees clockwise)."""
+    from PIL import Image
+
+    pixels = np.full((height, width, 3), 128, dtype=np.uint8)
+    pixels[: height // 3, : width // 3] = (220, 20, 20)
+    exif = Image.Exif()
+    exif[0x0112] = orientation
+    os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
+    Image.fromarray(pixels).save(path, "JPEG", quality=95, exif=exif.tobytes())
+    return path
