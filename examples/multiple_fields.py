@@ -1,4 +1,6 @@
-"""One run over two fields: the existing `ground_truth` boxes and a new `new_keypoints` field."""
+"""One run over two fields: the existing `ground_truth` boxes and a new `new_keypoints` field.
+
+For existing fields only, `label_field=["ground_truth", "predictions"]` is the short form."""
 
 import labelloop as ll
 import labelloop.zoo as llz

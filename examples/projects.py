@@ -15,7 +15,8 @@ results = first.annotate(
 )
 print("project id:", results.project_ids)
 
-# the second run finds the project by name and uses its labels as the schema
+# the second run finds the project by name and uses its labels as the schema; labels of
+# classes the project lacked would be left out of the upload with a warning (images only)
 second = dataset.exclude(first.values("id")).take(1, seed=2)
 second.annotate("project_second", label_field="ground_truth", project_name=project_name)
 
