@@ -12,14 +12,21 @@ import pytest
 IPython = pytest.importorskip("IPython")
 from IPython.core.interactiveshell import InteractiveShell  # noqa: E402
 from IPython.utils.capture import capture_output  # noqa: E402
+from traitlets.config import Config  # noqa: E402
 
 _SRC = re.compile(r'<iframe[^>]*\bsrc="([^"]+)"', re.S)
 
 
 @pytest.fixture
-def shell(image_dataset):
-    """A fresh IPython shell with ``ds`` (the dataset) in its namespace; cleared afterwards."""
-    shell = InteractiveShell.instance()
+def shell(image_dataset, tmp_path, monkeypatch):
+    """A fresh IPython shell with ``ds`` (the dataset) in its namespace; cleared afterwards.
+
+    Its profile lives under ``tmp_path`` and it keeps no history, so the user's is untouched.
+    """
+    monkeypatch.setenv("IPYTHONDIR", str(tmp_path / "ipython"))
+    config = Config()
+    config.HistoryManager.enabled = False
+    shell = InteractiveShell.instance(config=config)
     shell.user_ns["ds"] = image_dataset
     shell.run_cell("import labelloop as ll", store_history=False).raise_error()
     yield shell
