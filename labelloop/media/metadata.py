@@ -12,14 +12,25 @@ def _mime(path: str, default: str) -> str:
     return mimetypes.guess_type(path)[0] or default
 
 
+#: EXIF orientations (tag 0x0112) that turn the stored image by 90 or 270 degrees.
+_TRANSPOSING_ORIENTATIONS = {5, 6, 7, 8}
+
+
 def image_metadata(path: str) -> dict[str, Any]:
-    """``size_bytes, mime_type, width, height, num_channels`` of an image file."""
+    """``size_bytes, mime_type, width, height, num_channels`` of an image file.
+
+    Width and height are those of the upright image, as viewers and CVAT show it: an EXIF
+    orientation that turns the picture by a quarter swaps them, so relative labels and the
+    pixel sizes CVAT reports agree.
+    """
     from PIL import Image
 
     with Image.open(path) as img:  # reads the header only; pixels stay on disk
         width, height = img.size
         channels = len(img.getbands())
         mime = Image.MIME.get(img.format or "", None)
+        if img.getexif().get(0x0112) in _TRANSPOSING_ORIENTATIONS:
+            width, height = height, width
     return {
         "size_bytes": os.path.getsize(path),
         "mime_type": mime or _mime(path, "image/unknown"),
