@@ -38,14 +38,17 @@ _SPEC_KEYS = ("type", "values", "default", "mutable", "read_only")
 _SCALARS = (str, int, float, bool)
 
 
-def observed_attributes(labels: Iterable[Label], exclude: Iterable[str] = ()) -> dict[str, Any]:
+def observed_attributes(
+    labels: Iterable[Label], exclude: Iterable[str] = (), found: dict[str, Any] | None = None
+) -> dict[str, Any]:
     """First non-``None`` scalar value of each custom attribute found on ``labels``.
 
     An attribute whose values mix booleans with other types is reported with a
-    string so it gets a free-text widget.
+    string so it gets a free-text widget. ``found`` (updated in place) carries
+    what earlier labels showed, so labels can be summarised one at a time.
     """
     skip = RESERVED_ATTRS | set(exclude)
-    found: dict[str, Any] = {}
+    found = {} if found is None else found
     for label in labels:
         for name, value in label.iter_attributes():
             if name in skip or not isinstance(value, _SCALARS):

@@ -7,11 +7,12 @@ uploads, and value reads/writes for the merge.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 from labelloop.annotation.diff import items_of
 from labelloop.annotation.schema import FieldInfo
+from labelloop.annotation.summary import LabelSummary
 from labelloop.core.labels import Label, label_class
 
 FRAMES = "frames."
@@ -59,27 +60,33 @@ def iter_field_values(samples: Any, path: str) -> Iterator[tuple[str, Any]]:
             yield sample.id, get_value(sample, name)
 
 
+def iter_field_labels(samples: Any, path: str) -> Iterator[Label]:
+    """Every label of ``path`` (list labels' items), streaming frames in ranges so
+    a dense video field is never held in memory."""
+    is_frame, name = split_path(path)
+    for sample in samples.iter_samples():
+        docs = sample.frames.iter_frames() if is_frame else [sample]
+        for doc in docs:
+            value = get_value(doc, name)
+            if isinstance(value, Label):
+                yield from items_of(value)
+
+
 class CollectionSource:
     """The :class:`~labelloop.annotation.schema.SchemaSource` of a dataset or view."""
 
     def __init__(self, samples: Any) -> None:
         self._samples = samples
         self.media_type = samples.media_type or "image"
-        self._labels: dict[str, list[Label]] = {}
+        self._summaries: dict[str, LabelSummary] = {}
 
     def field_info(self, path: str) -> FieldInfo | None:
         return field_info(self._samples, path)
 
-    def iter_labels(self, path: str) -> Iterable[Label]:
-        if path not in self._labels:
-            found: list[Label] = []
-            for _, value in iter_field_values(self._samples, path):
-                values = value.values() if split_path(path)[0] else [value]
-                for item in values:
-                    if isinstance(item, Label):
-                        found.extend(items_of(item))
-            self._labels[path] = found
-        return self._labels[path]
+    def label_summary(self, path: str) -> LabelSummary:
+        if path not in self._summaries:
+            self._summaries[path] = LabelSummary.of(iter_field_labels(self._samples, path))
+        return self._summaries[path]
 
     def declared_classes(self, path: str) -> list[str] | None:
         return self._samples.get_classes(path)

@@ -31,10 +31,14 @@ from labelloop.annotation.diff import (
 from labelloop.annotation.schema import LABEL_TYPES, RETURN_TYPES
 from labelloop.annotation.unexpected import UnexpectedLabels
 from labelloop.core.labels import LIST_LABELS, Label
+from labelloop.core.sample import Frame
 
 logger = logging.getLogger(__name__)
 
 BATCH_SIZE = 200
+#: frames of one video merged (and, when changed, written) together
+FRAME_RANGE = 500
+_UNCHANGED = object()
 _CLASSIFICATION_TYPES = {"classification", "classifications"}
 
 
@@ -152,11 +156,13 @@ class Merger:
     def run(self, chunks: Iterable[SampleChunk]) -> MergeReport:
         """Merge every chunk, then the run's samples the download did not mention."""
         done: set[str] = set()
-        for batch in _batches(iter(chunks)):
+        # a video chunk holds a whole video's download: merge those one at a time
+        size = 1 if self._dataset.media_type == "video" else BATCH_SIZE
+        for batch in _batches(iter(chunks), size):
             self._merge_batch(batch)
             done.update(sid for sid, _ in batch)
         rest = [sid for sid in _run_samples(self.id_map, self._schema) if sid not in done]
-        for batch in _batches((sid, {}) for sid in rest):
+        for batch in _batches(((sid, {}) for sid in rest), size):
             self._merge_batch(batch)
         self.report.unexpected = self._unexpected.summary
         return self.report
@@ -165,7 +171,7 @@ class Merger:
         ids = [sid for sid, _ in batch]
         samples = {s.id: s for s in self._dataset.select(ids).iter_samples()}
         for sample_id, chunk in batch:
-            sample = samples.get(sample_id)
+            sample = samples.pop(sample_id, None)  # released once merged
             if sample is None:
                 self.report.missing_samples += 1
                 logger.warning(
@@ -193,36 +199,77 @@ class Merger:
             if sample.id not in entries and value is None:
                 continue
             if split_path(name)[0]:
-                uploaded = entries.get(sample.id) or {}
-                downloaded = value or {}
-                frames = sorted(set(uploaded) | set(downloaded))
-                if frames:  # load the frames in ranges rather than one query each
-                    for _ in sample.frames.iter_frames(frames[0], frames[-1], keep=True):
-                        pass
-                synced = {
-                    f: self._merge_at(sample, name, spec, f, uploaded.get(f), downloaded.get(f))
-                    for f in frames
-                }
+                synced = self._merge_frames(sample, name, spec, entries.get(sample.id), value)
                 if self._dests[name] == name:
                     entries[sample.id] = synced
             else:
-                synced_entry = self._merge_at(
-                    sample, name, spec, None, entries.get(sample.id), value
+                synced_entry, new = self._merge_at(
+                    sample, sample, name, spec, None, entries.get(sample.id), value
                 )
+                if new is not _UNCHANGED:
+                    sample[split_path(self._dests[name])[1]] = new
+                    self._dirty = True
                 if self._dests[name] == name:
                     entries[sample.id] = synced_entry
             self.id_map[name] = entries
         return self._dirty
 
+    def _merge_frames(
+        self, sample: Any, name: str, spec: dict[str, Any], uploaded: Any, downloaded: Any
+    ) -> dict[int, Any]:
+        """Merge a frame field one range of frames at a time: each range is read without
+        keeping its frames, and only a range that changed is written (then released), so
+        memory holds one range of one video whatever the size of the run."""
+        uploaded, downloaded = uploaded or {}, downloaded or {}
+        frames = sorted(set(uploaded) | set(downloaded))
+        synced: dict[int, Any] = {}
+        for offset in range(0, len(frames), FRAME_RANGE):
+            window = frames[offset : offset + FRAME_RANGE]
+            wanted = set(window)
+            stored = {
+                frame.frame_number: frame
+                for frame in sample.frames.iter_frames(window[0], window[-1])
+                if frame.frame_number in wanted
+            }
+            changed: dict[int, Any] = {}
+            for number in window:
+                doc = stored.pop(number, None)
+                if doc is None:  # no such frame yet: merged against an empty one
+                    doc = Frame()
+                synced[number], new = self._merge_at(
+                    sample, doc, name, spec, number, uploaded.get(number), downloaded.get(number)
+                )
+                if new is not _UNCHANGED:
+                    changed[number] = new
+            if changed and not self._dry_run:
+                self._write_frames(sample, split_path(self._dests[name])[1], changed)
+        return synced
+
+    @staticmethod
+    def _write_frames(sample: Any, field_name: str, values: dict[int, Any]) -> None:
+        """Set ``field_name`` on some frames of one range and write that range now."""
+        for number in values:
+            if number not in sample.frames:
+                sample.frames[number]  # a new frame, written with its range below
+        numbers = sorted(values)
+        for frame in sample.frames.iter_frames(numbers[0], numbers[-1], autosave=True):
+            if frame.frame_number in values:
+                frame[field_name] = values[frame.frame_number]
+
     def _merge_at(
-        self, sample: Any, name: str, spec: dict[str, Any], frame: int | None, entry: Any, down: Any
-    ) -> Any:
-        """Merge one location; returns its new ``id_map`` entry."""
+        self,
+        sample: Any,
+        doc: Any,
+        name: str,
+        spec: dict[str, Any],
+        frame: int | None,
+        entry: Any,
+        down: Any,
+    ) -> tuple[Any, Any]:
+        """Merge one location (``doc`` is the sample or the frame): its new ``id_map``
+        entry and the value to write there (``_UNCHANGED`` when nothing is written)."""
         dest = self._dests[name]
-        source_doc = sample.frames[frame] if frame is not None else sample
-        _, source_name = split_path(name)
-        _, dest_name = split_path(dest)
-        current = get_value(source_doc, source_name)
+        current = get_value(doc, split_path(name)[1])
         where = Location(name, sample.id, frame)
         diff = self.report.fields[name]
         if spec["type"] == "scalar":
@@ -247,10 +294,9 @@ class Merger:
                 new_entry = synced[0] if synced else None
         if dest != name:
             new = _relabel_ids(new, dest)
-        if not self._dry_run and (dest != name or new is not current):
-            source_doc[dest_name] = new
-            self._dirty = True
-        return new_entry
+        if self._dry_run or (dest == name and new is current):
+            return new_entry, _UNCHANGED
+        return new_entry, new
 
 
 def _relabel_ids(value: Any, dest: str) -> Any:
@@ -291,6 +337,6 @@ def _run_samples(id_map: dict[str, Any], schema: dict[str, Any]) -> list[str]:
     return list(seen)
 
 
-def _batches(items: Iterator[SampleChunk]) -> Iterator[list[SampleChunk]]:
-    while batch := list(islice(items, BATCH_SIZE)):
+def _batches(items: Iterator[SampleChunk], size: int) -> Iterator[list[SampleChunk]]:
+    while batch := list(islice(items, size)):
         yield batch

@@ -17,11 +17,11 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
-from labelloop.annotation.attributes import RESERVED_ATTRS, observed_attributes, parse_attributes
+from labelloop.annotation.attributes import RESERVED_ATTRS, parse_attributes
 from labelloop.annotation.classes import (
     DEFAULT_MASK_TARGETS,
     class_names,
@@ -30,6 +30,7 @@ from labelloop.annotation.classes import (
     parse_scalar_classes,
     schema_attributes,
 )
+from labelloop.annotation.summary import LabelSummary
 from labelloop.core import labels as fol
 
 if TYPE_CHECKING:
@@ -108,8 +109,8 @@ class SchemaSource(Protocol):
     def field_info(self, path: str) -> FieldInfo | None:
         """``None`` when the field does not exist."""
 
-    def iter_labels(self, path: str) -> Iterable[fol.Label]:
-        """Existing labels of ``path`` in the collection (list labels' items)."""
+    def label_summary(self, path: str) -> LabelSummary:
+        """One pass over the existing labels of ``path`` (list labels' items)."""
 
     def declared_classes(self, path: str) -> list[str] | None:
         """``classes[path]`` of the dataset, else its ``default_classes``, else ``None``."""
@@ -277,7 +278,7 @@ def _normalize_field(
         raise ValueError(
             f"{where}: {label_type!r} labels of videos live on frames; use 'frames.{field}'"
         )
-    labels = list(source.iter_labels(field)) if info and info.label_cls else []
+    labels = source.label_summary(field) if info and info.label_cls else LabelSummary()
     out: dict[str, Any] = {"type": label_type}
     if label_type == "scalar":
         out["classes"] = parse_scalar_classes(where, spec.get("classes"))
@@ -298,7 +299,7 @@ def _normalize_field(
             source, backend, where, field, spec, info, labels, label_type
         )
         exclude = ("keyframe",) if is_frame else ()
-        observed = observed_attributes(labels, exclude) if info else None
+        observed = labels.observed_attributes(exclude) if info else None
         out["attributes"] = parse_attributes(
             where, spec.get("attributes", True), observed, backend, label_type in SPATIAL_TYPES
         )
@@ -392,9 +393,9 @@ def _infer_type(source: SchemaSource, field: str, label_cls: type[fol.Label]) ->
     by dropping labels (boxes for every detection unless all of them have masks)."""
     singular = label_cls not in fol.LIST_LABELS
     if label_cls in (fol.Detection, fol.Detections):
-        dets = list(source.iter_labels(field))
-        masked = sum(d.get_field("mask") is not None for d in dets)
-        if dets and masked == len(dets):
+        summary = source.label_summary(field)
+        masked = summary.masked
+        if summary.count and masked == summary.count:
             return "instance" if singular else "instances"
         if masked:
             logger.info(
@@ -402,12 +403,12 @@ def _infer_type(source: SchemaSource, field: str, label_cls: type[fol.Label]) ->
                 "kept). Pass label_type='instances' to edit masks once every detection has one",
                 field,
                 masked,
-                len(dets),
+                summary.count,
             )
         return "detection" if singular else "detections"
     if label_cls in (fol.Polyline, fol.Polylines):
-        lines = list(source.iter_labels(field))
-        if lines and all(p.get_field("filled") for p in lines):
+        summary = source.label_summary(field)
+        if summary.count and summary.filled == summary.count:
             return "polygon" if singular else "polygons"
         return "polyline" if singular else "polylines"
     for name, cls in LABEL_TYPES.items():
@@ -419,7 +420,8 @@ def _infer_type(source: SchemaSource, field: str, label_cls: type[fol.Label]) ->
 
 
 def _check_all_masked(source: SchemaSource, where: str, field: str) -> None:
-    missing = sum(d.get_field("mask") is None for d in source.iter_labels(field))
+    summary = source.label_summary(field)
+    missing = summary.count - summary.masked
     if missing:
         raise ValueError(
             f"{where}: {missing} detection(s) in {field!r} have no mask and cannot be uploaded as "
@@ -441,12 +443,12 @@ def _classes(
     field: str,
     spec: dict[str, Any],
     info: FieldInfo | None,
-    labels: list[fol.Label],
+    labels: LabelSummary,
     label_type: str,
 ) -> tuple[list[Any], set[str]]:
     """Validated classes (explicit, else declared, else observed) plus class-group attributes."""
     classes = spec.get("classes")
-    observed = sorted({lbl.get_field("label") for lbl in labels} - {None})
+    observed = sorted(labels.classes)
     if classes is None and info is None:
         raise ValueError(
             f"{where}: {field!r} is a new field, so it needs classes; pass classes=[...] or "
@@ -493,11 +495,10 @@ def _edit_flags(spec: dict[str, Any], label_type: str, is_frame: bool) -> dict[s
     return flags
 
 
-def _only_keyframes(field: str, labels: list[fol.Label]) -> bool:
-    flags = [lbl.get_field("keyframe") for lbl in labels if lbl.has_field("keyframe")]
-    if any(flags):
+def _only_keyframes(field: str, labels: LabelSummary) -> bool:
+    if labels.any_keyframe:
         return True
-    if flags:
+    if labels.keyframe_flags:
         logger.warning(
             "Field %r: labels carry 'keyframe' but none is True, so every frame's labels are "
             "uploaded as keyframes",

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import Any
 
 from labelloop.annotation.schema import FieldInfo
+from labelloop.annotation.summary import LabelSummary
 from labelloop.core.labels import Label
 
 
@@ -31,8 +31,8 @@ class PlainSource:
     def field_info(self, path: str) -> FieldInfo | None:
         return self.fields.get(path)
 
-    def iter_labels(self, path: str) -> Iterable[Label]:
-        return iter(self.labels.get(path, []))
+    def label_summary(self, path: str) -> LabelSummary:
+        return LabelSummary.of(self.labels.get(path, []))
 
     def declared_classes(self, path: str) -> list[str] | None:
         return self.classes.get(path) or self.default_classes
