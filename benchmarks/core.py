@@ -1,4 +1,4 @@
-"""Dataset core benchmark: add, filter+count and values on N image samples x 10 detections.
+"""Dataset core benchmark: add, filters, values, aggregates on N images x 10 detections.
 
 Each size runs in its own process so peak memory (max RSS) is per size. Prints
 one line per step with wall and CPU time (CPU time is the fair comparison on a
@@ -42,7 +42,11 @@ def _run_size(n: int) -> None:
                 )
                 for _ in range(10)
             ]
-            yield ll.Sample(f"/data/img{i:07d}.jpg", predictions=ll.Detections(detections=dets))
+            yield ll.Sample(
+                f"/data/img{i:07d}.jpg",
+                tags=["train" if i % 3 else "val"],
+                predictions=ll.Detections(detections=dets),
+            )
 
     ds = ll.Dataset()
     timings = {}
@@ -67,6 +71,17 @@ def _run_size(n: int) -> None:
         time.process_time() - cpu,
     )
     assert slow == high and len(labels) == n
+
+    aggregates = {
+        "distinct(label)": lambda: ds.distinct("predictions.detections.label"),
+        "count_values(label)": lambda: ds.count_values("predictions.detections.label"),
+        "bounds(confidence)": lambda: ds.bounds("predictions.detections.confidence"),
+        "match_tags.values(id)": lambda: ds.match_tags("val").values("id"),
+    }
+    for step, run in aggregates.items():
+        start, cpu = time.perf_counter(), time.process_time()
+        run()
+        timings[step] = (time.perf_counter() - start, time.process_time() - cpu)
 
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     for step, (wall, cpu_s) in timings.items():
