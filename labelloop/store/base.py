@@ -25,11 +25,15 @@ itself, otherwise the core filters in Python.
 
 from __future__ import annotations
 
+import json
+import logging
 import os
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from typing import Any, NamedTuple
+
+logger = logging.getLogger(__name__)
 
 #: Frame number used for sample-level labels.
 SAMPLE_LEVEL = 0
@@ -339,9 +343,39 @@ def database_dir() -> str:
     return os.path.abspath(os.path.expanduser(path))
 
 
+def config_path() -> str:
+    """The labelloop config file: ``LABELLOOP_CONFIG_PATH``, else ``<home>/config.json``."""
+    home = os.environ.get("LABELLOOP_HOME") or os.path.join("~", ".labelloop")
+    path = os.environ.get("LABELLOOP_CONFIG_PATH") or os.path.join(home, "config.json")
+    return os.path.abspath(os.path.expanduser(path))
+
+
+def _configured_uri() -> str | None:
+    """``database_uri`` from the config file, if it sets one."""
+    path = config_path()
+    try:
+        with open(path, encoding="utf-8") as fh:
+            config = json.load(fh)
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError) as error:
+        raise ValueError(f"Cannot read the labelloop config file {path}: {error}") from None
+    uri = config.get("database_uri") if isinstance(config, dict) else None
+    if uri is not None and not isinstance(uri, str):
+        raise ValueError(f"'database_uri' in {path} must be a string like 'postgresql://...'")
+    if uri and "@" in uri and os.stat(path).st_mode & 0o077:
+        logger.warning(
+            "%s holds database credentials and other users may read it; run 'chmod 600 %s'",
+            path,
+            path,
+        )
+    return uri or None
+
+
 def database_uri() -> str:
-    """The configured database (``LABELLOOP_DATABASE_URI``, default an SQLite file)."""
-    uri = os.environ.get("LABELLOOP_DATABASE_URI")
+    """The configured database: ``LABELLOOP_DATABASE_URI``, else ``database_uri`` in the
+    config file (:func:`config_path`), else an SQLite file in :func:`database_dir`."""
+    uri = os.environ.get("LABELLOOP_DATABASE_URI") or _configured_uri()
     return uri or "sqlite:///" + os.path.join(database_dir(), "labelloop.sqlite")
 
 
