@@ -25,7 +25,7 @@ import logging
 import math
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -91,12 +91,19 @@ class TrackUpload:
     tags: list[dict[str, Any]] = field(default_factory=list)
 
 
+_Entry = TypeVar("_Entry", bound=tuple)
+
+
 def _items(label: Label) -> list[Label]:
     return label.items() if isinstance(label, LIST_LABELS) else [label]
 
 
-def _segments(entries: list[tuple[int, Label, dict]]) -> list[list[tuple[int, Label, dict]]]:
-    segments: list[list[tuple[int, Label, dict]]] = []
+def consecutive_runs(entries: Iterable[_Entry]) -> list[list[_Entry]]:
+    """Entries (tuples led by a frame number, in frame order) split at every frame gap.
+
+    A gap ends a track segment: CVAT would interpolate over it.
+    """
+    segments: list[list[_Entry]] = []
     for entry in entries:
         if segments and entry[0] == segments[-1][-1][0] + 1:
             segments[-1].append(entry)
@@ -121,7 +128,7 @@ def _make_track(
 ) -> dict[str, Any]:
     first = key_shapes[0][2]
     shapes = []
-    for segment in _segments(key_shapes):
+    for segment in consecutive_runs(key_shapes):
         for position, (_, item, shape) in enumerate(segment):
             edge = position in (0, len(segment) - 1)
             if not only_keyframes or edge or item.get_field("keyframe") is True:

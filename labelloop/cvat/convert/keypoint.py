@@ -54,6 +54,12 @@ def decode_layout(text: str) -> tuple[int, list[int]]:
     return total, present
 
 
+def _present(points: Sequence[Sequence[float]]) -> tuple[np.ndarray, np.ndarray]:
+    """The ``(N, 2)`` float array of ``points`` and the indices of its non-NaN rows."""
+    xy = np.asarray([tuple(p) for p in points], dtype=np.float64).reshape(-1, 2)
+    return xy, np.flatnonzero(np.all(np.isfinite(xy), axis=1))
+
+
 def to_cvat(
     label: Keypoint | Keypoints,
     frame_size: Sequence[int],
@@ -67,10 +73,9 @@ def to_cvat(
         raise ValueError(f"keypoint.to_cvat takes Keypoint(s), not {type(label).__name__}")
     size = frame_dims(frame_size)
     options = options_or_default(options)
-    xy = np.asarray([tuple(p) for p in label.points], dtype=np.float64).reshape(-1, 2)
+    xy, present = _present(label.points)
     if np.any(np.isinf(xy)):
         raise ValueError(f"Keypoint {label.id} has infinite coordinates")
-    present = np.flatnonzero(np.all(np.isfinite(xy), axis=1))
     if present.size == 0:
         raise ValueError(f"Keypoint {label.id} has no present (non-NaN) points to send")
     shape = new_shape("points", label, to_pixels(xy[present], size), frame, options)
@@ -88,9 +93,8 @@ def _layout_from(
             if attr["name"] == options.missing_points_attr and attr.get("value"):
                 return decode_layout(attr["value"])
     if isinstance(template, Keypoint) and template.points:
-        xy = np.asarray([tuple(p) for p in template.points], dtype=np.float64).reshape(-1, 2)
-        present = np.flatnonzero(np.all(np.isfinite(xy), axis=1)).tolist()
-        return len(xy), present
+        xy, present = _present(template.points)
+        return len(xy), present.tolist()
     return None
 
 

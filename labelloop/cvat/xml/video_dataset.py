@@ -29,7 +29,7 @@ from typing import Any
 
 from labelloop.core.metadata import VideoMetadata
 from labelloop.cvat.convert import ConvertOptions
-from labelloop.cvat.tracks import _segments as consecutive_runs
+from labelloop.cvat.tracks import consecutive_runs
 from labelloop.cvat.xml.fields import (
     ClassesFound,
     ImportReport,
