@@ -109,6 +109,45 @@ def _round_robin(value: str | list[str] | None, index: int) -> str | None:
     return value[index % len(value)]
 
 
+def data_options(config: CVATBackendConfig, **frames: int | None) -> DataOptions:
+    """The config's chunk/quality options for a task's media (``frames``: video range)."""
+    return DataOptions(
+        image_quality=config.image_quality,
+        use_cache=config.use_cache,
+        use_zip_chunks=config.use_zip_chunks,
+        chunk_size=config.chunk_size,
+        **frames,
+    )
+
+
+def create_task(
+    api: CVATAnnotationAPI,
+    config: CVATBackendConfig,
+    cvat_schema: CVATSchema,
+    project_id: int | None,
+    name: str,
+    number: int,
+    state: RunState,
+) -> int:
+    """Create the run's task ``number`` (assignee, issue tracker round robin); record its id.
+
+    The id goes into ``state`` at once so a later failure deletes the task too.
+    """
+    assignee = _round_robin(config.task_assignee, number)
+    assignee_id = api.get_user_id(assignee) if assignee else None
+    task = api.tasks.create(
+        name,
+        labels=None if project_id is not None else cvat_schema.labels,
+        project_id=project_id,
+        segment_size=config.segment_size,
+        bug_tracker=_round_robin(config.issue_tracker, number),
+        assignee_id=assignee_id,
+    )
+    task_id = int(task["id"])
+    state.task_ids.append(task_id)
+    return task_id
+
+
 def upload_run(backend: CVATBackend, samples: Any, anno_key: str) -> CVATAnnotationResults:
     """Create the run on the server; on any failure delete what was created, then re-raise.
 
@@ -269,12 +308,7 @@ def _upload(
     size = config.task_size or len(rows)
     batches = [rows[i : i + size] for i in range(0, len(rows), size)]
     base_name = config.task_name or default_task_name(samples)
-    options = DataOptions(
-        image_quality=config.image_quality,
-        use_cache=config.use_cache,
-        use_zip_chunks=config.use_zip_chunks,
-        chunk_size=config.chunk_size,
-    )
+    options = data_options(config)
     for field_name in schema:
         state.id_map[field_name] = {}
     show = len(rows) >= _PROGRESS_MIN_SAMPLES
@@ -296,18 +330,7 @@ def _upload_task(
     options: DataOptions,
     state: RunState,
 ) -> None:
-    assignee = _round_robin(config.task_assignee, number)
-    assignee_id = api.get_user_id(assignee) if assignee else None
-    task = api.tasks.create(
-        name,
-        labels=None if project_id is not None else cvat_schema.labels,
-        project_id=project_id,
-        segment_size=config.segment_size,
-        bug_tracker=_round_robin(config.issue_tracker, number),
-        assignee_id=assignee_id,
-    )
-    task_id = int(task["id"])
-    state.task_ids.append(task_id)
+    task_id = create_task(api, config, cvat_schema, project_id, name, number, state)
     maps = api.labels.task_maps(task_id)
     paths = [row.media_path for row in batch]
     names = unique_names(paths)

@@ -23,8 +23,9 @@ from labelloop.core import labels as labels_module
 from labelloop.core.labels import LIST_LABELS, Label
 from labelloop.cvat.annotate import (
     RunState,
-    _round_robin,
     assign_jobs,
+    create_task,
+    data_options,
     default_task_name,
     id_map_entry,
     media_path,
@@ -37,7 +38,7 @@ from labelloop.cvat.errors import CVATUploadError
 from labelloop.cvat.resources.labels import LabelMaps
 from labelloop.cvat.schema import ID_ATTR, CVATSchema, FieldLabels
 from labelloop.cvat.tracks import FrameRange, TrackUpload, build_tracks
-from labelloop.cvat.upload import DataOptions, unique_names, upload_media, wait_for_request
+from labelloop.cvat.upload import unique_names, upload_media, wait_for_request
 from labelloop.media.metadata import video_metadata
 
 if TYPE_CHECKING:
@@ -200,23 +201,10 @@ def _upload_video(
     row: VideoRow,
     state: RunState,
 ) -> None:
-    assignee = _round_robin(config.task_assignee, number)
-    task = api.tasks.create(
-        name,
-        labels=None if project_id is not None else cvat_schema.labels,
-        project_id=project_id,
-        segment_size=config.segment_size,
-        bug_tracker=_round_robin(config.issue_tracker, number),
-        assignee_id=api.get_user_id(assignee) if assignee else None,
-    )
-    task_id = int(task["id"])
-    state.task_ids.append(task_id)
+    task_id = create_task(api, config, cvat_schema, project_id, name, number, state)
     frame_range = row.frame_range
-    options = DataOptions(
-        image_quality=config.image_quality,
-        use_cache=config.use_cache,
-        use_zip_chunks=config.use_zip_chunks,
-        chunk_size=config.chunk_size,
+    options = data_options(
+        config,
         start_frame=frame_range.start,
         stop_frame=frame_range.stop,
         frame_step=frame_range.step,
