@@ -63,26 +63,22 @@ class DataOptions:
             if value is not None and int(value) < 0:
                 raise ValueError(f"{name} must be >= 0, got {value}")
 
-    def fields(self) -> dict[str, str]:
-        """Form fields as CVAT expects them (booleans lower-case)."""
-        out = {
-            "image_quality": str(int(self.image_quality)),
-            "use_cache": _bool(self.use_cache),
-            "use_zip_chunks": _bool(self.use_zip_chunks),
+    def fields(self) -> dict[str, Any]:
+        """The options as CVAT's ``DataRequest`` JSON fields (ints and booleans, not text)."""
+        out: dict[str, Any] = {
+            "image_quality": int(self.image_quality),
+            "use_cache": bool(self.use_cache),
+            "use_zip_chunks": bool(self.use_zip_chunks),
         }
         if self.chunk_size:
-            out["chunk_size"] = str(int(self.chunk_size))
+            out["chunk_size"] = int(self.chunk_size)
         if self.start_frame is not None:
-            out["start_frame"] = str(int(self.start_frame))
+            out["start_frame"] = int(self.start_frame)
         if self.stop_frame is not None:
-            out["stop_frame"] = str(int(self.stop_frame))
+            out["stop_frame"] = int(self.stop_frame)
         if self.frame_step is not None:
             out["frame_filter"] = f"step={int(self.frame_step)}"
         return out
-
-
-def _bool(value: bool) -> str:
-    return "true" if value else "false"
 
 
 def unique_names(paths: Sequence[str | os.PathLike[str]]) -> list[str]:
@@ -222,8 +218,9 @@ def upload_media(
     if client.features.predefined_sorting:
         fields["sorting_method"] = "predefined"
         fields["upload_file_order"] = list(names)
+    # CVAT parses this body as JSON or multipart only: a form-encoded one gets 415
     response = client.request(
-        "POST", url, headers={"Upload-Finish": "true"}, data=fields, expected=(200, 201, 202)
+        "POST", url, headers={"Upload-Finish": "true"}, json=fields, expected=(200, 201, 202)
     )
     body = response.json() if response.content else {}
     rq_id = body.get("rq_id") if isinstance(body, dict) else None

@@ -33,8 +33,15 @@ def test_groups_respect_the_limits_and_keep_order(sizes, limit, max_files):
 
 def test_data_options_fields_and_validation():
     fields = DataOptions(image_quality=90, chunk_size=8, frame_step=2, start_frame=1).fields()
-    assert fields["image_quality"] == "90" and fields["use_cache"] == "true"
-    assert fields["frame_filter"] == "step=2" and fields["chunk_size"] == "8"
+    # JSON types of CVAT's DataRequest: the Upload-Finish body is JSON, never form-encoded
+    assert fields == {
+        "image_quality": 90,
+        "use_cache": True,
+        "use_zip_chunks": True,
+        "chunk_size": 8,
+        "start_frame": 1,
+        "frame_filter": "step=2",
+    }
     with pytest.raises(ValueError, match="image_quality"):
         DataOptions(image_quality=0)
     with pytest.raises(ValueError, match="frame_step"):

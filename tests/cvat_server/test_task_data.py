@@ -37,6 +37,33 @@ def test_upload_start_multiple_finish_protocol(cvat_server, image_files):
         assert names == order
 
 
+def test_upload_finish_refuses_a_form_encoded_body_as_cvat_does(cvat_server, image_files):
+    """CVAT's upload endpoints parse JSON and multipart only: a form-encoded (or untyped)
+    Upload-Finish gets 415 and queues nothing; the same options as JSON are accepted."""
+    with admin_client(cvat_server) as client:
+        task = _new_task(client, "form-finish")
+        url = f"/api/tasks/{task['id']}/data"
+        assert client.post(url, headers={"Upload-Start": ""}).status_code == 202
+        files = [
+            (f"client_files[{i}]", (p.name, p.read_bytes())) for i, p in enumerate(image_files)
+        ]
+        assert client.post(url, headers={"Upload-Multiple": ""}, files=files).status_code == 200
+        form = client.post(url, headers={"Upload-Finish": ""}, data={"image_quality": "70"})
+        assert form.status_code == 415
+        assert form.json() == {
+            "detail": 'Unsupported media type "application/x-www-form-urlencoded" in request.'
+        }
+        untyped = client.post(
+            url, headers={"Upload-Finish": "", "Content-Type": ""}, content=b'{"image_quality": 70}'
+        )
+        assert untyped.status_code == 415
+        assert client.get(f"/api/tasks/{task['id']}").json()["size"] == 0
+        finish = client.post(url, headers={"Upload-Finish": ""}, json={"image_quality": 70})
+        assert finish.status_code == 202
+        assert wait_request(client, finish.json()["rq_id"])["status"] == "finished"
+        assert client.get(f"/api/tasks/{task['id']}").json()["size"] == len(image_files)
+
+
 def test_sorting_and_frame_range_on_images(cvat_server, tmp_path):
     images = write_images(tmp_path, 10)
     shuffled = images[5:] + images[:5]

@@ -48,11 +48,18 @@ async def _save_upload(upload: UploadFile, target: Path) -> None:
 
 
 async def _read_form(ctx: Ctx) -> tuple[dict[str, list[Any]], list[str]]:
-    """Parse a multipart or JSON body into fields and saved client files (in order)."""
+    """Parse a multipart or JSON body into fields and saved client files (in order).
+
+    CVAT's upload endpoints parse JSON and multipart only (``JSONParser`` +
+    ``MultiPartParser``): any other non-empty body, form-encoded included, is a 415.
+    """
     content_type = ctx.request.headers.get("content-type", "")
+    media_type = content_type.split(";")[0].strip().lower()
     fields: dict[str, list[Any]] = {}
     saved: list[str] = []
-    if content_type.startswith(("multipart/form-data", "application/x-www-form-urlencoded")):
+    if media_type not in ("multipart/form-data", "application/json") and await ctx.request.body():
+        raise ApiError(415, f'Unsupported media type "{content_type}" in request.')
+    if media_type == "multipart/form-data":
         form = await ctx.request.form(max_files=1_000_000, max_fields=1_000_000)
         raw_dir = ctx.state.task_dir(ctx.int_param("id")) / "raw"
         raw_dir.mkdir(parents=True, exist_ok=True)
