@@ -16,6 +16,7 @@ import logging
 import os
 import random
 import ssl
+import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
@@ -169,7 +170,11 @@ class CVATClient:
         self._email = email
         self._secrets = [s for s in (password, token, access_token) if s]
         self._version: Version | None = None
+        #: HTTP requests sent, retries included (the client is shared by a run's task threads)
         self.request_count = 0
+        self._count_lock = threading.Lock()
+        self._login_lock = threading.Lock()
+        self._session = 0  # renewals so far: threads that hit one expiry renew it once
 
         if verify is False:
             logger.warning(
@@ -342,15 +347,19 @@ class CVATClient:
             expected=expected,
             timeout=timeout,
         )
+        session = self._session
         try:
             return self._send(method, path, idempotent, **call)
         except CVATAuthError as err:
             if err.status != 401 or self._password is None or path == "/api/auth/login":
                 raise
-            logger.info("Session on %s expired; logging in again", self.url)
-            self._http.cookies.clear()
-            self._http.headers.pop("X-CSRFToken", None)
-            self.login()
+            with self._login_lock:
+                if session == self._session:  # no other thread renewed it meanwhile
+                    logger.info("Session on %s expired; logging in again", self.url)
+                    self._http.cookies.clear()
+                    self._http.headers.pop("X-CSRFToken", None)
+                    self.login()
+                    self._session += 1
             return self._send(method, path, idempotent, **call)
 
     def _send(
@@ -375,7 +384,8 @@ class CVATClient:
             opened = files() if files is not None else None
             retry_after: float | None = None
             try:
-                self.request_count += 1
+                with self._count_lock:
+                    self.request_count += 1
                 response = self._http.request(
                     method,
                     path,
