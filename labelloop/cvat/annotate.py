@@ -2,11 +2,13 @@
 
 For each batch of at most ``task_size`` samples one task is created (inside a
 project when asked), its media streamed up (:mod:`labelloop.cvat.upload`) and
-processed, its jobs assigned, and the batch's existing labels sent in ONE
-``PUT``. CVAT frames are mapped back to samples by file name, never by
-assumed order; each task's server object ids are recorded against label ids.
-Whatever fails, every task and project the run created is deleted before the
-error propagates.
+processed, and the batch's existing labels sent in ONE ``PUT``; then the jobs
+of all tasks are assigned in order. CVAT frames are mapped back to samples by
+file name, never by assumed order; each task's server object ids are recorded
+against label ids. Tasks of a run go up :data:`TASK_CONCURRENCY` at a time
+(:func:`run_tasks`, shared with videos), with the same names, ids and maps as
+one after another. Whatever fails, every task and project the run created is
+deleted before the error propagates.
 """
 
 from __future__ import annotations
@@ -14,7 +16,9 @@ from __future__ import annotations
 import logging
 import os
 import re
+import threading
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -23,7 +27,7 @@ from tqdm.auto import tqdm
 from labelloop.core.labels import Label
 from labelloop.cvat import convert
 from labelloop.cvat.convert import detection, scalar, segmentation
-from labelloop.cvat.errors import CVATUploadError
+from labelloop.cvat.errors import CVATCancelled, CVATUploadError
 from labelloop.cvat.resources.labels import LabelMaps
 from labelloop.cvat.results import CVATAnnotationResults
 from labelloop.cvat.schema import (
@@ -44,6 +48,12 @@ logger = logging.getLogger(__name__)
 _LIST_TYPES = ("classifications", "detections", "instances", "polylines", "polygons", "keypoints")
 _PROGRESS_MIN_SAMPLES = 200
 
+#: Tasks of one run created, uploaded and processed at the same time. CVAT processes a
+#: task's media on its import workers (two in a stock deployment): three tasks in flight
+#: keep both busy while a third sends media or labels. More would only queue on the server,
+#: hold more label payloads in memory and leave more half-made tasks to delete on failure.
+TASK_CONCURRENCY = 3
+
 
 @dataclass
 class SampleRow:
@@ -56,7 +66,11 @@ class SampleRow:
 
 @dataclass
 class RunState:
-    """Everything created so far (so a failure can remove it) and the ids recorded."""
+    """Everything created so far (so a failure can remove it) and the ids recorded.
+
+    ``stop`` is set when the run is abandoned: a task still uploading raises
+    :class:`~labelloop.cvat.errors.CVATCancelled` at its next step instead of going on.
+    """
 
     task_ids: list[int] = field(default_factory=list)
     project_ids: list[int] = field(default_factory=list)
@@ -64,7 +78,58 @@ class RunState:
     frame_id_map: dict[int, dict[int, dict[str, str]]] = field(default_factory=dict)
     server_id_map: dict[int, dict[str, dict[int, str]]] = field(default_factory=dict)
     id_map: dict[str, dict[str, Any]] = field(default_factory=dict)
-    job_counter: int = 0
+    stop: threading.Event = field(default_factory=threading.Event)
+
+    def check(self) -> None:
+        """Raise :class:`~labelloop.cvat.errors.CVATCancelled` if the run is being abandoned."""
+        if self.stop.is_set():
+            raise CVATCancelled("The run was abandoned before this task finished")
+
+    def part(self) -> RunState:
+        """An empty state for one task, sharing this run's ``stop``."""
+        return RunState(id_map={f: {} for f in self.id_map}, stop=self.stop)
+
+    def merge(self, part: RunState) -> None:
+        """Add one task's ids and maps (in task order, the order a sequential run had)."""
+        self.task_ids += part.task_ids
+        self.job_ids.update(part.job_ids)
+        self.frame_id_map.update(part.frame_id_map)
+        self.server_id_map.update(part.server_id_map)
+        for name, entries in part.id_map.items():
+            self.id_map.setdefault(name, {}).update(entries)
+
+
+def run_tasks(
+    state: RunState,
+    count: int,
+    upload_task: Callable[[int, RunState], None],
+    done: Callable[[int], None] | None = None,
+) -> None:
+    """Run ``upload_task(number, part)`` for tasks ``0..count-1``, :data:`TASK_CONCURRENCY`
+    at a time, then merge each task's ``part`` into ``state`` in task order.
+
+    ``done(number)`` is called (in this thread) as each task finishes. The first
+    failure, or Ctrl-C, stops the other tasks at their next step and skips those
+    not started; the error is re-raised once every running task has stopped, with
+    every task created so far in ``state.task_ids`` for the caller to delete.
+    """
+    parts = [state.part() for _ in range(count)]
+    pool = ThreadPoolExecutor(min(TASK_CONCURRENCY, count), thread_name_prefix="labelloop-task")
+    try:
+        futures = {pool.submit(upload_task, n, parts[n]): n for n in range(count)}
+        for future in as_completed(futures):
+            future.result()
+            if done is not None:
+                done(futures[future])
+    except BaseException:
+        state.stop.set()
+        raise
+    finally:
+        try:
+            pool.shutdown(wait=True, cancel_futures=True)
+        finally:
+            for part in parts:
+                state.merge(part)
 
 
 def _iter_samples(samples: Any) -> Iterator[Any]:
@@ -133,6 +198,7 @@ def create_task(
 
     The id goes into ``state`` at once so a later failure deletes the task too.
     """
+    state.check()
     assignee = _round_robin(config.task_assignee, number)
     assignee_id = api.get_user_id(assignee) if assignee else None
     task = api.tasks.create(
@@ -313,10 +379,14 @@ def _upload(
         state.id_map[field_name] = {}
     show = len(rows) >= _PROGRESS_MIN_SAMPLES
     with tqdm(total=len(rows), desc="Uploading to CVAT", unit="img", disable=not show) as bar:
-        for number, batch in enumerate(batches):
+
+        def upload_task(number: int, part: RunState) -> None:
             name = f"{base_name}_{number + 1}" if len(batches) > 1 else base_name
-            _upload_task(api, config, cvat_schema, project_id, name, number, batch, options, state)
-            bar.update(len(batch))
+            batch = batches[number]
+            _upload_task(api, config, cvat_schema, project_id, name, number, batch, options, part)
+
+        run_tasks(state, len(batches), upload_task, lambda n: bar.update(len(batches[n])))
+    assign_jobs(api, config, state)
 
 
 def _upload_task(
@@ -337,17 +407,15 @@ def _upload_task(
     if not api.client.features.predefined_sorting:
         # servers before 2.4.6 sort files by name: an index prefix keeps sample order
         names = [f"{i:06d}_{name}" for i, name in enumerate(names)]
-    rq_id = upload_media(api.client, task_id, paths, options, names=names)
-    wait_for_request(api.client, rq_id, task_id=task_id, timeout=config.upload_timeout)
+    process_media(api, config, task_id, paths, options, names, state)
     meta = api.tasks.data_meta(task_id)
     frames = _frame_rows(meta, names, batch, task_id)
     state.frame_id_map[task_id] = {
         i: {"sample_id": row.sample_id} for i, (row, _) in frames.items()
     }
-    jobs = api.jobs.of_task(task_id)
-    state.job_ids[task_id] = [int(j["id"]) for j in jobs]
-    assign_jobs(api, config, jobs, state)
+    state.job_ids[task_id] = [int(j["id"]) for j in api.jobs.of_task(task_id)]
     payload = build_payload(cvat_schema, maps, frames, state.id_map)
+    state.check()
     if any(payload[k] for k in ("tags", "shapes")):
         saved = api.tasks.put_annotations(task_id, payload)
         state.server_id_map[task_id] = server_ids(saved or {}, maps)
@@ -355,16 +423,33 @@ def _upload_task(
         state.server_id_map[task_id] = {"tags": {}, "shapes": {}, "tracks": {}}
 
 
-def assign_jobs(
-    api: CVATAnnotationAPI, config: CVATBackendConfig, jobs: list[dict], state: RunState
+def process_media(
+    api: CVATAnnotationAPI,
+    config: CVATBackendConfig,
+    task_id: int,
+    paths: list[str],
+    options: DataOptions,
+    names: list[str],
+    state: RunState,
 ) -> None:
-    """Assign ``job_assignees`` round robin over every job of the run, in order."""
-    for job in jobs if config.job_assignees else ():
-        username = config.job_assignees[state.job_counter % len(config.job_assignees)]
-        state.job_counter += 1
+    """Send a task's media and wait until the server processed it; stop early if the run
+    is abandoned (between requests and while waiting)."""
+    rq_id = upload_media(
+        api.client, task_id, paths, options, names=names, progress=lambda _: state.check()
+    )
+    wait_for_request(
+        api.client, rq_id, task_id=task_id, timeout=config.upload_timeout, cancel=state.stop
+    )
+
+
+def assign_jobs(api: CVATAnnotationAPI, config: CVATBackendConfig, state: RunState) -> None:
+    """Assign ``job_assignees`` round robin over every job of the run, in task order."""
+    job_ids = [job_id for task_id in state.task_ids for job_id in state.job_ids[task_id]]
+    for number, job_id in enumerate(job_ids if config.job_assignees else ()):
+        username = config.job_assignees[number % len(config.job_assignees)]
         user_id = api.get_user_id(username)
         if user_id is not None:
-            api.jobs.assign(int(job["id"]), user_id)
+            api.jobs.assign(job_id, user_id)
 
 
 def _frame_rows(

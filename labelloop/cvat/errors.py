@@ -61,3 +61,8 @@ class CVATRequestFailed(CVATError):
 
 class CVATUploadError(CVATError):
     """A media upload could not be completed."""
+
+
+class CVATCancelled(CVATError):
+    """A task's upload stopped early because another task of its run failed or the user
+    interrupted; the run's own error (or ``KeyboardInterrupt``) is what the caller sees."""

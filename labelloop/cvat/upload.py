@@ -14,6 +14,7 @@ from __future__ import annotations
 import base64
 import logging
 import os
+import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -23,6 +24,7 @@ from typing import Any
 from labelloop.cvat.client import CVATClient
 from labelloop.cvat.errors import (
     CVATBadRequest,
+    CVATCancelled,
     CVATError,
     CVATRequestFailed,
     CVATTimeoutError,
@@ -310,13 +312,15 @@ def wait_for_request(
     timeout: float = 600.0,
     poll_interval: float = 0.1,
     max_interval: float = 1.0,
+    cancel: threading.Event | None = None,
 ) -> dict[str, Any]:
     """Poll a background request until it finishes; raise with the server's message if not.
 
     Uses ``/api/requests/<rq_id>``; servers without request ids are polled at
     the deprecated ``/api/tasks/<id>/status``. Polling starts fast and slows
     down geometrically up to ``max_interval``; after ``timeout`` seconds a
-    :class:`CVATTimeoutError` is raised instead of waiting forever.
+    :class:`CVATTimeoutError` is raised instead of waiting forever, and as soon
+    as ``cancel`` is set a :class:`CVATCancelled`.
     """
     if rq_id is None and task_id is None:
         raise ValueError("wait_for_request needs rq_id or task_id")
@@ -342,5 +346,8 @@ def wait_for_request(
                 f"(last status {state!r}); raise the timeout or check the server's workers",
                 path=path,
             )
-        time.sleep(interval)
+        if cancel is None:
+            time.sleep(interval)
+        elif cancel.wait(interval):
+            raise CVATCancelled(f"Stopped waiting for {path}: the run was abandoned", path=path)
         interval = min(interval * 1.5, max_interval)

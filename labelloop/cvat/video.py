@@ -19,6 +19,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from tqdm.auto import tqdm
+
 from labelloop.core import labels as labels_module
 from labelloop.core.labels import LIST_LABELS, Label
 from labelloop.cvat.annotate import (
@@ -30,6 +32,8 @@ from labelloop.cvat.annotate import (
     id_map_entry,
     media_path,
     prepare_project,
+    process_media,
+    run_tasks,
     server_ids,
     to_wire,
 )
@@ -38,7 +42,7 @@ from labelloop.cvat.errors import CVATUploadError
 from labelloop.cvat.resources.labels import LabelMaps
 from labelloop.cvat.schema import ID_ATTR, CVATSchema, FieldLabels
 from labelloop.cvat.tracks import FrameRange, TrackUpload, build_tracks
-from labelloop.cvat.upload import unique_names, upload_media, wait_for_request
+from labelloop.cvat.upload import unique_names
 from labelloop.media.metadata import video_metadata
 
 if TYPE_CHECKING:
@@ -178,16 +182,24 @@ def upload_videos(
     schema: dict[str, Any],
     state: RunState,
 ) -> None:
-    """One task per video, filled in ``state`` (which the caller removes on failure)."""
+    """One task per video, several at a time (:func:`~labelloop.cvat.annotate.run_tasks`),
+    filled in ``state`` (which the caller removes on failure)."""
     project_id, cvat_schema = prepare_project(
         api, config, schema, state, lambda cvat_schema, _: check_videos(samples, cvat_schema, rows)
     )
     for field_name in config.label_schema:
         state.id_map[field_name] = {}
     base_name = config.task_name or default_task_name(samples)
-    for number, row in enumerate(rows):
-        name = f"{base_name}_{number + 1}" if len(rows) > 1 else base_name
-        _upload_video(api, config, samples, cvat_schema, project_id, name, number, row, state)
+    show = len(rows) > 1
+    with tqdm(total=len(rows), desc="Uploading to CVAT", unit="video", disable=not show) as bar:
+
+        def upload_task(number: int, part: RunState) -> None:
+            name = f"{base_name}_{number + 1}" if len(rows) > 1 else base_name
+            row = rows[number]
+            _upload_video(api, config, samples, cvat_schema, project_id, name, number, row, part)
+
+        run_tasks(state, len(rows), upload_task, lambda _: bar.update(1))
+    assign_jobs(api, config, state)
 
 
 def _upload_video(
@@ -209,10 +221,8 @@ def _upload_video(
         stop_frame=frame_range.stop,
         frame_step=frame_range.step,
     )
-    rq_id = upload_media(
-        api.client, task_id, [row.media_path], options, names=unique_names([row.media_path])
-    )
-    wait_for_request(api.client, rq_id, task_id=task_id, timeout=config.upload_timeout)
+    paths = [row.media_path]
+    process_media(api, config, task_id, paths, options, unique_names(paths), state)
     meta = api.tasks.data_meta(task_id)
     expected = frame_range.size(row.frame_count)
     if int(meta.get("size", -1)) != expected or not meta.get("frames"):
@@ -223,9 +233,7 @@ def _upload_video(
     frame = meta["frames"][0]
     size = (int(frame["width"]), int(frame["height"]))
     state.frame_id_map[task_id] = {0: {"sample_id": row.sample_id}}
-    jobs = api.jobs.of_task(task_id)
-    state.job_ids[task_id] = [int(j["id"]) for j in jobs]
-    assign_jobs(api, config, jobs, state)
+    state.job_ids[task_id] = [int(j["id"]) for j in api.jobs.of_task(task_id)]
     maps = api.labels.task_maps(task_id)
     payload = {"version": 0, "tags": [], "shapes": [], "tracks": []}
     for field_name, spec in cvat_schema.fields.items():
@@ -234,6 +242,7 @@ def _upload_video(
         payload["shapes"] += [to_wire(o, spec, maps) for o in upload.shapes]
         payload["tracks"] += [track_to_wire(t, spec, maps) for t in upload.tracks]
     state.server_id_map[task_id] = {"tags": {}, "shapes": {}, "tracks": {}}
+    state.check()
     if any(payload[k] for k in ("tags", "shapes", "tracks")):
         saved = api.tasks.put_annotations(task_id, payload) or {}
         state.server_id_map[task_id] = server_ids(saved, maps)
