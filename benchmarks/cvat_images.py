@@ -1,28 +1,32 @@
-"""Benchmark: annotate() and load_annotations() of N images x K boxes against the local CVAT server.
+"""Benchmark: annotate() and load_annotations() of N images x K boxes against a CVAT server.
 
-Prints wall times, HTTP request counts and peak memory (process RSS and Python
-heap) for the upload and the download+merge. Run:
+Prints wall and CPU times, HTTP request counts and peak memory (process RSS and
+Python heap) for the upload and the download + merge (see cvat_common.py for
+the server options; without one a local CVAT-compatible server is started). Run:
 
     python benchmarks/cvat_images.py [--images 1000] [--boxes 10] [--task-size N]
+        [--url URL --username U --password P] [--access-log FILE] [--concurrency C]
 """
 
 from __future__ import annotations
 
 import argparse
 import logging
-import resource
-import tempfile
-import time
-import tracemalloc
 from pathlib import Path
 
 import numpy as np
+from cvat_common import (
+    RequestCounter,
+    add_server_arguments,
+    annotate_and_load,
+    cvat_server,
+    work_dir,
+)
 from PIL import Image
 
 from labelloop.core.dataset import Dataset
 from labelloop.core.labels import Detection, Detections
 from labelloop.core.sample import Sample
-from labelloop.testing.cvat_server import LocalCVATServer
 
 
 def _images(directory: Path, count: int) -> list[str]:
@@ -55,48 +59,26 @@ def _dataset(paths: list[str], boxes: int) -> Dataset:
     return dataset
 
 
-def _peak_rss_mib() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--images", type=int, default=1000)
     parser.add_argument("--boxes", type=int, default=10)
     parser.add_argument("--task-size", type=int, default=None)
+    add_server_arguments(parser)
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
-    work = Path(tempfile.mkdtemp(prefix="labelloop-bench-"))
+    counter = RequestCounter()
+    work = work_dir("labelloop-bench-")
     paths = _images(work / "media", args.images)
     media_mib = sum(Path(p).stat().st_size for p in paths) / 2**20
     dataset = _dataset(paths, args.boxes)
     print(
         f"{args.images} images ({media_mib:.1f} MiB) x {args.boxes} boxes, task_size={args.task_size}"
     )
-    with LocalCVATServer(work / "server", username="bench", password="bench-pw") as server:
-        creds = {"url": server.url, "username": "bench", "password": "bench-pw"}
-        tracemalloc.start()
-        started = time.perf_counter()
-        results = dataset.annotate("bench", label_field="gt", task_size=args.task_size, **creds)
-        upload_s = time.perf_counter() - started
-        _, upload_heap = tracemalloc.get_traced_memory()
-        upload_requests = results.backend.connect_to_api().client.request_count
-        print(
-            f"annotate: {upload_s:.2f} s, {upload_requests} requests, {len(results.task_ids)} task(s), "
-            f"peak Python heap {upload_heap / 2**20:.1f} MiB, peak RSS {_peak_rss_mib():.0f} MiB"
+    with cvat_server(args, work) as creds:
+        annotate_and_load(
+            dataset, "gt", creds, counter, args, label_field="gt", task_size=args.task_size
         )
-        tracemalloc.reset_peak()
-        client = results.backend.connect_to_api().client
-        before = client.request_count
-        started = time.perf_counter()
-        dataset.load_annotations("bench", **creds)
-        load_s = time.perf_counter() - started
-        _, load_heap = tracemalloc.get_traced_memory()
-        print(
-            f"load_annotations: {load_s:.2f} s, {client.request_count - before} requests, "
-            f"peak Python heap {load_heap / 2**20:.1f} MiB, peak RSS {_peak_rss_mib():.0f} MiB"
-        )
-        results.cleanup()
 
 
 if __name__ == "__main__":

@@ -1,13 +1,16 @@
-"""Benchmark: annotate() and load_annotations() of dense video tracks against the local CVAT server.
+"""Benchmark: annotate() and load_annotations() of dense video tracks against a CVAT server.
 
-The full case is 10 videos x 1,000 frames x 20 tracks (200,000 boxes); the
-tenth is 1 video of the same kind. Each case runs in its own process so the
-peak RSS is that case's own. Prints wall and CPU times, HTTP request counts
-and peak memory (process RSS and Python heap) for the upload and for the
-download + merge. Run:
+One task per video; by default 2 and then 10 videos x 300 frames x 10 tracks
+(30,000 boxes), each case in its own process so the peak RSS is that case's
+own. Prints wall and CPU times, HTTP request counts and peak memory (process
+RSS and Python heap) for the upload and for the download + merge (see
+cvat_common.py for the server options; without one a local CVAT-compatible
+server is started). Run:
 
-    python benchmarks/cvat_video.py                      # both cases
+    python benchmarks/cvat_video.py                      # 2, then 10 videos
     python benchmarks/cvat_video.py --videos 10 --frames 1000 --tracks 20
+    python benchmarks/cvat_video.py --videos 10 --concurrency 1   # tasks one after another
+    python benchmarks/cvat_video.py --url URL --username U --password P
     python benchmarks/cvat_video.py --long-video 10000   # upload memory of one long video
 """
 
@@ -15,21 +18,25 @@ from __future__ import annotations
 
 import argparse
 import logging
-import resource
 import subprocess
 import sys
-import tempfile
-import time
-import tracemalloc
 from pathlib import Path
 
 import av
 import numpy as np
+from cvat_common import (
+    RequestCounter,
+    add_server_arguments,
+    annotate_and_load,
+    cvat_server,
+    measure,
+    server_argv,
+    work_dir,
+)
 
 from labelloop.core.dataset import Dataset
 from labelloop.core.labels import Detection, Detections
 from labelloop.core.sample import Sample
-from labelloop.testing.cvat_server import LocalCVATServer
 
 WIDTH, HEIGHT = 96, 64
 
@@ -76,71 +83,39 @@ def _dataset(work: Path, videos: int, frames: int, tracks: int) -> Dataset:
     return dataset
 
 
-def _peak_rss_mib() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
-def _timed(action):
-    wall, cpu = time.perf_counter(), time.process_time()
-    out = action()
-    return out, time.perf_counter() - wall, time.process_time() - cpu
-
-
-def run_case(videos: int, frames: int, tracks: int) -> None:
-    work = Path(tempfile.mkdtemp(prefix="labelloop-bench-video-"))
+def run_case(args: argparse.Namespace) -> None:
+    counter = RequestCounter()
+    work = work_dir("labelloop-bench-video-")
+    videos, frames, tracks = args.videos, args.frames, args.tracks
     dataset = _dataset(work, videos, frames, tracks)
     print(
-        f"{videos} video(s) x {frames} frames x {tracks} tracks "
-        f"({videos * frames * tracks} boxes); RSS after building {_peak_rss_mib():.0f} MiB"
+        f"{videos} video(s) x {frames} frames x {tracks} tracks ({videos * frames * tracks} boxes)"
     )
     schema = {"frames.detections": {"type": "detections", "classes": ["car", "person"]}}
-    with LocalCVATServer(work / "server", username="bench", password="bench-pw") as server:
-        creds = {"url": server.url, "username": "bench", "password": "bench-pw"}
-        tracemalloc.start()
-        results, wall, cpu = _timed(lambda: dataset.annotate("bench", label_schema=schema, **creds))
-        _, heap = tracemalloc.get_traced_memory()
-        client = results.backend.connect_to_api().client
-        print(
-            f"  annotate: {wall:.1f} s wall, {cpu:.1f} s CPU, {client.request_count} requests, "
-            f"{len(results.task_ids)} task(s), peak Python heap {heap / 2**20:.0f} MiB, "
-            f"peak RSS {_peak_rss_mib():.0f} MiB"
-        )
-        tracemalloc.reset_peak()
-        before = client.request_count
-        report, wall, cpu = _timed(lambda: dataset.load_annotations("bench", **creds))
-        _, heap = tracemalloc.get_traced_memory()
-        diff = report.fields["frames.detections"]
-        print(
-            f"  load_annotations: {wall:.1f} s wall, {cpu:.1f} s CPU, "
-            f"{client.request_count - before} requests, peak Python heap {heap / 2**20:.0f} MiB, "
-            f"peak RSS {_peak_rss_mib():.0f} MiB (added {diff.added}, deleted {diff.deleted}, "
-            f"edited {diff.edited})"
-        )
-        results.cleanup()
+    with cvat_server(args, work) as creds:
+        annotate_and_load(dataset, "frames.detections", creds, counter, args, label_schema=schema)
 
 
-def run_long_video(frames: int) -> None:
+def run_long_video(args: argparse.Namespace) -> None:
     """Upload one long video without labels: the Python heap stays far below the file size."""
-    work = Path(tempfile.mkdtemp(prefix="labelloop-bench-video-"))
+    counter = RequestCounter()
+    work = work_dir("labelloop-bench-video-")
     dataset = Dataset()
-    dataset.add_sample(Sample(filepath=_video(work / "long.mp4", frames, noise=True)))
+    dataset.add_sample(Sample(filepath=_video(work / "long.mp4", args.long_video, noise=True)))
     size_mib = (work / "long.mp4").stat().st_size / 2**20
-    with LocalCVATServer(work / "server", username="bench", password="bench-pw") as server:
-        creds = {"url": server.url, "username": "bench", "password": "bench-pw"}
-        tracemalloc.start()
-        results, wall, cpu = _timed(
+    print(f"{args.long_video}-frame video ({size_mib:.1f} MiB)")
+    with cvat_server(args, work) as creds:
+        results = measure(
+            "annotate",
             lambda: dataset.annotate(
                 "long",
                 label_field="frames.boxes",
                 label_type="detections",
                 classes=["car"],
                 **creds,
-            )
-        )
-        _, heap = tracemalloc.get_traced_memory()
-        print(
-            f"{frames}-frame video ({size_mib:.1f} MiB): annotate {wall:.1f} s wall, {cpu:.1f} s "
-            f"CPU, peak Python heap {heap / 2**20:.1f} MiB, peak RSS {_peak_rss_mib():.0f} MiB"
+            ),
+            counter,
+            args,
         )
         results.cleanup()
 
@@ -148,18 +123,19 @@ def run_long_video(frames: int) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--videos", type=int, default=None)
-    parser.add_argument("--frames", type=int, default=1000)
-    parser.add_argument("--tracks", type=int, default=20)
+    parser.add_argument("--frames", type=int, default=300)
+    parser.add_argument("--tracks", type=int, default=10)
     parser.add_argument("--long-video", type=int, default=None, metavar="FRAMES")
+    add_server_arguments(parser)
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
     if args.long_video is not None:
-        run_long_video(args.long_video)
+        run_long_video(args)
         return
     if args.videos is not None:
-        run_case(args.videos, args.frames, args.tracks)
+        run_case(args)
         return
-    for videos in (1, 10):  # a tenth, then the full case, each in a fresh process
+    for videos in (2, 10):  # each case in a fresh process
         subprocess.run(
             [
                 sys.executable,
@@ -167,6 +143,7 @@ def main() -> None:
                 f"--videos={videos}",
                 f"--frames={args.frames}",
                 f"--tracks={args.tracks}",
+                *server_argv(args),
             ],
             check=True,
         )
