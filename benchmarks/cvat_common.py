@@ -53,7 +53,11 @@ def add_server_arguments(parser: argparse.ArgumentParser) -> None:
     env = os.environ.get
     parser.add_argument("--url", default=env("LABELLOOP_CVAT_URL"), help="CVAT server")
     parser.add_argument("--username", default=env("LABELLOOP_CVAT_USERNAME"))
-    parser.add_argument("--password", default=env("LABELLOOP_CVAT_PASSWORD"))
+    parser.add_argument(
+        "--password",
+        default=env("LABELLOOP_CVAT_PASSWORD"),
+        help="better given as LABELLOOP_CVAT_PASSWORD: a command line is visible to other users",
+    )
     parser.add_argument(
         "--access-log",
         default=env("CVAT_ACCESS_LOG"),
@@ -67,14 +71,18 @@ def add_server_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def server_argv(args: argparse.Namespace) -> list[str]:
-    """The server options again, for a child process."""
-    out = [f"--concurrency={args.concurrency}"]
-    for name in ("url", "username", "password", "access_log"):
+def child_process(args: argparse.Namespace) -> tuple[list[str], dict[str, str]]:
+    """The server options again for a child process: flags, and the credentials in its
+    environment (never on a command line other users can read)."""
+    argv = [f"--concurrency={args.concurrency}"]
+    if args.access_log:
+        argv.append(f"--access-log={args.access_log}")
+    env = dict(os.environ)
+    for name in ("url", "username", "password"):
         value = getattr(args, name)
         if value:
-            out.append(f"--{name.replace('_', '-')}={value}")
-    return out
+            env[f"LABELLOOP_CVAT_{name.upper()}"] = value
+    return argv, env
 
 
 @contextlib.contextmanager

@@ -5,7 +5,8 @@ Python heap) for the upload and the download + merge (see cvat_common.py for
 the server options; without one a local CVAT-compatible server is started). Run:
 
     python benchmarks/cvat_images.py [--images 1000] [--boxes 10] [--task-size N]
-        [--url URL --username U --password P] [--access-log FILE] [--concurrency C]
+        [--url URL --username U] [--access-log FILE] [--concurrency C]
+    (the password from LABELLOOP_CVAT_PASSWORD, or --password)
 """
 
 from __future__ import annotations

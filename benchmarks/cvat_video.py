@@ -10,7 +10,7 @@ server is started). Run:
     python benchmarks/cvat_video.py                      # 2, then 10 videos
     python benchmarks/cvat_video.py --videos 10 --frames 1000 --tracks 20
     python benchmarks/cvat_video.py --videos 10 --concurrency 1   # tasks one after another
-    python benchmarks/cvat_video.py --url URL --username U --password P
+    LABELLOOP_CVAT_PASSWORD=P python benchmarks/cvat_video.py --url URL --username U
     python benchmarks/cvat_video.py --long-video 10000   # upload memory of one long video
 """
 
@@ -28,9 +28,9 @@ from cvat_common import (
     RequestCounter,
     add_server_arguments,
     annotate_and_load,
+    child_process,
     cvat_server,
     measure,
-    server_argv,
     work_dir,
 )
 
@@ -135,6 +135,7 @@ def main() -> None:
     if args.videos is not None:
         run_case(args)
         return
+    argv, env = child_process(args)
     for videos in (2, 10):  # each case in a fresh process
         subprocess.run(
             [
@@ -143,9 +144,10 @@ def main() -> None:
                 f"--videos={videos}",
                 f"--frames={args.frames}",
                 f"--tracks={args.tracks}",
-                *server_argv(args),
+                *argv,
             ],
             check=True,
+            env=env,
         )
 
 
