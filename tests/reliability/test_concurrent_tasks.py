@@ -98,7 +98,8 @@ def test_three_videos_go_up_together_into_their_own_tasks(server, tmp_path):
     for task_id in results.task_ids:
         with server.client() as client:
             shapes = client.get(f"/api/tasks/{task_id}/annotations").json()["shapes"]
-        assert [(s["frame"], s["type"]) for s in shapes] == [(0, "rectangle")]  # frame 1 is CVAT frame 0
+        # frame 1 of the video is CVAT's frame 0
+        assert [(s["frame"], s["type"]) for s in shapes] == [(0, "rectangle")]
 
 
 @pytest.mark.parametrize(
