@@ -280,3 +280,14 @@ def test_label_and_sublabel_patch_and_delete(cvat_server):
             "results"
         ]
         assert [label["name"] for label in remaining] == ["body"]
+
+
+def test_labels_of_a_missing_parent_are_a_500_page_as_on_cvat(cvat_server):
+    """CVAT 2.73 fails unhandled (Django's HTML 500) on ``/api/labels?task_id=`` of a task
+    that does not exist (likewise project_id, job_id); clients must not expect a 404."""
+    with cvat_server.client() as client:
+        for key in ("task_id", "project_id", "job_id"):
+            response = client.get("/api/labels", params={key: 987654})
+            assert response.status_code == 500, key
+            assert response.headers["content-type"].startswith("text/html")
+            assert "<title>Server Error (500)</title>" in response.text

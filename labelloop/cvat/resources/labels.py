@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from labelloop.cvat.errors import CVATServerError
 from labelloop.cvat.resources.base import Resource
 
 
@@ -45,14 +46,23 @@ class Labels(Resource):
     def of_task(self, task_id: int) -> list[dict[str, Any]]:
         """Every label of a task (its own or its project's)."""
         if self.client.features.labels_endpoint:
-            return list(self.list(task_id=task_id))
+            return self._of("task", task_id)
         return list(self.client.get_json(f"/api/tasks/{int(task_id)}").get("labels", []))
 
     def of_project(self, project_id: int) -> list[dict[str, Any]]:
         """Every label of a project."""
         if self.client.features.labels_endpoint:
-            return list(self.list(project_id=project_id))
+            return self._of("project", project_id)
         return list(self.client.get_json(f"/api/projects/{int(project_id)}").get("labels", []))
+
+    def _of(self, parent: str, parent_id: int) -> list[dict[str, Any]]:
+        try:
+            return list(self.list(**{f"{parent}_id": int(parent_id)}))
+        except CVATServerError:
+            # CVAT 2.73 answers 500, not 404, when the task or project is gone:
+            # asking for it says which (CVATNotFound), else the 500 stands
+            self.client.get_json(f"/api/{parent}s/{int(parent_id)}")
+            raise
 
     def task_maps(self, task_id: int) -> LabelMaps:
         """Name <-> id maps of a task's labels and attribute specs."""

@@ -12,6 +12,7 @@ from labelloop.testing.cvat_server.store import now
 from labelloop.testing.cvat_server.web import (
     ApiError,
     Ctx,
+    ServerErrorPage,
     field_error,
     forbidden,
     json_response,
@@ -118,6 +119,20 @@ def delete_task_everything(ctx: Ctx, task_id: int) -> None:
 
 # ------------------------------------------------------------------ labels
 def _label_owner(ctx: Ctx) -> tuple[str, int] | None:
+    """The label filter of ``?project_id/task_id/job_id``.
+
+    CVAT 2.73 looks the parent up with ``.get()`` outside its error handling: a parent
+    that does not exist is Django's HTML 500 page, not a 404; so it is here.
+    """
+    try:
+        return _label_parent(ctx)
+    except ApiError as err:
+        if err.status != 404:
+            raise
+        raise ServerErrorPage() from None
+
+
+def _label_parent(ctx: Ctx) -> tuple[str, int] | None:
     query = ctx.query
     if query.get("project_id"):
         project = access.get_project(ctx, ctx.query_int("project_id"))

@@ -40,6 +40,21 @@ class ApiError(Exception):
         return json_response(body, self.status, self.headers)
 
 
+class ServerErrorPage(ApiError):
+    """Django's HTML 500 page, which CVAT answers where its view fails unhandled."""
+
+    PAGE = (
+        '\n<!doctype html>\n<html lang="en">\n<head>\n  <title>Server Error (500)</title>\n'
+        "</head>\n<body>\n  <h1>Server Error (500)</h1><p></p>\n</body>\n</html>\n"
+    )
+
+    def __init__(self) -> None:
+        super().__init__(500, "Server Error (500)")
+
+    def response(self) -> Response:
+        return Response(self.PAGE, status_code=500, media_type="text/html; charset=utf-8")
+
+
 def field_error(name: str, message: str) -> ApiError:
     """A 400 naming one bad field, as ``{"field": ["message"]}``."""
     return ApiError(400, {name: [message]})
