@@ -16,3 +16,10 @@ os.environ["LABELLOOP_ANNOTATION_CONFIG_PATH"] = os.path.join(_HOME, "annotation
 for _name in list(os.environ):
     if _name.startswith(("LABELLOOP_CVAT_", "FIFTYONE_CVAT_")):
         del os.environ[_name]
+
+
+def pytest_runtest_setup(item):
+    """Tests marked ``local_cvat_only`` are skipped, with the reason, on a real CVAT."""
+    from labelloop.testing.fixtures import skip_local_only
+
+    skip_local_only(item)

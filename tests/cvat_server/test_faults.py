@@ -7,6 +7,8 @@ import pytest
 
 from tests.cvat_server.helpers import admin_client, user_client, wait_request
 
+pytestmark = pytest.mark.local_cvat_only(reason="tests the fault injection itself")
+
 
 def test_nth_matching_request_fails_with_given_status_and_body(cvat_server):
     with admin_client(cvat_server) as client:

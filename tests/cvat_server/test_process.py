@@ -15,6 +15,8 @@ import pytest
 from labelloop.testing.cvat_server import LocalCVATServer
 from tests.cvat_server.helpers import admin_client, create_task
 
+pytestmark = pytest.mark.local_cvat_only(reason="tests the local server's process")
+
 ROOT = Path(__file__).resolve().parents[2]
 
 

@@ -151,6 +151,7 @@ def test_tus_upload_of_large_files(sdk, image_files):
     assert [f.name for f in task.get_meta().frames] == [p.name for p in image_files[:3]]
 
 
+@pytest.mark.local_cvat_only(reason="injects a processing failure")
 def test_users_and_failed_creation_raise(sdk, cvat_server, image_files):
     assert [u.username for u in sdk.users.list()] != []
     with cvat_server.fault(action="fail_processing", message="disk on fire"):

@@ -106,8 +106,8 @@ def test_every_frame_kind_round_trips_with_overlapping_tracks(cvat_server_fresh,
 
 def test_assignees_round_robin_over_videos_and_jobs(cvat_server_fresh, tmp_path):
     server = cvat_server_fresh
-    for name in ("alice", "bob"):
-        server.create_user(name, "pw-" + name)
+    for name in ("alice", "bobby"):
+        server.create_user(name, "Annotate-Loop-2026")  # what CVAT accepts
     dataset = video_dataset(tmp_path, count=3, frames=10)
     dataset.annotate(
         "people",
@@ -115,15 +115,15 @@ def test_assignees_round_robin_over_videos_and_jobs(cvat_server_fresh, tmp_path)
         label_type="detections",
         classes=["car"],
         segment_size=5,
-        task_assignee=["alice", "bob"],
-        job_assignees=["bob", "alice"],
+        task_assignee=["alice", "bobby"],
+        job_assignees=["bobby", "alice"],
         **credentials(server),
     )
     status = dataset.load_annotation_results("people").get_status()["frames.boxes"]
-    assert [info["assignee"] for info in status.values()] == ["alice", "bob", "alice"]
+    assert [info["assignee"] for info in status.values()] == ["alice", "bobby", "alice"]
     jobs = [job["assignee"] for info in status.values() for job in info["jobs"].values()]
     assert len(jobs) > 3  # several jobs per video, assigned round robin across the run
-    assert jobs == [("bob", "alice")[i % 2] for i in range(len(jobs))]
+    assert jobs == [("bobby", "alice")[i % 2] for i in range(len(jobs))]
 
 
 def test_upload_options_reach_the_video_task(cvat_server_fresh, tmp_path):

@@ -22,6 +22,8 @@ from tests.reliability.helpers import (
     video_dataset,
 )
 
+pytestmark = pytest.mark.local_cvat_only(reason="every test injects a fault")
+
 TASK_CREATE = ("POST", r"^/api/tasks/?$")
 DATA_UPLOAD = ("POST", r"^/api/tasks/\d+/data/?$")
 ANNOTATION_UPLOAD = ("PUT", r"^/api/tasks/\d+/annotations/?$")

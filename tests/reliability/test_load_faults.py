@@ -64,6 +64,7 @@ DOWNLOAD_CALLS = [
 ]
 
 
+@pytest.mark.local_cvat_only(reason="injects download faults")
 @pytest.mark.parametrize(("method", "path"), DOWNLOAD_CALLS)
 def test_download_fault_leaves_dataset_as_before_and_rerun_completes(
     server, tmp_path, method, path
@@ -85,6 +86,7 @@ def test_download_fault_leaves_dataset_as_before_and_rerun_completes(
     assert label_digest(dataset) == after
 
 
+@pytest.mark.local_cvat_only(reason="injects a transient download fault")
 @pytest.mark.parametrize(("method", "path"), DOWNLOAD_CALLS)
 def test_transient_download_fault_is_retried(server, tmp_path, method, path):
     dataset = _annotated(server, tmp_path, 2)
