@@ -17,6 +17,7 @@ import abc
 import json
 import logging
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any, ClassVar
 from urllib.parse import urlsplit, urlunsplit
 
@@ -28,6 +29,43 @@ logger = logging.getLogger(__name__)
 
 #: One downloaded chunk: ``(sample_id, {field: {return_type: value}})``.
 SampleChunk = tuple[str, dict[str, dict[str, Any]]]
+
+
+@dataclass(frozen=True)
+class Skip:
+    """Part of a run's download that could not be read: its labels stay as they are.
+
+    ``source`` names what was unreadable (``"task 12"``, ``"task 12, job 40"``),
+    ``reason`` why; ``frames`` is the ``(first, last)`` frame numbers of a video
+    sample it covers, ``None`` for the whole sample.
+    """
+
+    source: str
+    reason: str
+    frames: tuple[int, int] | None = None
+
+    def covers(self, frame: int | None) -> bool:
+        """Whether the location (``None``: sample level) lies in the unread part."""
+        if self.frames is None:
+            return True
+        return frame is not None and self.frames[0] <= frame <= self.frames[1]
+
+
+class Unread(dict):
+    """A sample's download (possibly empty) with the parts that could not be read.
+
+    Backends yield it from :meth:`AnnotationBackend.iter_annotations` so the
+    merge never takes what it could not read for a deletion.
+    """
+
+    def __init__(self, data: dict[str, Any] | None = None, skipped: Any = ()) -> None:
+        super().__init__(data or {})
+        self.skipped: list[Skip] = list(skipped)
+
+
+def skips_of(chunk: Any) -> list[Skip]:
+    """The unread parts a chunk carries (a plain dict: none)."""
+    return list(getattr(chunk, "skipped", None) or ())
 
 
 class AnnotationBackendConfig:

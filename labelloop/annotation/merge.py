@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from itertools import islice
 from typing import Any
 
-from labelloop.annotation.base import SampleChunk
+from labelloop.annotation.base import SampleChunk, Skip, skips_of
 from labelloop.annotation.collection import field_spec, get_value, split_path
 from labelloop.annotation.diff import (
     FieldDiff,
@@ -50,6 +50,24 @@ class MergeReport:
     fields: dict[str, FieldDiff] = field(default_factory=dict)
     unexpected: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
     missing_samples: int = 0
+    #: what could not be read (so was left as it is): source, reason, frames, sample ids
+    skipped: list[dict[str, Any]] = field(default_factory=list)
+
+    def add_skip(self, sample_id: str, skip: Skip) -> None:
+        """Record that (part of) a sample was left as it is because it could not be read."""
+        frames = list(skip.frames) if skip.frames is not None else None
+        for entry in self.skipped:
+            if (entry["source"], entry["reason"], entry["frames"]) == (
+                skip.source,
+                skip.reason,
+                frames,
+            ):
+                if sample_id not in entry["samples"]:
+                    entry["samples"].append(sample_id)
+                return
+        self.skipped.append(
+            {"source": skip.source, "reason": skip.reason, "frames": frames, "samples": [sample_id]}
+        )
 
     @property
     def refused(self) -> list[Any]:
@@ -63,6 +81,7 @@ class MergeReport:
             "fields": {name: diff.to_dict() for name, diff in self.fields.items()},
             "unexpected": self.unexpected,
             "missing_samples": self.missing_samples,
+            "skipped": self.skipped,
         }
 
     def __repr__(self) -> str:
@@ -149,6 +168,7 @@ class Merger:
         self.id_map = copy.deepcopy(id_map)
         self.report = MergeReport(dry_run, {name: FieldDiff() for name in schema})
         self._dirty = False
+        self._skips: list[Skip] = []
         self._taken = {name: _all_ids(self.id_map.get(name, {})) for name in schema}
         for ids in self._taken.values():
             unexpected.taken |= ids
@@ -182,8 +202,15 @@ class Merger:
                 sample.save()
 
     def _merge_sample(self, sample: Any, chunk: dict[str, dict[str, Any]]) -> bool:
-        """Merge one sample's chunk; whether anything was written to it."""
+        """Merge one sample's chunk; whether anything was written to it. What could not
+        be read (the chunk's skips) is left exactly as it is."""
         self._dirty = False
+        skips = skips_of(chunk)
+        for skip in skips:
+            self.report.add_skip(sample.id, skip)
+        if any(skip.frames is None for skip in skips):
+            return False
+        self._skips = skips
         for name, spec in self._schema.items():
             by_type = chunk.get(name, {})
             expected = set() if spec.get("unnamed") else expected_types(spec)
@@ -233,6 +260,11 @@ class Merger:
             }
             changed: dict[int, Any] = {}
             for number in window:
+                if any(skip.covers(number) for skip in self._skips):
+                    stored.pop(number, None)  # not read: left as it is, id_map entry too
+                    if number in uploaded:
+                        synced[number] = uploaded[number]
+                    continue
                 doc = stored.pop(number, None)
                 if doc is None:  # no such frame yet: merged against an empty one
                     doc = Frame()

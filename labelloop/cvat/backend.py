@@ -18,11 +18,14 @@ from labelloop.annotation.base import (
     AnnotationBackend,
     AnnotationBackendConfig,
     SampleChunk,
+    Unread,
     regroup_by_sample,
 )
 from labelloop.annotation.config import resolve_credentials
 from labelloop.cvat.api import CVATAnnotationAPI
+from labelloop.cvat.download import download_run
 from labelloop.cvat.results import CVATAnnotationResults
+from labelloop.cvat.video_download import iter_video_annotations
 
 logger = logging.getLogger(__name__)
 
@@ -285,26 +288,27 @@ class CVATBackend(AnnotationBackend):
         return results
 
     def download_annotations(self, results: CVATAnnotationResults) -> dict[str, Any]:
-        """The run's annotations: ``{field: {return_type: {sample_id: {label_id: label}}}}``."""
-        if _is_video(results):
-            from labelloop.cvat.video_download import iter_video_annotations
+        """The run's annotations: ``{field: {return_type: {sample_id: {label_id: label}}}}``.
 
-            return nest_chunks(iter_video_annotations(self, results))
-        from labelloop.cvat.download import download_run
-
-        logger.info("Downloading labels from CVAT...")
-        annotations = download_run(self, results)
-        logger.info("Download complete")
-        return annotations
+        Samples that could not be read are absent here; :meth:`iter_annotations`
+        (what the merge uses) says which they are, so they are never deleted."""
+        return nest_chunks(self.iter_annotations(results))
 
     def iter_annotations(self, results: CVATAnnotationResults) -> Iterator[SampleChunk]:
         """Video runs stream one task (video) at a time into the merge; image runs are
-        downloaded here, before the merge takes the database's write lock."""
+        downloaded here, before the merge takes the database's write lock. Samples on
+        frames that could not be read come as :class:`Unread` chunks naming why."""
         if _is_video(results):
-            from labelloop.cvat.video_download import iter_video_annotations
-
             return iter_video_annotations(self, results)
-        return regroup_by_sample(self.download_annotations(results))
+        logger.info("Downloading labels from CVAT...")
+        download = download_run(self, results)
+        logger.info("Download complete")
+        chunks = dict(regroup_by_sample(download.annotations))
+        out: list[SampleChunk] = [
+            (sid, chunk) for sid, chunk in chunks.items() if sid not in download.skipped
+        ]
+        out += [(sid, Unread(None, skips)) for sid, skips in download.skipped.items()]
+        return iter(out)
 
 
 def _is_video(results: CVATAnnotationResults) -> bool:

@@ -22,31 +22,29 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from labelloop.annotation.diff import derived_id
+from labelloop.annotation.base import SampleChunk, Skip
+from labelloop.annotation.diff import derived_id, items_of
 from labelloop.annotation.schema import RETURN_TYPES
 from labelloop.core.labels import Label
 from labelloop.cvat.convert.common import UnsupportedObjectError
-from labelloop.cvat.download import (
-    _KIND_OF_CLASS,
-    _convert,
-    _object_model,
-    _restore_types,
-    _scalar_value,
+from labelloop.cvat.objects import (
+    KIND_OF_CLASS,
+    assign_ids,
+    convert_objects,
+    object_model,
+    restore_types,
     run_schema,
+    scalar_value,
+    server_object_id,
 )
-from labelloop.cvat.errors import CVATNotFound
+from labelloop.cvat.read import read_task
 from labelloop.cvat.schema import ID_ATTR, CVATSchema, FieldLabels
 from labelloop.cvat.tracks import FrameRange, track_labels
-from labelloop.cvat.video import _items
 
 if TYPE_CHECKING:
-    from labelloop.cvat.api import CVATAnnotationAPI
-    from labelloop.cvat.backend import CVATBackend
     from labelloop.cvat.results import CVATAnnotationResults
 
 logger = logging.getLogger(__name__)
-
-SampleChunk = tuple[str, dict[str, dict[str, Any]]]
 
 
 @dataclass
@@ -90,7 +88,7 @@ def field_state(sample: Any, name: str, entries: dict[int, Any]) -> FieldState:
             state.scalars[number] = value
             continue
         uploaded = state.uploaded.get(number, set())
-        for label in _items(value):
+        for label in items_of(value):
             index = label.get_field("index")
             if index is None:
                 if label.id in uploaded:
@@ -104,16 +102,15 @@ def field_state(sample: Any, name: str, entries: dict[int, Any]) -> FieldState:
     return state
 
 
-def iter_video_annotations(
-    backend: CVATBackend, results: CVATAnnotationResults
-) -> Iterator[SampleChunk]:
+def iter_video_annotations(backend: Any, results: CVATAnnotationResults) -> Iterator[SampleChunk]:
     """``(sample_id, {field: {return_type: {frame_number: {label_id: label}}}})`` per task.
 
     Each chunk is a :class:`LazyChunk`: the merge collects up to a batch of
-    samples before merging them, so a video's annotations are downloaded and
-    converted only when the merge reads them, and dropped right after.
+    samples before merging them, so a video's annotations are read and
+    converted only when the merge reads them, and dropped right after. A task
+    that cannot be read gives an empty chunk whose ``skipped`` says why.
     """
-    api: CVATAnnotationAPI = backend.connect_to_api()
+    api = backend.connect_to_api()
     cvat_schema = run_schema(backend.config)
     dataset = results.samples._dataset
     for task_id in list(results.task_ids):
@@ -121,27 +118,28 @@ def iter_video_annotations(
         if 0 not in frames:
             continue
         sample_id = frames[0]["sample_id"]
-        try:
-            maps = api.labels.task_maps(task_id)
-            meta = api.tasks.data_meta(task_id)
-        except CVATNotFound:
-            logger.warning("Skipping task %d, which no longer exists on %s", task_id, api.base_url)
-            continue
-        video = _VideoTask(task_id, meta, maps, results, cvat_schema, backend.config)
 
-        def convert(video: _VideoTask = video, sample_id: str = sample_id) -> dict[str, Any]:
-            return video.convert(dataset[sample_id], api.tasks.get_annotations(video.task_id))
+        def convert(task_id: int = task_id, sample_id: str = sample_id) -> Any:
+            read = read_task(api, task_id, per_job=False)
+            if not read.readable:
+                return {}, [Skip(gap.source, gap.reason) for gap in read.gaps]
+            video = _VideoTask(
+                read.task_id, read.meta, read.maps, results, cvat_schema, backend.config
+            )
+            return video.convert(dataset[sample_id], read.objects), []
 
         yield sample_id, LazyChunk(convert, cvat_schema.fields)
 
 
 class LazyChunk(Mapping[str, dict[str, Any]]):
-    """One sample's download, made by ``convert`` on first read and released once every
+    """One sample's download, made by ``convert`` (returning the data and the unread
+    parts, :class:`~labelloop.annotation.base.Skip`) on first read and released once every
     field was read; reading a field again after that is an error, never a silent refetch."""
 
-    def __init__(self, convert: Callable[[], dict[str, Any]], fields: Iterable[str]) -> None:
-        self._convert: Callable[[], dict[str, Any]] | None = convert
+    def __init__(self, convert: Callable[[], Any], fields: Iterable[str]) -> None:
+        self._convert: Callable[[], Any] | None = convert
         self._data: dict[str, Any] | None = None
+        self._skipped: list[Skip] | None = None
         self._fields = list(fields)
         self._unread = set(self._fields)
 
@@ -149,11 +147,23 @@ class LazyChunk(Mapping[str, dict[str, Any]]):
         if self._data is None:
             if self._convert is None:
                 raise RuntimeError("This video's annotations were already merged and released")
-            self._data, self._convert = self._convert(), None
+            made, self._convert = self._convert(), None
+            self._data, self._skipped = made if isinstance(made, tuple) else (made, [])
         return self._data
 
+    @property
+    def skipped(self) -> list[Skip]:
+        """The parts of this video that could not be read (reads the task if not yet read)."""
+        if self._skipped is None:
+            self._loaded()
+        return list(self._skipped or ())
+
     def __getitem__(self, name: str) -> dict[str, Any]:
-        value = self._loaded()[name]
+        data = self._loaded()
+        if name not in data and name in self._fields:  # an unread task: nothing downloaded
+            value: dict[str, Any] = {}
+        else:
+            value = data[name]
         self._unread.discard(name)
         if not self._unread:
             self._data = None
@@ -241,6 +251,7 @@ class _VideoTask:
         buckets: dict[tuple[str, int], dict[str | None, list[dict]]] = defaultdict(
             lambda: defaultdict(list)
         )
+        placed: list[tuple[str, dict[str, Any], dict[str, Any]]] = []
         for kind in ("tags", "shapes"):
             for obj in raw.get(kind) or ():
                 owner = self._owner(obj)
@@ -248,34 +259,26 @@ class _VideoTask:
                 if owner is None or number is None:
                     continue
                 spec, cls = owner
-                model = _object_model(obj, spec, cls, self.maps, self.known.get(kind, {}))
-                if not spec.is_scalar and not any(
-                    a["name"] == ID_ATTR for a in model["attributes"]
-                ):
-                    # drawn in CVAT: the same id on every load, so reloading adds nothing twice
-                    model["attributes"].insert(
-                        0,
-                        {
-                            "name": ID_ATTR,
-                            "value": derived_id(f"{kind}{obj.get('id')}", self.task_id),
-                        },
-                    )
+                model = object_model(obj, spec, cls, self.maps, self.known.get(kind, {}))
+                if not spec.is_scalar:
+                    placed.append((kind, obj, model))
                 buckets[(spec.name, number)][cls].append(model)
+        assign_ids(placed, self.known, self.task_id)
         for (name, number), by_class in buckets.items():
             spec = self.cvat_schema.fields[name]
             state = states[name]
             if spec.is_scalar:
-                value = _scalar_value(spec, by_class, state.scalars.get(number), self.coerce)
+                value = scalar_value(spec, by_class, state.scalars.get(number), self.coerce)
                 if value is not None:
                     out[name].setdefault("scalar", {})[number] = value
                 continue
-            converted = _convert(spec, by_class, self.frame_size, self.problems, state.templates)
+            converted = convert_objects(
+                spec, by_class, self.frame_size, self.problems, state.templates
+            )
             for return_type, labels in converted.items():
                 per_frame = out[name].setdefault(return_type, {}).setdefault(number, {})
                 for label in labels:
-                    _restore_types(label, spec, state.templates.get(label.id), self.coerce)
-                    if label.id in per_frame:  # copy/paste in CVAT duplicates ids
-                        label["id"] = derived_id(label.id, self.task_id, number)
+                    restore_types(label, spec, state.templates.get(label.id), self.coerce)
                     per_frame[label.id] = label
 
     def _tracks(
@@ -304,7 +307,7 @@ class _VideoTask:
                 next_index[spec.name] += 1
             assigned[spec.name].add(index)
             for number, own_id, label in expanded:
-                kind = _KIND_OF_CLASS.get(type(label), RETURN_TYPES[spec.label_type])
+                kind = KIND_OF_CLASS.get(type(label), RETURN_TYPES[spec.label_type])
                 per_frame = out[spec.name].setdefault(kind, {}).setdefault(number, {})
                 label["index"] = index
                 if not label.get_field("keyframe"):
@@ -312,7 +315,7 @@ class _VideoTask:
                 label["id"] = self._track_label_id(own_id, [index, *claimed], number, state)
                 if label.id in per_frame:
                     label["id"] = derived_id(own_id, self.task_id, track.get("id"), number)
-                _restore_types(label, spec, state.templates.get(label.id), self.coerce)
+                restore_types(label, spec, state.templates.get(label.id), self.coerce)
                 per_frame[label.id] = label
 
     def _expand(
@@ -320,7 +323,7 @@ class _VideoTask:
     ) -> list[tuple[int, str, Label]] | None:
         """``(frame_number, id, label)`` per frame the track covers; ``id`` is the uploaded
         label id its keyframe carries, else the same derived id on every load."""
-        model = _object_model(track, spec, cls, self.maps, {})
+        model = object_model(track, spec, cls, self.maps, {})
         model["shapes"] = [
             {
                 **{k: v for k, v in shape.items() if k != "attributes"},
@@ -347,7 +350,7 @@ class _VideoTask:
                     continue
                 own = label.id
                 if own not in state.uploaded.get(number, ()):
-                    own = derived_id(f"track{track.get('id')}", self.task_id, number)
+                    own = server_object_id("track", track.get("id"), self.task_id, number)
                 out.append((number, own, label))
         except (UnsupportedObjectError, ValueError) as err:
             self.problems[f"track not expandable: {err}"] += 1
