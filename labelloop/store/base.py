@@ -16,6 +16,8 @@ Layout the engines keep (names are logical, not necessarily tables):
   single label or a list label's container, 0.. for the items) and JSON
   ``data`` (the label without its id);
 * runs: ``(dataset_id, key)``, ``type``, JSON ``info`` and ``results``;
+* run_docs: ``(dataset_id, key, sample_id, frame_number)`` and a JSON ``doc``: what a
+  run keeps per sample/frame (an annotation run's merge base);
 * users: which live processes hold a dataset open (non-persistent cleanup).
 
 Label filters are passed as serialized view expressions (``ViewExpression``
@@ -315,6 +317,35 @@ class Store(ABC):
     @abstractmethod
     def delete_run(self, dataset_id: str, key: str) -> None:
         """Delete a run."""
+
+    # -- per-run documents (store/run_docs.py) --------------------------------
+
+    @abstractmethod
+    def save_run_docs(
+        self, dataset_id: str, key: str, rows: Sequence[tuple[str, int, dict[str, Any]]]
+    ) -> None:
+        """Insert or replace run ``key``'s ``(sample_id, frame_number, doc)`` rows (frame 0:
+        sample level; sample ``""``: the run itself). Renamed, copied and deleted with the run."""
+
+    @abstractmethod
+    def get_run_docs(
+        self,
+        dataset_id: str,
+        key: str,
+        sample_ids: Sequence[str],
+        frame_range: tuple[int, int] | None = None,
+    ) -> list[tuple[str, int, dict[str, Any]]]:
+        """Run ``key``'s rows of these samples (frames in ``frame_range``, inclusive)."""
+
+    @abstractmethod
+    def has_run_docs(self, dataset_id: str, key: str) -> bool:
+        """Whether run ``key`` has any rows."""
+
+    @abstractmethod
+    def delete_run_docs(
+        self, dataset_id: str, key: str, sample_ids: Sequence[str] | None = None
+    ) -> None:
+        """Delete run ``key``'s rows (of some samples only, if given)."""
 
     # -- whole-dataset operations -------------------------------------------
 

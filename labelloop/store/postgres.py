@@ -36,6 +36,7 @@ except ImportError as err:  # the optional dependency of the "postgres" extra
 from labelloop.store import codec, pg_schema
 from labelloop.store.base import DatasetRecord, Store
 from labelloop.store.pg_labels import LabelQueries, chunks
+from labelloop.store.run_docs import RunDocs
 from labelloop.store.uri import redact_uri, scrub
 
 logger = logging.getLogger(__name__)
@@ -55,8 +56,10 @@ def _value(text: str | None) -> Any:
     return None if text is None else codec.loads(text)
 
 
-class PostgresStore(LabelQueries, Store):
+class PostgresStore(RunDocs, LabelQueries, Store):
     """:class:`Store` on a PostgreSQL database given by a ``postgresql://`` URI."""
+
+    _RUN_DOCS_PARAM = "%s"
 
     def __init__(self, uri: str) -> None:
         self._uri = uri
@@ -270,6 +273,7 @@ class PostgresStore(LabelQueries, Store):
 
     def delete_dataset(self, dataset_id: str) -> None:
         with self.transaction():
+            self._drop_run_docs(dataset_id)
             for table in ("labels", "frames", "samples", "runs", "users"):
                 self._conn.execute(f"DELETE FROM {table} WHERE dataset_id=%s", (dataset_id,))
             self._conn.execute("DELETE FROM datasets WHERE id=%s", (dataset_id,))
@@ -541,17 +545,22 @@ class PostgresStore(LabelQueries, Store):
         return [(r[0], r[1], codec.loads(r[2])) for r in self._all(sql + " ORDER BY key", params)]
 
     def rename_run(self, dataset_id: str, key: str, new_key: str) -> None:
-        self._write(
-            "UPDATE runs SET key=%s WHERE dataset_id=%s AND key=%s", (new_key, dataset_id, key)
-        )
+        with self.transaction():
+            self._rename_run_docs(dataset_id, key, new_key)
+            self._write(
+                "UPDATE runs SET key=%s WHERE dataset_id=%s AND key=%s", (new_key, dataset_id, key)
+            )
 
     def delete_run(self, dataset_id: str, key: str) -> None:
-        self._write("DELETE FROM runs WHERE dataset_id=%s AND key=%s", (dataset_id, key))
+        with self.transaction():
+            self.delete_run_docs(dataset_id, key)
+            self._write("DELETE FROM runs WHERE dataset_id=%s AND key=%s", (dataset_id, key))
 
     # -- whole dataset -------------------------------------------------------
 
     def copy_dataset(self, src_id: str, dst_id: str) -> None:
         with self.transaction():
+            self._copy_run_docs(src_id, dst_id)
             for table, cols in (
                 ("samples", "id, seq, doc"),
                 ("frames", "sample_id, frame_number, id, doc"),

@@ -17,6 +17,7 @@ from typing import Any
 
 from labelloop.store import codec
 from labelloop.store.base import CONTAINER, SAMPLE_LEVEL, DatasetRecord, LabelRow, Store
+from labelloop.store.run_docs import RunDocs
 from labelloop.store.sqlexpr import compile_expr
 from labelloop.store.sqlite_json import LabelAggregates, decode_json_value, json_key
 
@@ -65,7 +66,7 @@ def _marks(n: int) -> str:
     return ",".join("?" * n)
 
 
-class SQLiteStore(LabelAggregates, Store):
+class SQLiteStore(RunDocs, LabelAggregates, Store):
     """:class:`Store` on an SQLite file at ``path``."""
 
     def __init__(self, path: str) -> None:
@@ -227,6 +228,7 @@ class SQLiteStore(LabelAggregates, Store):
 
     def delete_dataset(self, dataset_id: str) -> None:
         with self.transaction():
+            self._drop_run_docs(dataset_id)
             for table in ("labels", "frames", "samples", "runs", "users"):
                 self._conn.execute(f"DELETE FROM {table} WHERE dataset_id=?", (dataset_id,))
             self._conn.execute("DELETE FROM datasets WHERE id=?", (dataset_id,))
@@ -660,17 +662,22 @@ class SQLiteStore(LabelAggregates, Store):
         return [(r[0], r[1], codec.loads(r[2])) for r in self._all(sql + " ORDER BY key", params)]
 
     def rename_run(self, dataset_id: str, key: str, new_key: str) -> None:
-        self._write(
-            "UPDATE runs SET key=? WHERE dataset_id=? AND key=?", (new_key, dataset_id, key)
-        )
+        with self.transaction():
+            self._rename_run_docs(dataset_id, key, new_key)
+            self._write(
+                "UPDATE runs SET key=? WHERE dataset_id=? AND key=?", (new_key, dataset_id, key)
+            )
 
     def delete_run(self, dataset_id: str, key: str) -> None:
-        self._write("DELETE FROM runs WHERE dataset_id=? AND key=?", (dataset_id, key))
+        with self.transaction():
+            self.delete_run_docs(dataset_id, key)
+            self._write("DELETE FROM runs WHERE dataset_id=? AND key=?", (dataset_id, key))
 
     # -- whole dataset -------------------------------------------------------
 
     def copy_dataset(self, src_id: str, dst_id: str) -> None:
         with self.transaction():
+            self._copy_run_docs(src_id, dst_id)
             c = self._conn
             c.execute(
                 "INSERT INTO samples(dataset_id, id, seq, doc) "

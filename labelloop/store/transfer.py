@@ -67,6 +67,7 @@ def copy_dataset(
         for key, run_type, info in src.list_runs(record.id):
             stored = src.get_run(record.id, key)
             dst.save_run(dst_id, key, run_type, info, None if stored is None else stored[2])
+            _copy_run_docs(src, dst, record.id, dst_id, key)
     logger.info(
         "Copied dataset %r (%d samples) from %s to %s as %r",
         name,
@@ -96,3 +97,10 @@ def _copy_samples(
         if progress is not None:
             progress(copied)
     return copied
+
+
+def _copy_run_docs(src: Store, dst: Store, src_id: str, dst_id: str, key: str) -> None:
+    """A run's per-sample documents (e.g. an annotation run's merge base), batch by batch."""
+    ids = ["", *src.sample_ids(src_id)]  # "" holds run-level rows
+    for start in range(0, len(ids), _BATCH):
+        dst.save_run_docs(dst_id, key, src.get_run_docs(src_id, key, ids[start : start + _BATCH]))
