@@ -22,6 +22,7 @@ from labelloop.annotation.base import (
     regroup_by_sample,
 )
 from labelloop.annotation.config import resolve_credentials
+from labelloop.annotation.schema import RETURN_TYPES
 from labelloop.cvat.api import CVATAnnotationAPI
 from labelloop.cvat.download import download_run
 from labelloop.cvat.results import CVATAnnotationResults
@@ -292,7 +293,15 @@ class CVATBackend(AnnotationBackend):
 
         Samples that could not be read are absent here; :meth:`iter_annotations`
         (what the merge uses) says which they are, so they are never deleted."""
-        return nest_chunks(self.iter_annotations(results))
+        out = {
+            name: {RETURN_TYPES[spec["type"]]: {}}
+            for name, spec in (self.config.label_schema or {}).items()
+            if spec.get("type") in RETURN_TYPES
+        }
+        for name, by_type in nest_chunks(self.iter_annotations(results)).items():
+            for return_type, by_sample in by_type.items():
+                out.setdefault(name, {}).setdefault(return_type, {}).update(by_sample)
+        return out
 
     def iter_annotations(self, results: CVATAnnotationResults) -> Iterator[SampleChunk]:
         """Video runs stream one task (video) at a time into the merge; image runs are
