@@ -101,7 +101,11 @@ def cvat_server(args: argparse.Namespace, work: Path) -> Iterator[dict[str, str]
 
 
 def work_dir(prefix: str) -> Path:
-    return Path(tempfile.mkdtemp(prefix=prefix))
+    """A fresh directory for media, the local server and the datasets' own database (a
+    shared default database would make concurrent benchmarks wait on each other's locks)."""
+    work = Path(tempfile.mkdtemp(prefix=prefix))
+    os.environ.setdefault("LABELLOOP_DATABASE_DIR", str(work / "db"))
+    return work
 
 
 def _peak_rss_mib() -> float:
