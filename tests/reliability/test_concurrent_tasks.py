@@ -2,8 +2,9 @@
 
 Overlap is read from the local server's own timestamps (task creation, the
 data request queued by ``Upload-Finish``) while a ``delay`` fault slows every
-media request, never from how long the run took. Local server only: the
-delays and faults are injected through ``/_test/faults``.
+media request, never from how long the run took. Delays and faults exist on
+the local server only (``/_test/faults``); the comparison with a sequential
+run also runs on real CVAT.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from tests.reliability.helpers import (
     video_dataset,
 )
 
+LOCAL_ONLY = pytest.mark.local_cvat_only(reason="injects delays or faults through /_test/faults")
 TASK_CREATE = ("POST", r"^/api/tasks/?$")
 DATA_UPLOAD = ("POST", r"^/api/tasks/\d+/data/?$")
 
@@ -45,6 +47,7 @@ def _timeline(server) -> tuple[list[datetime], dict[int, dict]]:
     return [_when(t["created_date"]) for t in tasks], by_task
 
 
+@LOCAL_ONLY
 def test_image_tasks_are_in_flight_together_three_at_a_time(server, tmp_path):
     assert annotate.TASK_CONCURRENCY == 3
     dataset = image_dataset(tmp_path, 4)
@@ -82,6 +85,7 @@ def test_concurrent_run_records_what_a_sequential_run_does(server, tmp_path, mon
     assert runs[3]["sizes"] == [2, 2, 2, 1] and sum(runs[3]["objects"]) == 21
 
 
+@LOCAL_ONLY
 def test_three_videos_go_up_together_into_their_own_tasks(server, tmp_path):
     dataset = video_dataset(tmp_path, 3)
     method, path = DATA_UPLOAD
@@ -102,6 +106,7 @@ def test_three_videos_go_up_together_into_their_own_tasks(server, tmp_path):
         assert [(s["frame"], s["type"]) for s in shapes] == [(0, "rectangle")]
 
 
+@LOCAL_ONLY
 @pytest.mark.parametrize(
     ("call", "fault"),
     [
@@ -128,6 +133,7 @@ def test_fault_in_one_task_deletes_every_task_in_flight(server, tmp_path, call, 
     assert label_digest(dataset) == before
 
 
+@LOCAL_ONLY
 def test_ctrl_c_while_tasks_are_in_flight_deletes_them(server, tmp_path):
     dataset = image_dataset(tmp_path, 6)
     before = label_digest(dataset)
