@@ -31,6 +31,8 @@ from labelloop.core.labels import (
     Polyline,
     Polylines,
     Segmentation,
+    TemporalDetection,
+    TemporalDetections,
 )
 from labelloop.core.metadata import ImageMetadata, Metadata, VideoMetadata
 from labelloop.core.sample import Frame, Sample
@@ -66,4 +68,6 @@ __all__ = [
     "Polyline",
     "Polylines",
     "Segmentation",
+    "TemporalDetection",
+    "TemporalDetections",
 ]

@@ -25,7 +25,7 @@ class _Target:
     """A parsed field path: which field, which label attribute, frame level or not."""
 
     def __init__(self, collection: SampleCollection, path: str) -> None:
-        dataset = collection._dataset
+        dataset = collection._view_schema
         self.path = path
         self.is_frame = path == "frames" or path.startswith("frames.")
         rest = path[len("frames.") :] if path.startswith("frames.") else path

@@ -41,8 +41,22 @@ class SampleCollection:
 
     @property
     def media_type(self) -> str | None:
-        """``"image"``, ``"video"`` or ``None`` for an empty dataset."""
-        return self._dataset.media_type
+        """``"image"``, ``"video"`` or ``None`` for an empty dataset (a frames view: images)."""
+        return self._view_schema.media_type
+
+    @property
+    def _view_schema(self) -> Any:
+        """What the samples of this collection look like: the dataset, or a derived view's schema."""
+        from labelloop.core.derived import view_schema
+
+        return view_schema(self._dataset, self._stages)
+
+    @property
+    def _is_derived(self) -> bool:
+        """Whether this is a patches, frames or clips view (its samples are not the dataset's)."""
+        from labelloop.core.derived import last_derivation
+
+        return last_derivation(self._stages) is not None
 
     def _iter_docs(self, frames: bool = False) -> Iterator[dict[str, Any]]:
         from labelloop.core.planner import iter_docs
@@ -50,7 +64,19 @@ class SampleCollection:
         return iter_docs(self, frames)
 
     def _sample_from_doc(self, doc: dict[str, Any]) -> Sample:
+        if self._is_derived:
+            from labelloop.core.derived import make_sample
+
+            return make_sample(self, doc)
         return self._dataset._make_sample(doc, self._stages)
+
+    def _save_batch(self, samples: list[Sample]) -> None:
+        if self._is_derived:
+            from labelloop.core.derived import save_samples
+
+            save_samples(self._dataset, samples)  # type: ignore[arg-type]
+        else:
+            writer.save_samples(self._dataset, samples)  # one write per table
 
     def __iter__(self) -> Iterator[Sample]:
         return self.iter_samples()
@@ -78,9 +104,9 @@ class SampleCollection:
             yield sample
             pending.append(sample)
             if len(pending) >= size:
-                writer.save_samples(self._dataset, pending)  # one write per table
+                self._save_batch(pending)
                 pending = []
-        writer.save_samples(self._dataset, pending)
+        self._save_batch(pending)
 
     def __len__(self) -> int:
         return self.count()
@@ -127,26 +153,31 @@ class SampleCollection:
         from labelloop.core.view import DatasetView
 
         self._dataset._sync_schema()
-        stage.validate(self._dataset)
+        stage.validate(self._view_schema)
         return DatasetView(self._dataset, [*self._stages, stage])
 
     # -- schema (delegated to the dataset) ---------------------------------
 
     def get_field_schema(self) -> dict[str, dict[str, Any]]:
         """``{field: spec}`` of sample fields (spec: ``kind`` and, for labels, ``cls``)."""
+        if self._is_derived:
+            return {k: dict(v) for k, v in self._view_schema._sample_schema.items()}
         return self._dataset.get_field_schema()
 
     def get_frame_field_schema(self) -> dict[str, dict[str, Any]] | None:
         """``{field: spec}`` of frame fields (``None`` for image datasets)."""
+        if self._is_derived:
+            schema = self._view_schema
+            return dict(schema._frame_schema) if schema.media_type == "video" else None
         return self._dataset.get_frame_field_schema()
 
     def has_sample_field(self, field_name: str) -> bool:
         """Whether the dataset declares sample field ``field_name``."""
-        return field_name in self._dataset._sample_schema
+        return field_name in self._view_schema._sample_schema
 
     def has_frame_field(self, field_name: str) -> bool:
         """Whether the dataset declares frame field ``field_name``."""
-        return field_name in self._dataset._frame_schema
+        return field_name in self._view_schema._frame_schema
 
     def has_field(self, path: str) -> bool:
         """Whether ``path`` (``x`` or ``frames.x``) is a declared field."""
@@ -253,6 +284,53 @@ class SampleCollection:
     def set_field(self, field: str, expr: Any) -> DatasetView:
         """A view where ``field`` is computed by ``expr`` (evaluated on the field's parent)."""
         return self._add_stage(ls.SetField(field, expr))
+
+    def map_labels(self, field: str, map: dict[str, Any]) -> DatasetView:
+        """A view where the labels of ``field`` whose class is a key of ``map`` show its value."""
+        from labelloop.core.map_labels import MapLabels
+
+        return self._add_stage(MapLabels(field, map))
+
+    # -- derived views (core/derived.py) ---------------------------------------------
+
+    def to_patches(self, field: str) -> DatasetView:
+        """One sample per object of ``field``; edits of the patches' labels reach the dataset."""
+        from labelloop.core.patches import ToPatches
+
+        return self._add_stage(ToPatches(field))
+
+    def to_evaluation_patches(self, eval_key: str) -> DatasetView:
+        """One sample per true positive, false positive and false negative of an evaluation."""
+        from labelloop.core.patches import ToEvaluationPatches
+
+        return self._add_stage(ToEvaluationPatches(eval_key))
+
+    def to_frames(
+        self,
+        sample_frames: bool = False,
+        fps: float | None = None,
+        max_fps: float | None = None,
+        output_dir: str | None = None,
+    ) -> DatasetView:
+        """One image sample per video frame (``fps``/``max_fps``: a subset at that rate).
+
+        ``sample_frames=True`` writes the frame images (JPEG) to ``output_dir``
+        (default ``<LABELLOOP_HOME>/frames/<dataset id>``) now; otherwise
+        nothing is written and ``filepath`` says where the images would be.
+        """
+        from labelloop.core.frames_view import ToFrames
+
+        stage = ToFrames(sample_frames, fps, max_fps, output_dir)
+        view = self._add_stage(stage)
+        if sample_frames:
+            stage.sample_images(self)
+        return view
+
+    def to_clips(self, field_or_expr: Any, tol: int = 0, min_len: int = 0) -> DatasetView:
+        """One video sample per segment of a frame field/expression, temporal detection or support."""
+        from labelloop.core.clips import ToClips
+
+        return self._add_stage(ToClips(field_or_expr, tol, min_len))
 
     # -- aggregations ------------------------------------------------------
 

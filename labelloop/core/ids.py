@@ -7,6 +7,7 @@ system and sort roughly by creation time.
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import os
 import re
@@ -38,3 +39,9 @@ def new_id() -> str:
 def is_id(value: object) -> bool:
     """Whether ``value`` is a well-formed id string."""
     return isinstance(value, str) and bool(_ID_RE.match(value))
+
+
+def derived_id(*parts: object) -> str:
+    """A stable id made from ``parts`` (the same parts always give the same id)."""
+    text = "\x1f".join(str(p) for p in parts)
+    return hashlib.sha1(text.encode()).hexdigest()[:24]

@@ -142,9 +142,9 @@ def delete_labels(
 
 def container_for(label: Label) -> type[Label]:
     """Class declared for a new field given one label: objects go in lists, others alone."""
-    from labelloop.core.labels import Detections, Keypoints, Polylines
+    from labelloop.core.labels import Detections, Keypoints, Polylines, TemporalDetections
 
-    for cls in (Detections, Polylines, Keypoints):
+    for cls in (Detections, Polylines, Keypoints, TemporalDetections):
         if cls.item_class is type(label):
             return cls
     return type(label)

@@ -291,8 +291,49 @@ class Segmentation(Label):
         return None
 
 
+class TemporalDetection(Label):
+    """A labelled span of a video: ``support = [first, last]`` frame numbers (1-based, inclusive)."""
+
+    _DECLARED = {"label": None, "support": None, "confidence": None}
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        if self._values["support"] is not None:
+            self["support"] = self._values["support"]
+
+    def __setitem__(self, name: str, value: Any) -> None:
+        if name == "support" and value is not None:
+            value = check_support(value)
+        super().__setitem__(name, value)
+
+
+class TemporalDetections(Label):
+    """A list of :class:`TemporalDetection`."""
+
+    _DECLARED = {"detections": []}
+    list_field = "detections"
+    item_class = TemporalDetection
+
+
+def check_support(value: Any) -> list[int]:
+    """``[first, last]`` as two ints with ``1 <= first <= last`` (``ValueError`` otherwise)."""
+    try:
+        first, last = (int(v) for v in value)
+    except (TypeError, ValueError):
+        raise ValueError(f"A support is [first, last] frame numbers, not {value!r}") from None
+    if not 1 <= first <= last:
+        raise ValueError(f"A support needs 1 <= first <= last, not {value!r}")
+    return [first, last]
+
+
 #: Label classes that hold a list of other labels.
-LIST_LABELS: tuple[type[Label], ...] = (Classifications, Detections, Polylines, Keypoints)
+LIST_LABELS: tuple[type[Label], ...] = (
+    Classifications,
+    Detections,
+    Polylines,
+    Keypoints,
+    TemporalDetections,
+)
 #: All concrete label classes by name.
 LABEL_CLASSES: dict[str, type[Label]] = _REGISTRY
 

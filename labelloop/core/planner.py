@@ -1,39 +1,96 @@
 """Running a view: per-document stages stream, ordering stages work on id lists.
 
 Stages that look at one document at a time (match, filter_labels, ...) are
-applied lazily to documents streamed from the store. Stages that need the
+applied lazily to documents streamed from a source. Stages that need the
 whole sequence (sort_by, take, limit, skip, ordered select) never hold
-documents: they reduce the sequence to a list of sample ids, in order, after
-which the pending per-document stages are applied again to documents fetched
-by id. Memory stays bounded by ids and sort keys, and ``view.first()`` after
-a sort reads one document, not all.
+documents: they reduce the sequence to a list of ids, in order, after which
+the pending per-document stages are applied again to documents fetched by id.
+Memory stays bounded by ids and sort keys, and ``view.first()`` after a sort
+reads one document, not all.
+
+The source is the dataset, or, after a derivation stage (``to_patches``,
+``to_frames``, ``to_clips``), a :class:`~labelloop.core.derived.DerivedSource`
+that expands the documents of the view before it (see ``core/derived.py``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from itertools import islice
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from labelloop.core.stages import Limit, Select, SortBy, Stage
 
 if TYPE_CHECKING:
     from labelloop.core.collection import SampleCollection
+    from labelloop.core.dataset import Dataset
+
+
+class DocSource(Protocol):
+    """Where a view's documents come from."""
+
+    #: What stages see as their dataset (its schema, media type, name).
+    schema: Any
+
+    def docs(self, ids: list[str] | None, frames: bool) -> Iterator[dict[str, Any]]:
+        """Every document (``ids=None``), or those with these ids in that order."""
+
+    def ids(self, limit: int | None = None) -> list[str]:
+        """Ids of the documents, in order (the first ``limit``)."""
+
+
+class DatasetSource:
+    """The samples of a dataset, read from the store."""
+
+    def __init__(self, dataset: Dataset) -> None:
+        self.schema = dataset
+
+    def docs(self, ids: list[str] | None, frames: bool) -> Iterator[dict[str, Any]]:
+        return self.schema._iter_base_docs(ids=ids, frames=frames)
+
+    def ids(self, limit: int | None = None) -> list[str]:
+        return self.schema._store.sample_ids(self.schema._id, limit=limit)
+
+
+def source_of(dataset: Dataset, stages: list[Stage]) -> tuple[DocSource, list[Stage]]:
+    """The source of a view's documents and the stages left to apply to them."""
+    from labelloop.core import derived
+
+    cut = derived.last_derivation(stages)
+    if cut is None:
+        return DatasetSource(dataset), list(stages)
+    return derived.DerivedSource(dataset, stages[:cut], stages[cut]), stages[cut + 1 :]
 
 
 def iter_docs(collection: SampleCollection, frames: bool = False) -> Iterator[dict[str, Any]]:
     """The documents of a collection, in view order."""
     dataset = collection._dataset
     dataset._sync_schema()
-    stages = collection._stages
+    source, stages = source_of(dataset, collection._stages)
+    return run(source, stages, frames)
+
+
+def fetch(
+    source: DocSource, stages: list[Stage], ids: list[str], frames: bool
+) -> Iterator[dict[str, Any]]:
+    """Documents of ids known to be in the view, with its per-document stages applied."""
+    per_doc = [s for s in stages if s.per_doc]
+    docs: Any = source.docs(ids, frames or any(s.frames_needed for s in per_doc))
+    for stage in per_doc:
+        docs = stage.apply(docs, source.schema)
+    return iter(docs)
+
+
+def run(source: DocSource, stages: list[Stage], frames: bool = False) -> Iterator[dict[str, Any]]:
+    """The documents of ``source`` through ``stages``, in view order."""
     frames = frames or any(s.frames_needed for s in stages)
-    ids: list[str] | None = None  # None: every sample, in dataset order
+    ids: list[str] | None = None  # None: every document, in source order
     pending: list[Stage] = []  # per-document stages not yet folded into `ids`
 
     def stream(with_frames: bool) -> Iterator[dict[str, Any]]:
-        docs: Any = dataset._iter_base_docs(ids=ids, frames=with_frames)
+        docs: Any = source.docs(ids, with_frames)
         for stage in pending:
-            docs = stage.apply(docs, dataset)
+            docs = stage.apply(docs, source.schema)
         return iter(docs)
 
     def surviving(limit: int | None = None) -> list[str]:
@@ -43,8 +100,7 @@ def iter_docs(collection: SampleCollection, frames: bool = False) -> Iterator[di
     for stage in stages:
         if isinstance(stage, Select) and not pending:
             # a selection on known ids: no need to read any document
-            base = ids if ids is not None else dataset._store.sample_ids(dataset._id)
-            ids = stage.pick(base)
+            ids = stage.pick(ids if ids is not None else source.ids())
         elif stage.per_doc:
             pending.append(stage)
         elif isinstance(stage, SortBy):
@@ -55,12 +111,12 @@ def iter_docs(collection: SampleCollection, frames: bool = False) -> Iterator[di
             ids = surviving(stage.limit)  # stops reading after `limit` matches
             pending = [s for s in pending if not s.drops_only]  # folded into ids
         elif isinstance(stage, Limit) and ids is None:
-            ids = dataset._store.sample_ids(dataset._id, limit=stage.limit)
+            ids = source.ids(limit=stage.limit)
         else:
             if pending:
                 ids = surviving()
                 pending = [s for s in pending if not s.drops_only]  # folded into ids
             elif ids is None:
-                ids = dataset._store.sample_ids(dataset._id)
+                ids = source.ids()
             ids = stage.pick(ids)
     return stream(frames)

@@ -83,7 +83,13 @@ class Stage:
 
 def load_stage(data: dict[str, Any]) -> Stage:
     """Rebuild a stage from :meth:`Stage.serialize` output."""
-    from labelloop.core import label_stages  # noqa: F401  (registers the label stages)
+    from labelloop.core import (  # noqa: F401  (register their stages)
+        clips,
+        frames_view,
+        label_stages,
+        map_labels,
+        patches,
+    )
 
     cls = _STAGES.get(data.get("_cls", ""))
     if cls is None:

@@ -1,0 +1,337 @@
+"""Derived views: patches, frames and clips computed from the view before them.
+
+A derivation stage (:class:`Derivation`) turns each document of the view
+before it into zero or more new documents: one per object (patches), per
+video frame (frames) or per temporal segment (clips). Nothing is copied into
+the database: the documents are made while streaming, and stages after the
+derivation see them through a :class:`ViewSchema` (the derived samples'
+fields) instead of the dataset's schema.
+
+Every derived document carries ``sample_id`` (the source sample) and a
+private ``_source`` locator; :class:`DerivedSample` uses it to write edits
+of its labels back to the source dataset (``sample.save()``, ``set_values``,
+``iter_samples(autosave=True)``). Only label fields write back; a change to
+another field is refused with an error rather than dropped.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterable, Iterator
+from typing import TYPE_CHECKING, Any
+
+from labelloop.core.docs import doc_to_value, value_to_doc
+from labelloop.core.fields import is_label_spec
+from labelloop.core.labels import Label
+from labelloop.core.sample import Sample
+from labelloop.core.stages import Doc, Stage
+
+if TYPE_CHECKING:
+    from labelloop.core.collection import SampleCollection
+    from labelloop.core.dataset import Dataset
+
+#: Derived documents are fetched by id this many at a time.
+FETCH_BATCH = 200
+
+
+class ViewSchema:
+    """What stages after a derivation see as their dataset: fields, media type, name."""
+
+    def __init__(
+        self,
+        root: Dataset,
+        sample_schema: dict[str, dict[str, Any]],
+        frame_schema: dict[str, dict[str, Any]],
+        media_type: str | None,
+    ) -> None:
+        self._root = root
+        self._sample_schema = sample_schema
+        self._frame_schema = frame_schema
+        self.media_type = media_type
+
+    @property
+    def name(self) -> str:
+        """Name of the source dataset."""
+        return self._root.name
+
+    @property
+    def _store(self) -> Any:
+        return self._root._store
+
+    @property
+    def _id(self) -> str:
+        return self._root._id
+
+    def _sync_schema(self) -> None:
+        self._root._sync_schema()
+
+    def get_classes(self, field: str) -> list[str] | None:
+        """Classes of ``field`` as the source dataset declares them."""
+        return self._root.get_classes(field)
+
+    def get_mask_targets(self, field: str) -> dict[Any, str] | None:
+        """Mask targets of ``field`` as the source dataset declares them."""
+        return self._root.get_mask_targets(field)
+
+
+class Derivation(Stage):
+    """A stage making new documents out of each document of the view before it."""
+
+    per_doc = False
+    #: Whether the documents it expands must carry their frames.
+    parent_frames: bool = False
+
+    def view_schema(self, parent: Any) -> ViewSchema:
+        """The schema of the derived documents, given the parent's (dataset or ViewSchema)."""
+        raise NotImplementedError  # every derivation defines it
+
+    def expand(self, doc: Doc, parent: Any, frames: bool) -> Iterator[Doc]:
+        """The derived documents of one parent document (with ``frames`` for video ones)."""
+        raise NotImplementedError  # every derivation defines it
+
+    def write_back(self, sample: DerivedSample, dataset: Dataset) -> None:
+        """Write a derived sample's label edits to the source dataset."""
+        raise NotImplementedError  # every derivation defines it
+
+    def prepare_sample(self, sample: DerivedSample, collection: SampleCollection, cut: int) -> None:
+        """Finish a sample made from a derived document (clips attach their frames)."""
+
+    def map_filtered(self, paths: set[str]) -> set[str]:
+        """Label paths filtered before the derivation, as the derived samples name them."""
+        return set()
+
+
+def last_derivation(stages: list[Stage]) -> int | None:
+    """Index of the last derivation stage, or ``None``."""
+    for index in range(len(stages) - 1, -1, -1):
+        if isinstance(stages[index], Derivation):
+            return index
+    return None
+
+
+def view_schema(dataset: Dataset, stages: list[Stage]) -> Any:
+    """What a stage appended to ``stages`` sees as its dataset."""
+    schema: Any = dataset
+    for stage in stages:
+        if isinstance(stage, Derivation):
+            schema = stage.view_schema(schema)
+    return schema
+
+
+def source_locator(doc: Doc) -> dict[str, Any]:
+    """Where a (possibly derived) document's labels live in the dataset.
+
+    ``{"sample_id", "frame_number"}``; ``frame_number`` is ``None`` for
+    sample-level labels and set for a frames view's documents.
+    """
+    source = doc.get("_source")
+    if source is not None:
+        return source
+    return {"sample_id": doc["id"], "frame_number": None}
+
+
+class DerivedSource:
+    """The documents of a derived view: the parent view's documents, expanded."""
+
+    def __init__(self, dataset: Dataset, parent_stages: list[Stage], stage: Stage) -> None:
+        from labelloop.core.planner import source_of
+
+        assert isinstance(stage, Derivation)
+        self.dataset = dataset
+        self.parent, self.parent_stages = source_of(dataset, parent_stages)
+        self.stage = stage
+        self.schema = stage.view_schema(self.parent.schema)
+        self._parents: dict[str, str] = {}  # derived id -> parent id (filled by ids())
+
+    def _parent_docs(self, ids: list[str] | None, frames: bool = False) -> Iterator[Doc]:
+        from labelloop.core.planner import fetch, run
+
+        frames = frames or self.stage.parent_frames
+        if ids is None:
+            return run(self.parent, self.parent_stages, frames)
+        return fetch(self.parent, self.parent_stages, ids, frames)
+
+    def docs(self, ids: list[str] | None, frames: bool) -> Iterator[Doc]:
+        """Every derived document, or those with ``ids`` in that order."""
+        if ids is None:
+            for parent in self._parent_docs(None, frames):
+                yield from self.stage.expand(parent, self.parent.schema, frames)
+            return
+        if any(i not in self._parents for i in ids):
+            self.ids()
+        for offset in range(0, len(ids), FETCH_BATCH):
+            chunk = ids[offset : offset + FETCH_BATCH]
+            wanted = set(chunk)
+            parents = list(dict.fromkeys(self._parents[i] for i in chunk if i in self._parents))
+            found: dict[str, Doc] = {}
+            for parent in self._parent_docs(parents, frames):
+                for doc in self.stage.expand(parent, self.parent.schema, frames):
+                    if doc["id"] in wanted:
+                        found[doc["id"]] = doc
+            for derived_id in chunk:
+                if derived_id in found:
+                    yield found.pop(derived_id)
+
+    def ids(self, limit: int | None = None) -> list[str]:
+        """Ids of the derived documents in order (remembering their parents)."""
+        out = []
+        for parent in self._parent_docs(None):
+            for doc in self.stage.expand(parent, self.parent.schema, False):
+                self._parents[doc["id"]] = parent["id"]
+                out.append(doc["id"])
+                if limit is not None and len(out) >= limit:
+                    return out
+        return out
+
+
+# -- samples of derived views ------------------------------------------------------
+
+
+class DerivedSample(Sample):
+    """A sample of a patches, frames or clips view; saving writes its labels to the source."""
+
+    def _schema(self) -> dict[str, dict[str, Any]] | None:
+        schema = self.__dict__.get("_view_schema")
+        return None if schema is None else schema._sample_schema
+
+    @property
+    def dataset(self) -> Dataset:
+        """The source dataset."""
+        return self._root
+
+    @property
+    def in_dataset(self) -> bool:
+        """Derived samples always belong to their source dataset."""
+        return True
+
+    @property
+    def sample_id(self) -> str:
+        """Id of the source sample."""
+        return self._fields["sample_id"]
+
+    def save(self) -> None:
+        """Write label edits to the source dataset (other fields are read-only)."""
+        save_samples(self._root, [self])
+
+    def reload(self) -> None:
+        """Discard unsaved changes and re-read the sample through its view."""
+        fresh = self._view.select(self._id).first()
+        for name in ("_fields", "_seen", "_filtered", "_frames", "_loaded"):
+            object.__setattr__(self, name, getattr(fresh, name))
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__}: id={self._id}, sample_id={self._fields.get('sample_id')}>"
+
+
+def make_sample(collection: SampleCollection, doc: Doc) -> DerivedSample:
+    """The sample of a derived view for one of its documents."""
+    stages = collection._stages
+    cut = last_derivation(stages)
+    assert cut is not None
+    stage = stages[cut]
+    schema = view_schema(collection._dataset, stages)
+    source = source_locator(doc)
+    doc = {k: v for k, v in doc.items() if not k.startswith("_")}
+    sample = DerivedSample(doc["filepath"])
+    for name, value in (
+        ("_root", collection._dataset),
+        ("_view", collection),
+        ("_view_schema", schema),
+        ("_stage", stage),
+        ("_source", source),
+    ):
+        object.__setattr__(sample, name, value)
+    sample._load_doc(doc)
+    before: set[str] = set()
+    for index, earlier in enumerate(stages[:cut]):
+        before.update(earlier.filtered_paths(view_schema(collection._dataset, stages[:index])))
+    filtered = stage.map_filtered(before)
+    for later in stages[cut + 1 :]:
+        filtered.update(later.filtered_paths(schema))
+    object.__setattr__(sample, "_filtered", filtered)
+    object.__setattr__(sample, "_loaded", _snapshot(sample))
+    stage.prepare_sample(sample, collection, cut)
+    return sample
+
+
+def _snapshot(sample: Sample) -> dict[str, Any]:
+    """The sample's fields as loaded (plain documents), to see what changed."""
+    return {k: copy.deepcopy(value_to_doc(v)) for k, v in sample._fields.items()}
+
+
+def changed_fields(sample: DerivedSample) -> list[str]:
+    """Names of fields whose values differ from what was loaded."""
+    loaded = sample._loaded
+    names = set(loaded) | set(sample._fields)
+    return sorted(n for n in names if not _same(loaded.get(n), value_to_doc(sample._fields.get(n))))
+
+
+def _same(a: Any, b: Any) -> bool:
+    if isinstance(a, dict) and isinstance(b, dict) and "_cls" in a and "_cls" in b:
+        return bool(doc_to_value(a) == doc_to_value(b))
+    try:
+        return bool(a == b)
+    except ValueError:  # numpy arrays
+        import numpy as np
+
+        return bool(np.array_equal(a, b))
+
+
+def refuse_changes(sample: DerivedSample, writable: Iterable[str], kind: str) -> None:
+    """``ValueError`` when a field outside ``writable`` was changed (before anything is written)."""
+    others = [n for n in changed_fields(sample) if n not in set(writable)]
+    if others:
+        raise ValueError(
+            f"Cannot save field(s) {others} of a {kind} view's sample: only its label fields "
+            f"write back to dataset '{sample._root.name}'; edit the source samples instead"
+        )
+
+
+def label_items(value: Any) -> list[Label]:
+    """The labels a field value holds (a list label's items, or the label itself)."""
+    if value is None:
+        return []
+    if isinstance(value, Label) and value.list_field:
+        return list(value.items())
+    return [value]
+
+
+def write_items(
+    dataset: Dataset,
+    sample: DerivedSample,
+    field: str,
+    source_field: str,
+    sample_id: str,
+    frame_number: int | None,
+) -> None:
+    """Write edits of a derived field whose labels are source labels (patches).
+
+    Labels loaded and now gone are deleted from the source; changed or new
+    ones are set by id; unchanged ones are not written.
+    """
+    loaded = {
+        label.id: label
+        for label in label_items(doc_to_value(copy.deepcopy(sample._loaded.get(field))))
+    }
+    current = label_items(sample._fields.get(field))
+    ids = {label.id for label in current}
+    gone = [i for i in loaded if i not in ids]
+    if gone:
+        dataset._store.delete_labels(dataset._id, gone)
+    for label in current:
+        if loaded.get(label.id) != label:
+            dataset._set_label(sample_id, source_field, label, frame_number)
+
+
+def save_samples(dataset: Dataset, samples: list[DerivedSample]) -> None:
+    """Write the label edits of derived samples to the source, all or nothing."""
+    with dataset.transaction():
+        for sample in samples:
+            sample._stage.write_back(sample, dataset)
+    for sample in samples:
+        object.__setattr__(sample, "_loaded", _snapshot(sample))
+
+
+def label_field_names(schema: dict[str, dict[str, Any]]) -> list[str]:
+    """Names of the label fields of a schema."""
+    return [name for name, spec in schema.items() if is_label_spec(spec)]
