@@ -15,6 +15,7 @@ from typing import Any
 
 from tqdm import tqdm
 
+from labelloop.annotation import views
 from labelloop.annotation.base import AnnotationAPI, AnnotationBackend, AnnotationResults
 from labelloop.annotation.collection import CollectionSource, field_spec
 from labelloop.annotation.merge import Merger, MergeReport, resolve_dest
@@ -65,6 +66,7 @@ def annotate(
         )
     if len(samples) == 0:
         raise ValueError(f"{samples._describe()} is empty; there is nothing to annotate")
+    samples = views.upload_collection(samples)  # patches: their source images and labels
     if not isinstance(launch_editor, bool):
         raise ValueError(f"launch_editor must be True or False, not {launch_editor!r}")
     if not isinstance(media_field, str) or not media_field:
@@ -99,6 +101,7 @@ def annotate(
         _abort(backend_obj, samples, anno_key, err)
         raise
     try:
+        views.finalize_id_map(samples, results.id_map)
         record_run(samples, anno_key, results)
     except BaseException:
         logger.error("Recording run %r failed; deleting what it created on the backend", anno_key)
@@ -142,6 +145,8 @@ def load_annotation_results(
     if results is None:
         raise ValueError(f"Annotation run {anno_key!r} has no stored results")
     results._anno_key = anno_key  # the run may have been renamed since it was cached
+    if views.FRAMES in results.id_map or views.CLIPS in results.id_map:
+        results._samples = runs.load_view(dataset, anno_key, RUN_TYPE)  # frames are images
     results.config.update_credentials(**credentials)
     return results
 
@@ -208,17 +213,26 @@ def merge_results(
     """
     dataset = results.samples._dataset
     schema = results.config.label_schema or {}
+    frames_run = views.FramesRun(results.id_map) if views.FRAMES in results.id_map else None
+    if frames_run is not None:  # merged as the videos' frame fields
+        schema = frames_run.schema(schema)
     dests = resolve_dest(dataset, schema, dest_field)
     handler = UnexpectedLabels(unexpected, dataset, schema, dry_run)
     backend = results.backend
 
     def merger_for(id_map: dict[str, Any]) -> Merger:
+        if frames_run is not None:
+            id_map = frames_run.to_videos(id_map)
         return Merger(dataset, schema, id_map, dests, handler, backend.spatial_attributes, dry_run)
 
     chunks: Any = backend.iter_annotations(results)
     if type(backend).iter_annotations is AnnotationBackend.iter_annotations:
         # not a streaming backend: download everything before taking the write lock
         chunks = list(chunks)
+    if frames_run is not None:
+        chunks = frames_run.chunks(chunks)
+    elif views.CLIPS in results.id_map:
+        chunks = views.combine_chunks(chunks)  # a video's clips merge as one
     if progress:
         chunks = tqdm(chunks, desc=f"Merging {results.anno_key}", unit="sample")
     if dry_run:
@@ -232,7 +246,8 @@ def merge_results(
             report = merger.run(chunks)
             # the new id_map commits with the labels it describes: a process killed
             # after the merge never leaves merged labels a re-run would not recognise
-            results.id_map = merger.id_map  # destination-field runs leave it as it was
+            new_map = merger.id_map  # destination-field runs leave it as it was
+            results.id_map = new_map if frames_run is None else frames_run.to_frames(new_map)
             runs.save_results(dataset, results.anno_key, results)
     except BaseException:
         results.id_map = previous

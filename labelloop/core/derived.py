@@ -223,6 +223,14 @@ class DerivedSample(Sample):
         return f"<{type(self).__name__}: id={self._id}, sample_id={self._fields.get('sample_id')}>"
 
 
+def clip_of(sample: Any) -> tuple[str, list[int]] | None:
+    """``(video id, [first, last])`` of a clips view's sample, else ``None``."""
+    source = sample.__dict__.get("_source") if hasattr(sample, "__dict__") else None
+    if source and source.get("support"):
+        return source["sample_id"], list(source["support"])
+    return None
+
+
 def make_sample(collection: SampleCollection, doc: Doc) -> DerivedSample:
     """The sample of a derived view for one of its documents."""
     stages = collection._stages

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 from tqdm.auto import tqdm
 
 from labelloop.core import labels as labels_module
+from labelloop.core.derived import clip_of
 from labelloop.core.labels import LIST_LABELS, Label
 from labelloop.cvat.annotate import (
     RunState,
@@ -62,6 +63,13 @@ class VideoRow:
     media_path: str
     frame_count: int
     frame_range: FrameRange
+    #: The sample's id in the uploaded view when it is not the video's (a clip).
+    view_id: str | None = None
+
+    @property
+    def shown_id(self) -> str:
+        """The sample's id in the uploaded collection."""
+        return self.view_id or self.sample_id
 
 
 def frame_param(name: str, value: Any, position: int, media_path: str) -> int | None:
@@ -102,13 +110,21 @@ def collect_videos(samples: Any, config: CVATBackendConfig) -> list[VideoRow]:
         step = frame_param("frame_step", config.frame_step, position, path)
         if step is not None and step < 1:
             raise ValueError(f"frame_step must be >= 1, got {step} for video {path!r}")
+        clip = clip_of(sample)
+        if clip is not None:  # a clip: its own frame range of its video, keyed by the video
+            first, last = clip[1]
+            start = max(first - 1, start or 0)
+            stop = last - 1 if stop is None else min(stop, last - 1)
         frame_range = FrameRange(start or 0, stop, step or 1)
         if frame_range.size(count) < 1:
             raise ValueError(
                 f"frame_start={frame_range.start} is beyond the last frame ({count - 1}, "
                 f"0-based) of video {path!r}; lower frame_start for this video"
             )
-        rows.append(VideoRow(sample.id, path, count, frame_range))
+        if clip is not None:
+            rows.append(VideoRow(clip[0], path, count, frame_range, view_id=sample.id))
+        else:
+            rows.append(VideoRow(sample.id, path, count, frame_range))
     if not rows:
         raise ValueError("The collection is empty; there is nothing to annotate")
     return rows
@@ -147,7 +163,7 @@ def check_videos(samples: Any, cvat_schema: CVATSchema, rows: list[VideoRow]) ->
 
     Both are single store queries (``distinct``), not passes over every frame.
     """
-    ids = [row.sample_id for row in rows]
+    ids = [row.shown_id for row in rows]
     for name, spec in cvat_schema.fields.items():
         path = _label_path(samples, name)
         if path is None or spec.is_scalar or spec.label_type == "segmentation":
@@ -163,9 +179,7 @@ def check_videos(samples: Any, cvat_schema: CVATSchema, rows: list[VideoRow]) ->
         for row in rows:
             if row.frame_range.step == 1:
                 continue
-            if any(
-                i is not None for i in samples.select([row.sample_id]).distinct(f"{path}.index")
-            ):
+            if any(i is not None for i in samples.select([row.shown_id]).distinct(f"{path}.index")):
                 raise ValueError(
                     f"Video {row.media_path!r} has existing tracks in field '{name}' "
                     f"(labels with an index), which cannot be uploaded with "
@@ -267,8 +281,7 @@ def _field_objects(
 ) -> TrackUpload:
     """One video's objects of one field; records the uploaded frames' ids in ``id_map``."""
     frame_range = row.frame_range
-    entries: dict[int, Any] = {}
-    id_map[row.sample_id] = entries
+    entries: dict[int, Any] = id_map.setdefault(row.sample_id, {})  # a video's clips share it
     if spec.is_scalar:
         upload = TrackUpload()
         for number, value in iter_field_frames(samples, row.sample_id, spec.name):
