@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import TYPE_CHECKING, Any
 
+from labelloop.core.derived import fast_count
 from labelloop.core.docs import doc_to_value
 from labelloop.core.expressions import get_path
 from labelloop.core.fields import is_label_spec, list_attr
@@ -215,6 +216,9 @@ def _count(collection: SampleCollection, path: str | None) -> int:
         ids = _tag_ids(collection)
         if ids is not None:
             return len(ids)
+        derived = fast_count(collection)
+        if derived is not None:
+            return derived
         return sum(1 for _ in collection._iter_docs())
     if path == "frames":
         if not collection._stages:

@@ -8,7 +8,7 @@ objects; nothing is read until the view is iterated or aggregated.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from labelloop.core import aggregations, extensions, runs, writer
@@ -63,12 +63,13 @@ class SampleCollection:
 
         return iter_docs(self, frames)
 
-    def _sample_from_doc(self, doc: dict[str, Any]) -> Sample:
+    def _sample_maker(self) -> Callable[[dict[str, Any]], Sample]:
+        """Turns this collection's documents into samples (derived views: derived samples)."""
         if self._is_derived:
-            from labelloop.core.derived import make_sample
+            from labelloop.core.derived import sample_maker
 
-            return make_sample(self, doc)
-        return self._dataset._make_sample(doc, self._stages)
+            return sample_maker(self)
+        return lambda doc: self._dataset._make_sample(doc, self._stages)
 
     def _save_batch(self, samples: list[Sample]) -> None:
         if self._is_derived:
@@ -89,18 +90,19 @@ class SampleCollection:
         ``progress=True`` shows a progress bar.
         """
         docs: Iterator[dict[str, Any]] = self._iter_docs()
+        make = self._sample_maker()
         if progress:
             from tqdm import tqdm
 
             docs = iter(tqdm(docs, total=self.count(), unit="sample"))
         if not autosave:
             for doc in docs:
-                yield self._sample_from_doc(doc)
+                yield make(doc)
             return
         size = batch_size or 100
         pending: list[Sample] = []
         for doc in docs:
-            sample = self._sample_from_doc(doc)
+            sample = make(doc)
             yield sample
             pending.append(sample)
             if len(pending) >= size:

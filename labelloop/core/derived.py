@@ -16,8 +16,7 @@ another field is refused with an error rather than dropped.
 
 from __future__ import annotations
 
-import copy
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from labelloop.core.docs import doc_to_value, value_to_doc
@@ -93,6 +92,10 @@ class Derivation(Stage):
         """Write a derived sample's label edits to the source dataset."""
         raise NotImplementedError  # every derivation defines it
 
+    def count(self, dataset: Dataset) -> int | None:
+        """How many documents it makes of the whole dataset, when the store can say it."""
+        return None
+
     def prepare_sample(self, sample: DerivedSample, collection: SampleCollection, cut: int) -> None:
         """Finish a sample made from a derived document (clips attach their frames)."""
 
@@ -106,6 +109,14 @@ def last_derivation(stages: list[Stage]) -> int | None:
     for index in range(len(stages) - 1, -1, -1):
         if isinstance(stages[index], Derivation):
             return index
+    return None
+
+
+def fast_count(collection: SampleCollection) -> int | None:
+    """The size of a view made of one derivation of the whole dataset, from the store."""
+    stages = collection._stages
+    if len(stages) == 1 and isinstance(stages[0], Derivation):
+        return stages[0].count(collection._dataset)
     return None
 
 
@@ -225,46 +236,62 @@ class DerivedSample(Sample):
 
 def clip_of(sample: Any) -> tuple[str, list[int]] | None:
     """``(video id, [first, last])`` of a clips view's sample, else ``None``."""
-    source = sample.__dict__.get("_source") if hasattr(sample, "__dict__") else None
+    source = getattr(sample, "__dict__", {}).get("_source")
     if source and source.get("support"):
         return source["sample_id"], list(source["support"])
     return None
 
 
-def make_sample(collection: SampleCollection, doc: Doc) -> DerivedSample:
-    """The sample of a derived view for one of its documents."""
+def sample_maker(collection: SampleCollection) -> Callable[[Doc], DerivedSample]:
+    """A function making the samples of a derived view from its documents.
+
+    What every sample shares (the stage, the view's schema, which label
+    paths its stages filter) is worked out once, not per sample.
+    """
     stages = collection._stages
     cut = last_derivation(stages)
     assert cut is not None
     stage = stages[cut]
-    schema = view_schema(collection._dataset, stages)
-    source = source_locator(doc)
-    doc = {k: v for k, v in doc.items() if not k.startswith("_")}
-    sample = DerivedSample(doc["filepath"])
-    for name, value in (
-        ("_root", collection._dataset),
-        ("_view", collection),
-        ("_view_schema", schema),
-        ("_stage", stage),
-        ("_source", source),
-    ):
-        object.__setattr__(sample, name, value)
-    sample._load_doc(doc)
+    dataset = collection._dataset
+    schema = view_schema(dataset, stages)
     before: set[str] = set()
     for index, earlier in enumerate(stages[:cut]):
-        before.update(earlier.filtered_paths(view_schema(collection._dataset, stages[:index])))
+        before.update(earlier.filtered_paths(view_schema(dataset, stages[:index])))
     filtered = stage.map_filtered(before)
     for later in stages[cut + 1 :]:
         filtered.update(later.filtered_paths(schema))
-    object.__setattr__(sample, "_filtered", filtered)
-    object.__setattr__(sample, "_loaded", _snapshot(sample))
-    stage.prepare_sample(sample, collection, cut)
-    return sample
+    shared = {"_root": dataset, "_view": collection, "_view_schema": schema, "_stage": stage}
+
+    def make(doc: Doc) -> DerivedSample:
+        source = source_locator(doc)
+        doc = {k: v for k, v in doc.items() if not k.startswith("_")}
+        sample = DerivedSample(doc["filepath"])
+        sample.__dict__.update(shared)
+        object.__setattr__(sample, "_source", source)
+        loaded = {k: v for k, v in doc.items() if k not in ("id", "frames")}
+        object.__setattr__(sample, "_loaded", plain_copy(loaded))
+        sample._load_doc(doc)
+        object.__setattr__(sample, "_filtered", set(filtered))
+        stage.prepare_sample(sample, collection, cut)
+        return sample
+
+    return make
+
+
+def plain_copy(value: Any) -> Any:
+    """A deep copy of a plain document (dicts, lists, scalars, numpy arrays), fast."""
+    if isinstance(value, dict):
+        return {k: plain_copy(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [plain_copy(v) for v in value]
+    if hasattr(value, "copy") and hasattr(value, "shape"):
+        return value.copy()
+    return value
 
 
 def _snapshot(sample: Sample) -> dict[str, Any]:
     """The sample's fields as loaded (plain documents), to see what changed."""
-    return {k: copy.deepcopy(value_to_doc(v)) for k, v in sample._fields.items()}
+    return {k: plain_copy(value_to_doc(v)) for k, v in sample._fields.items()}
 
 
 def changed_fields(sample: DerivedSample) -> list[str]:
@@ -319,7 +346,7 @@ def write_items(
     """
     loaded = {
         label.id: label
-        for label in label_items(doc_to_value(copy.deepcopy(sample._loaded.get(field))))
+        for label in label_items(doc_to_value(plain_copy(sample._loaded.get(field))))
     }
     current = label_items(sample._fields.get(field))
     ids = {label.id for label in current}

@@ -115,6 +115,13 @@ class ToPatches(Derivation):
         schema[self.field] = {"kind": "label", "cls": _patch_class(parent, self.field).__name__}
         return ViewSchema(_root(parent), schema, {}, "image")
 
+    def count(self, dataset: Dataset) -> int | None:
+        """Patches of the whole dataset: its labels of the field, counted by the store."""
+        list_field = label_class(dataset._sample_schema[self.field]["cls"]).list_field
+        return dataset._store.count_labels(
+            dataset._id, self.field, False, list_field is not None, None
+        )
+
     def expand(self, doc: Doc, parent: Any, frames: bool) -> Iterator[Doc]:
         for label in _items(doc.get(self.field)):
             patch = _patch_doc(doc, label["id"])
