@@ -213,7 +213,9 @@ def merge_results(
     """
     dataset = results.samples._dataset
     schema = results.config.label_schema or {}
-    frames_run = views.FramesRun(results.id_map) if views.FRAMES in results.id_map else None
+    frames_run = None
+    if views.FRAMES in results.id_map:
+        frames_run = views.FramesRun(dataset, results.id_map)
     if frames_run is not None:  # merged as the videos' frame fields
         schema = frames_run.schema(schema)
     dests = resolve_dest(dataset, schema, dest_field)

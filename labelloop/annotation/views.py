@@ -26,6 +26,7 @@ from labelloop.annotation.base import SampleChunk
 from labelloop.core.clips import ToClips
 from labelloop.core.derived import last_derivation
 from labelloop.core.frames_view import ToFrames
+from labelloop.core.labels import Label
 from labelloop.core.patches import ToEvaluationPatches, ToPatches
 
 FRAMES = "_frames"
@@ -104,7 +105,8 @@ def finalize_id_map(samples: Any, id_map: dict[str, Any]) -> None:
 class FramesRun:
     """The merge's view of a frames-view run: ``frames.<field>`` labels of the videos."""
 
-    def __init__(self, id_map: dict[str, Any]) -> None:
+    def __init__(self, dataset: Any, id_map: dict[str, Any]) -> None:
+        self.dataset = dataset
         self.video = dict(id_map[FRAMES])
         self.number = dict(id_map[FRAME_NUMBERS])
         self.frame_sample = {(v, self.number[f]): f for f, v in self.video.items()}
@@ -155,7 +157,34 @@ class FramesRun:
                 target = out.setdefault(f"frames.{name}", {})
                 for return_type, value in by_type.items():
                     target.setdefault(return_type, {})[number] = value
-        yield from videos.items()
+        for video, fields in videos.items():
+            _keep_track_indexes(self.dataset, fields)
+            yield video, fields
+
+
+def _keep_track_indexes(dataset: Any, fields: dict[str, Any]) -> None:
+    """Give downloaded labels the track ``index`` of the label they came from.
+
+    Frame images go to CVAT as an image task, which has no tracks: without
+    this every uploaded object of a tracked field would come back as an
+    index edit.
+    """
+    labels = [
+        label
+        for by_type in fields.values()
+        for frames in by_type.values()
+        for per_frame in frames.values()
+        if isinstance(per_frame, dict)
+        for label in per_frame.values()
+        if isinstance(label, Label) and label.get_field("index") is None
+    ]
+    if not labels:
+        return
+    stored = {info.label.id: info.label for info in dataset._get_labels(x.id for x in labels)}
+    for label in labels:
+        index = stored[label.id].get_field("index") if label.id in stored else None
+        if index is not None:
+            label["index"] = index
 
 
 def combine_chunks(chunks: Iterable[SampleChunk]) -> Iterator[SampleChunk]:

@@ -39,6 +39,15 @@ def _creds(server):
     return {"url": server.url, "username": server.username, "password": server.password}
 
 
+def video_index(dataset):
+    """``{frame_number: [index, ...]}`` of the first video's detections."""
+    return {
+        n: [d.index for d in f.detections.detections]
+        for n, f in dataset.first().frames.items()
+        if f.detections is not None and f.detections.detections
+    }
+
+
 def _job(person, results, task_index=0):
     return int(person.jobs(results.task_ids[task_index])[0]["id"])
 
@@ -84,7 +93,9 @@ def test_patches_view_uploads_source_images_with_only_the_patches_labels(server,
 
 def test_frames_view_uploads_frame_images_and_maps_back_to_videos(server, tmp_path):
     dataset = video_dataset(
-        tmp_path, frames=6, labels=lambda v, n: boxes(box("car", 0.1, 0.1)) if n in (2, 3) else None
+        tmp_path,
+        frames=6,
+        labels=lambda v, n: boxes(box("car", 0.1, 0.1, index=1)) if n in (2, 3) else None,
     )
     frames = dataset.to_frames(sample_frames=True, output_dir=str(tmp_path / "frames"))
     results = frames.annotate(
@@ -104,6 +115,9 @@ def test_frames_view_uploads_frame_images_and_maps_back_to_videos(server, tmp_pa
             person.add_shape(job, type="rectangle", label="bus", points=[5, 5, 20, 20], frame=4)
         report = dataset.load_annotations("frames", **_creds(server))
         assert report.fields["frames.detections"].added == 1
+        # the image task has no tracks: the objects keep their track index, no edit
+        assert report.fields["frames.detections"].edited == 1
+        assert video_index(dataset) == {2: [1], 3: [1], 5: [None]}
         video = dataset.first()
         got = {
             n: [d.label for d in f.detections.detections]
