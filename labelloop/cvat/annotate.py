@@ -96,7 +96,12 @@ class RunState:
         self.frame_id_map.update(part.frame_id_map)
         self.server_id_map.update(part.server_id_map)
         for name, entries in part.id_map.items():
-            self.id_map.setdefault(name, {}).update(entries)
+            merged = self.id_map.setdefault(name, {})
+            for sample_id, entry in entries.items():
+                if isinstance(entry, dict) and isinstance(merged.get(sample_id), dict):
+                    merged[sample_id].update(entry)  # frames of one video's clips (tasks)
+                else:
+                    merged[sample_id] = entry
 
 
 def run_tasks(
