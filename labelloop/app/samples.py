@@ -94,7 +94,8 @@ def sample_json(sample: Any, fields: list[str], detail: bool) -> dict[str, Any]:
         out["fields"][name] = _drawables(sample.id, name, sample[name], detail, None)
     if not detail and sample.media_type == "video":
         frame_names = [n[len("frames.") :] for n in fields if n.startswith("frames.")]
-        for frame in sample.frames.iter_frames(start=1, stop=1):
+        first = min(sample.frames.keys(), default=1)  # a clip starts at its support
+        for frame in sample.frames.iter_frames(start=first, stop=first):
             out["fields"].update(_frame_labels(sample.id, frame, frame_names, detail=False))
     return out
 
@@ -135,6 +136,8 @@ def _load(view: Any, ids: list[str]) -> list[Any]:
     """The samples ``ids`` as ``view`` shows them, in that order, reading only those."""
     if not ids:
         return []
+    if view._is_derived:  # patches/frames/clips: ids are the view's own, not the dataset's
+        return list(view.select(ids, ordered=True))
     dataset = view._dataset
     shaping = [s for s in view._serialize() if s["_cls"] in _SHAPING_STAGES]
     page_view = dataset.select(ids, ordered=True)

@@ -58,6 +58,16 @@ def _schema(path: Path | None) -> dict[str, Any] | None:
 @click.option("--match-tags", "tags", multiple=True, help="Only samples with one of these tags.")
 @click.option("--take", type=click.IntRange(min=1), help="A random subset of N samples.")
 @click.option("--seed", type=int, help="Random seed for --take.")
+@click.option(
+    "--map-labels",
+    "label_map",
+    multiple=True,
+    help="OLD=NEW: send --label-field's class OLD as NEW (and write NEW back); repeatable.",
+)
+@click.option("--patches", "patches_field", help="One sample per object of this field.")
+@click.option("--frames", "frames_view", is_flag=True, help="Video frames as images (written).")
+@click.option("--fps", type=float, help="With --frames: keep frames at this rate.")
+@click.option("--clips", "clips_field", help="One clip per segment of this frame/temporal field.")
 @click.option("--backend", help="Annotation backend (default: the configured one, cvat).")
 @click.option("--project-name", help="CVAT project to use or create.")
 @click.option("--project-id", type=int, help="Existing CVAT project id.")
@@ -89,6 +99,7 @@ def annotate(ctx: click.Context, dataset_name: str, anno_key: str, **opts: Any) 
         view = view.match_tags(list(opts["tags"]))
     if opts["take"]:
         view = view.take(opts["take"], seed=opts["seed"])
+    view = _derived_view(view, opts)
     kwargs = server_kwargs(
         url=opts["url"],
         username=opts["username"],
@@ -125,6 +136,29 @@ def annotate(ctx: click.Context, dataset_name: str, anno_key: str, **opts: Any) 
     )
     console.print(f"Annotation run {anno_key!r} created on {dataset_name!r} ({len(view)} samples).")
     print_jobs(results)
+
+
+def _derived_view(view: Any, opts: dict[str, Any]) -> Any:
+    """The view the derived-view options ask for (``--map-labels``, ``--patches``, ...)."""
+    if opts["label_map"]:
+        if not opts["label_field"]:
+            raise CLIError("--map-labels needs --label-field (the field whose classes it maps)")
+        pairs = [item.split("=", 1) for item in opts["label_map"]]
+        if any(len(pair) != 2 or not all(pair) for pair in pairs):
+            raise CLIError("--map-labels takes OLD=NEW, e.g. --map-labels cat=feline")
+        view = view.map_labels(opts["label_field"], dict(pairs))
+    chosen = [n for n in ("patches_field", "frames_view", "clips_field") if opts[n]]
+    if len(chosen) > 1:
+        raise CLIError("choose one of --patches, --frames and --clips")
+    if opts["fps"] is not None and not opts["frames_view"]:
+        raise CLIError("--fps needs --frames")
+    if opts["patches_field"]:
+        view = view.to_patches(opts["patches_field"])
+    elif opts["frames_view"]:
+        view = view.to_frames(sample_frames=True, fps=opts["fps"])
+    elif opts["clips_field"]:
+        view = view.to_clips(opts["clips_field"])
+    return view
 
 
 def print_jobs(results: Any) -> None:

@@ -22,7 +22,7 @@ from typing import Any
 
 from PIL import Image
 
-from labelloop.core.labels import Detections
+from labelloop.core.labels import Detection, Detections
 from labelloop.core.metadata import ImageMetadata
 from labelloop.formats.coco_json import (
     CocoFile,
@@ -155,6 +155,8 @@ class COCODetectionDataset(DatasetType):
         rows = []
         for sample in samples:
             labels = sample[label_field] if sample.has_field(label_field) else None
+            if isinstance(labels, Detection):  # a patches view: one object per sample
+                labels = Detections(detections=[labels])
             if labels is not None and not isinstance(labels, Detections):
                 raise ValueError(
                     f"label_field {label_field!r} holds {type(labels).__name__}, not Detections"

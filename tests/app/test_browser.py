@@ -239,3 +239,46 @@ def test_sample_view_draws_keypoints_polylines_and_semantic_masks(page, session,
     assert mask[1, -2] == 0 and _close(at(0.9, 0.1), GREY, tol=25)
     chips = page.locator("#sample-fields .chip-classification").all_inner_texts()
     assert chips == [f"{sample.weather.label} {sample.weather.confidence:.2f}"]
+
+
+def test_patches_view_shows_one_cell_per_object_with_its_box(page, session, image_dataset):
+    patches = image_dataset.to_patches("ground_truth")
+    session.view = patches
+    _open(page, session)
+    page.wait_for_function(
+        "(n) => document.getElementById('count').textContent === n + ' samples'",
+        arg=patches.count(),
+    )
+    assert patches.count() == image_dataset.count("ground_truth.detections")
+    assert page.locator(".cell").count() == patches.count()
+    first = patches.first()
+    cell = page.locator(".cell[data-index='0'] img.thumb")
+    rect = cell.bounding_box()
+    natural = page.evaluate(
+        "() => { const i = document.querySelector(\".cell[data-index='0'] img.thumb\");"
+        " return [i.naturalWidth, i.naturalHeight]; }"
+    )
+    scale = min(rect["width"] / natural[0], rect["height"] / natural[1])
+    shown = {"width": natural[0] * scale, "height": natural[1] * scale}
+    shown["x"] = rect["x"] + (rect["width"] - shown["width"]) / 2
+    shown["y"] = rect["y"] + (rect["height"] - shown["height"]) / 2
+    box = first.ground_truth
+    _assert_box_drawn(_screenshot(page), shown, box.bounding_box, color_for(box.label))
+
+
+def test_clips_view_shows_each_clip_and_its_own_frames(page, video_dataset):
+    clips = video_dataset.to_clips([[2, 4], [6, 9]])
+    with ll.launch_app(clips, port=0, auto=False) as session:
+        _open(page, session)
+        assert page.locator("#count").inner_text() == "2 samples"
+        assert page.locator(".cell").count() == 2
+        page.click(".cell[data-index='1']")
+        page.wait_for_function(
+            "() => { const v = document.getElementById('sample-media');"
+            " return v && v.tagName === 'VIDEO' && v.readyState >= 2; }"
+        )
+        page.evaluate("() => { document.getElementById('sample-media').currentTime = 0.65; }")
+        page.wait_for_function(
+            "() => document.getElementById('sample-status').textContent.startsWith('frame 7')"
+        )
+        page.wait_for_selector("#sample-fields .label-row >> text=car #7")

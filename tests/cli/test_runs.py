@@ -124,3 +124,22 @@ def test_annotate_with_a_schema_file_and_take(cvat_server, tmp_path):
     bad.write_text("[1, 2")
     refused = run_cli("annotate", "cli-schema", "k2", "--schema", str(bad))
     assert refused.exit_code == 1 and "not valid JSON" in refused.output
+
+
+def test_annotate_derived_view_options(cvat_server, tmp_path):
+    dataset = boxes_dataset(tmp_path, "cli-derived", count=2)
+    made = run_cli(
+        "annotate", "cli-derived", "cats", "--label-field", "gt", "--patches", "gt",
+        "--map-labels", "cat=feline", "--classes", "feline,dog", *_creds(cvat_server),
+    )  # fmt: skip
+    assert made.exit_code == 0, made.output
+    assert "(4 samples)" in made.output  # one per object
+    info = dataset.get_annotation_info("cats")
+    assert [s["_cls"] for s in info.view_stages] == ["MapLabels", "SelectLabels"]
+    loaded = run_cli("runs", "load", "cli-derived", "cats", "--cleanup", *_creds(cvat_server))
+    assert loaded.exit_code == 0, loaded.output
+    assert dataset.count_values("gt.detections.label") == {"feline": 2, "dog": 2}
+    bad = run_cli("annotate", "cli-derived", "k", "--label-field", "gt", "--patches", "gt",
+                  "--clips", "gt", *_creds(cvat_server))  # fmt: skip
+    assert bad.exit_code == 1 and "choose one of" in bad.output
+    dataset.delete()

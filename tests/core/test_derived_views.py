@@ -200,7 +200,9 @@ def video_dataset(tmp_path):
         ]
     )
     second = ll.Sample(write_mp4(str(tmp_path / "b.mp4"), frames=8), kind="b")
-    second.frames[1]["detections"] = Detections(detections=[Detection(label="bus")])
+    second.frames[1]["detections"] = Detections(
+        detections=[Detection(label="bus", bounding_box=[0.2, 0.2, 0.3, 0.3])]
+    )
     dataset.add_samples([first, second])
     dataset.compute_metadata()
     yield dataset
@@ -364,3 +366,20 @@ def test_temporal_detection_labels(dataset, tmp_path):
     assert dataset.values("event.support") == [[1, 3]]
     assert dataset.first().event.support == [1, 3]
     assert isinstance(Classification(label="a"), ll.Label)
+
+
+def test_patches_and_frames_views_export(image_dataset, video_dataset, tmp_path):
+    import json
+
+    patches = image_dataset.to_patches("ground_truth")
+    out = tmp_path / "coco"
+    patches.export(str(out), dataset_type=ll.types.COCODetectionDataset, label_field="ground_truth")
+    doc = json.loads((out / "labels.json").read_text())
+    assert len(doc["images"]) == len(doc["annotations"]) == patches.count()
+    frames = video_dataset.to_frames(sample_frames=True, output_dir=str(tmp_path / "frames"))
+    images = tmp_path / "images"
+    frames.match(F("detections.detections").length() > 0).export(
+        str(images), dataset_type=ll.types.COCODetectionDataset, label_field="detections"
+    )
+    doc = json.loads((images / "labels.json").read_text())
+    assert len(doc["images"]) == 6 and len(doc["annotations"]) == 6
