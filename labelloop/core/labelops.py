@@ -116,7 +116,8 @@ def delete_labels(
     from labelloop.core.label_stages import label_paths
     from labelloop.core.stages import as_list
 
-    paths = label_paths(dataset, fields)
+    # a derived view (patches, frames, clips) names its labels by its own fields
+    paths = label_paths(view._view_schema if view is not None else dataset, fields)
     targets: set[str] = set()
     if ids is not None:
         targets = set(as_list(ids))

@@ -383,3 +383,13 @@ def test_patches_and_frames_views_export(image_dataset, video_dataset, tmp_path)
     )
     doc = json.loads((images / "labels.json").read_text())
     assert len(doc["images"]) == 6 and len(doc["annotations"]) == 6
+
+
+def test_delete_labels_of_a_patches_view(image_dataset):
+    people = image_dataset.to_patches("ground_truth").match(F("ground_truth.label") == "person")
+    image_dataset.delete_labels(view=people)
+    assert image_dataset.count_values("ground_truth.detections.label") == {
+        "cat": 1,
+        "dog": 1,
+        "car": 1,
+    }
