@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import shutil
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -12,7 +13,7 @@ from typing import Any
 
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
 from labelloop.testing.cvat_server import (
@@ -91,14 +92,18 @@ Handler = Callable[[Ctx], Awaitable[Response]]
 
 
 def endpoint(
-    handler: Handler, *, anonymous: bool = False
+    handler: Handler, *, anonymous: bool = False, credentials: bool = True
 ) -> Callable[[Request], Awaitable[Response]]:
-    """Wrap a handler: authenticate, resolve the organization, render API errors."""
+    """Wrap a handler: authenticate, resolve the organization, render API errors.
+
+    ``credentials=False`` ignores whatever credentials come along (CVAT's login
+    and registration views check no session CSRF token and no other login).
+    """
 
     async def run(request: Request) -> Response:
         state: ServerState = request.app.state.server
         try:
-            user, _method = auth.authenticate(request, state.store)
+            user = auth.authenticate(request, state.store)[0] if credentials else None
             ctx = Ctx(request, state, user, path_params=dict(request.path_params))
             if not anonymous:
                 ctx.require_user()
@@ -256,8 +261,16 @@ def _routes() -> list[Route]:
         ("/_test/reset", _admin_only(control_reset), ["POST"]),
     ]
     routes = [
-        Route("/api/auth/login", endpoint(r.login, anonymous=True), methods=["POST"]),
-        Route("/api/auth/register", endpoint(r.register, anonymous=True), methods=["POST"]),
+        Route(
+            "/api/auth/login",
+            endpoint(r.login, anonymous=True, credentials=False),
+            methods=["POST"],
+        ),
+        Route(
+            "/api/auth/register",
+            endpoint(r.register, anonymous=True, credentials=False),
+            methods=["POST"],
+        ),
         Route("/api/server/about", endpoint(r.about, anonymous=True), methods=["GET"]),
     ]
     by_path: dict[str, dict[str, Handler]] = {}
@@ -276,18 +289,32 @@ def _dispatch(handlers: dict[str, Handler]) -> Handler:
     return run
 
 
+_OPTIONAL_SLASH = re.compile(r"/api/(tasks|jobs)/\d+/(data|annotations)/")
+
+
 class _StripSlash:
-    """CVAT's routes accept an optional trailing slash; so do ours."""
+    """CVAT's ``data`` and ``annotations`` actions accept a trailing slash (``data/?$``);
+    every other route has none, and a slash there is an unknown URL (404)."""
 
     def __init__(self, app: Any) -> None:
         self.app = app
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
-        if scope["type"] == "http" and len(scope["path"]) > 1 and scope["path"].endswith("/"):
+        if scope["type"] == "http" and _OPTIONAL_SLASH.fullmatch(scope["path"]):
             scope = dict(scope)
             scope["path"] = scope["path"].rstrip("/")
             scope["raw_path"] = scope["path"].encode()
         await self.app(scope, receive, send)
+
+
+# A route CVAT has, whose id is not a number: its view answers DRF's JSON 404. Any other
+# unknown URL is Django's HTML "Not Found" page.
+_DETAIL_ROUTE = re.compile(r"/api/\w+/[^/.]+(/(data|data/meta|annotations|preview|status))?")
+_NOT_FOUND_PAGE = (
+    '<!doctype html>\n<html lang="en">\n<head>\n  <title>Not Found</title>\n</head>\n<body>\n'
+    "  <h1>Not Found</h1><p>The requested resource was not found on this server.</p>\n"
+    "</body>\n</html>\n"
+)
 
 
 async def _method_not_allowed(request: Request, exc: Exception) -> Response:
@@ -295,7 +322,9 @@ async def _method_not_allowed(request: Request, exc: Exception) -> Response:
     if status == 405:
         return json_response({"detail": f'Method "{request.method}" not allowed.'}, 405)
     if status == 404:
-        return json_response({"detail": "Not found."}, 404)
+        if _DETAIL_ROUTE.fullmatch(request.url.path):
+            return json_response({"detail": "Not found."}, 404)
+        return HTMLResponse(_NOT_FOUND_PAGE, 404)
     return json_response({"detail": str(getattr(exc, "detail", exc))}, status)
 
 

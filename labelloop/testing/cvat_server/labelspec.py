@@ -81,13 +81,14 @@ def render_label(store: Store, row: Any, *, nested: bool = False) -> dict[str, A
     }
     if nested:
         return body
-    body.update(
-        svg=row["svg"],
-        sublabels=[render_label(store, child, nested=True) for child in children],
-        project_id=row["project_id"],
-        task_id=row["task_id"],
-        parent_id=row["parent_id"],
-    )
+    if row["type"] == "skeleton":  # as CVAT: only skeletons carry an svg
+        body["svg"] = row["svg"]
+    body["sublabels"] = [render_label(store, child, nested=True) for child in children]
+    # CVAT drops whichever of project_id / task_id the label does not belong to
+    for owner in ("project_id", "task_id"):
+        if row[owner]:
+            body[owner] = row[owner]
+    body["parent_id"] = row["parent_id"]
     return body
 
 

@@ -88,7 +88,7 @@ def task(
         counts = _job_counts(ctx, [row["id"]])
     total, completed, validation = counts.get(row["id"], (0, 0, 0))
     has_data = row["data_state"] != "none"
-    return {
+    body = {
         "url": ctx.url(f"/api/tasks/{row['id']}"),
         "id": row["id"],
         "name": row["name"],
@@ -127,6 +127,20 @@ def task(
         "validation_mode": None,
         "consensus_enabled": False,
     }
+    if not has_data:  # CVAT reads these from the task's data, which does not exist yet
+        for key in _DATA_FIELDS:
+            del body[key]
+    return body
+
+
+_DATA_FIELDS = (
+    "data_chunk_size",
+    "data_compressed_chunk_type",
+    "data_original_chunk_type",
+    "data_cloud_storage_id",
+    "size",
+    "image_quality",
+)
 
 
 def tasks(ctx: Ctx, rows: list[Any]) -> list[dict[str, Any]]:

@@ -190,7 +190,6 @@ def render_request(ctx: Ctx, row: Any) -> dict[str, Any]:
             "job_id": None,
             "org_id": row["org_id"],
             "format": None,
-            "function_id": None,
             "lightweight": None,
         },
         "progress": row["progress"],

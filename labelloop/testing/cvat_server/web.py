@@ -129,9 +129,11 @@ class Ctx:
             raise field_error(name, "A valid integer is required.") from None
 
     async def json(self) -> Any:
+        """The JSON body; like CVAT (DRF's JSONParser) other media types get 415."""
         body = await self.request.body()
         if not body:
             return {}
+        require_json(self.request)
         try:
             return json.loads(body)
         except ValueError:
@@ -147,6 +149,13 @@ class Ctx:
         if self.user is None:
             raise ApiError(401, "Authentication credentials were not provided.")
         return self.user
+
+
+def require_json(request: Request) -> None:
+    """415 unless the body is declared ``application/json``, as DRF's JSONParser demands."""
+    media = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media != "application/json":
+        raise ApiError(415, f'Unsupported media type "{media}" in request.')
 
 
 Handler = Callable[[Ctx], Awaitable[Response]]

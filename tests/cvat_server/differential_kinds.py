@@ -1,0 +1,710 @@
+"""The catalogue of request kinds the differential test sends to both servers.
+
+Every endpoint, method, content type and body shape that labelloop's CVAT
+backend (``labelloop/cvat``) and the test annotator
+(``labelloop/testing/annotator.py``) send, each followed by the malformed
+variants a client could send: wrong content type, unknown fields, missing
+fields, wrong types, nonexistent ids, bad pagination. Kinds run in order;
+a kind may use ids captured by an earlier one (``capture``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.cvat_server.differential import Kind, Ref
+
+K = Kind
+MISSING_ID = 999_999_999
+
+
+def _rect(label: str = "label_car", frame: int = 0, **extra: Any) -> dict[str, Any]:
+    shape = {
+        "type": "rectangle",
+        "frame": frame,
+        "label_id": Ref(label),
+        "points": [2, 3, 20, 30],
+        "attributes": [],
+    }
+    shape.update(extra)
+    return shape
+
+
+def _doc(**kinds: list[Any]) -> dict[str, Any]:
+    return {"version": 0, "tags": [], "shapes": [], "tracks": [], **kinds}
+
+
+_PROJECT = {"name": "{prefix}-p2", "labels": [{"name": "tree", "attributes": []}]}
+_FINISH = {
+    "image_quality": 75,
+    "sorting_method": "predefined",
+    "upload_file_order": [Ref("img1_name"), Ref("img0_name")],
+}
+_TUS = {"Tus-Resumable": "1.0.0"}
+
+SERVER_AND_AUTH = [
+    K("about", "GET", "/api/server/about", auth="none"),
+    K("about, authenticated", "GET", "/api/server/about"),
+    K(
+        "login json",
+        "POST",
+        "/api/auth/login",
+        auth="none",
+        json={"username": Ref("username"), "password": Ref("password")},
+    ),
+    K(
+        "login wrong password",
+        "POST",
+        "/api/auth/login",
+        auth="none",
+        json={"username": Ref("username"), "password": "not-the-password"},
+    ),
+    K(
+        "login missing password",
+        "POST",
+        "/api/auth/login",
+        auth="none",
+        json={"username": Ref("username")},
+    ),
+    K("login empty body", "POST", "/api/auth/login", auth="none", json={}),
+    K(
+        "login form-encoded",
+        "POST",
+        "/api/auth/login",
+        auth="none",
+        data={"username": Ref("username"), "password": Ref("password")},
+    ),
+    K(
+        "login invalid json",
+        "POST",
+        "/api/auth/login",
+        auth="none",
+        content=b"{not json",
+        headers={"Content-Type": "application/json"},
+    ),
+    K("no credentials", "GET", "/api/projects", auth="none"),
+    K("bad token", "GET", "/api/users/self", auth="bad"),
+    K("basic auth read", "GET", "/api/users/self", auth="basic"),
+    K(
+        "session write without csrf",
+        "POST",
+        "/api/projects",
+        auth="session-nocsrf",
+        json={"name": "{prefix}-nocsrf"},
+    ),
+    K(
+        "session write with csrf",
+        "POST",
+        "/api/projects",
+        auth="session",
+        json={"name": "{prefix}-csrf", "labels": []},
+    ),
+    K("logout", "POST", "/api/auth/logout", auth="fresh-session"),
+]
+
+USERS = [
+    K("users self", "GET", "/api/users/self"),
+    K("users list", "GET", "/api/users", params={"page_size": 100}),
+    K("users search", "GET", "/api/users", params={"search": "{username}", "page_size": 100}),
+    K("users by username", "GET", "/api/users", params={"username": "{username}"}),
+    K("user get", "GET", "/api/users/{user}"),
+    K("user missing", "GET", f"/api/users/{MISSING_ID}"),
+    K("users page out of range", "GET", "/api/users", params={"page": 999}),
+    K("users page not a number", "GET", "/api/users", params={"page": "abc"}),
+    K("users page zero", "GET", "/api/users", params={"page": 0}),
+    K("users page_size not a number", "GET", "/api/users", params={"page_size": "abc"}),
+    K("users page_size all", "GET", "/api/users", params={"page_size": "all"}),
+    K("users page_size negative", "GET", "/api/users", params={"page_size": -5}),
+]
+
+TOKENS = [
+    K(
+        "access token create",
+        "POST",
+        "/api/auth/access_tokens",
+        json={"name": "{prefix}-pat"},
+        capture={"pat": "value", "pat_id": "id"},
+    ),
+    K("access token create missing name", "POST", "/api/auth/access_tokens", json={}),
+    K("access token list", "GET", "/api/auth/access_tokens"),
+    K("access token get", "GET", "/api/auth/access_tokens/{pat_id}"),
+    K(
+        "access token used as bearer",
+        "GET",
+        "/api/users/self",
+        auth="none",
+        headers={"Authorization": "Bearer {pat}"},
+    ),
+    K(
+        "access token patch",
+        "PATCH",
+        "/api/auth/access_tokens/{pat_id}",
+        json={"name": "{prefix}-pat2"},
+    ),
+    K("access token delete", "DELETE", "/api/auth/access_tokens/{pat_id}"),
+    K("access token delete again", "DELETE", "/api/auth/access_tokens/{pat_id}"),
+]
+
+PROJECTS = [
+    K("projects list", "GET", "/api/projects", params={"page_size": 100}),
+    K("projects search", "GET", "/api/projects", params={"search": "{project_name}"}),
+    K("projects by name", "GET", "/api/projects", params={"name": "{project_name}"}),
+    K("projects sorted", "GET", "/api/projects", params={"sort": "-name", "page_size": 2}),
+    K("project get", "GET", "/api/projects/{project}"),
+    K("project get trailing slash", "GET", "/api/projects/{project}/"),
+    K("project missing", "GET", f"/api/projects/{MISSING_ID}"),
+    K("project id not a number", "GET", "/api/projects/abc"),
+    K("project create", "POST", "/api/projects", json=_PROJECT, capture={"project2": "id"}),
+    K(
+        "project create unknown field",
+        "POST",
+        "/api/projects",
+        json={"name": "{prefix}-p3", "labels": [], "not_a_field": 1},
+    ),
+    K("project create missing name", "POST", "/api/projects", json={"labels": []}),
+    K(
+        "project create name not a string",
+        "POST",
+        "/api/projects",
+        json={"name": ["x"], "labels": []},
+    ),
+    K(
+        "project create label without name",
+        "POST",
+        "/api/projects",
+        json={"name": "{prefix}-p4", "labels": [{"attributes": []}]},
+    ),
+    K(
+        "project create duplicate labels",
+        "POST",
+        "/api/projects",
+        json={"name": "{prefix}-p5", "labels": [{"name": "a"}, {"name": "a"}]},
+    ),
+    K(
+        "project create bad input_type",
+        "POST",
+        "/api/projects",
+        json={
+            "name": "{prefix}-p6",
+            "labels": [
+                {
+                    "name": "a",
+                    "attributes": [
+                        {"name": "x", "input_type": "slider", "mutable": False, "values": []}
+                    ],
+                }
+            ],
+        },
+    ),
+    K("project create form-encoded", "POST", "/api/projects", data={"name": "{prefix}-p7"}),
+    K(
+        "project create invalid json",
+        "POST",
+        "/api/projects",
+        content=b"{",
+        headers={"Content-Type": "application/json"},
+    ),
+    K("project create list body", "POST", "/api/projects", json=[{"name": "x"}]),
+    K("project rename", "PATCH", "/api/projects/{project2}", json={"name": "{prefix}-p2b"}),
+    K(
+        "project add label",
+        "PATCH",
+        "/api/projects/{project2}",
+        json={"labels": [{"name": "bush", "attributes": []}]},
+    ),
+    K(
+        "project add existing label name",
+        "PATCH",
+        "/api/projects/{project2}",
+        json={"labels": [{"name": "bush", "attributes": []}]},
+    ),
+    K("project patch form-encoded", "PATCH", "/api/projects/{project2}", data={"name": "x"}),
+    K("project put not allowed", "PUT", "/api/projects/{project2}", json={"name": "x"}),
+    K("project delete", "DELETE", "/api/projects/{project2}"),
+    K("project delete again", "DELETE", "/api/projects/{project2}"),
+]
+
+LABELS = [
+    K("labels of project", "GET", "/api/labels", params={"project_id": "{project}"}),
+    K("labels of task", "GET", "/api/labels", params={"task_id": "{task}", "page_size": 100}),
+    K("labels of job", "GET", "/api/labels", params={"job_id": "{job}", "page_size": 100}),
+    K("labels of missing task", "GET", "/api/labels", params={"task_id": MISSING_ID}),
+    K("labels task_id not a number", "GET", "/api/labels", params={"task_id": "abc"}),
+    K("label get", "GET", "/api/labels/{label_car}"),
+    K("label missing", "GET", f"/api/labels/{MISSING_ID}"),
+]
+
+TASKS = [
+    K(
+        "task create with labels",
+        "POST",
+        "/api/tasks",
+        json={"name": "{prefix}-t2", "labels": [{"name": "dog", "attributes": []}]},
+        capture={"task2": "id"},
+    ),
+    K(
+        "task create in project",
+        "POST",
+        "/api/tasks",
+        json={
+            "name": "{prefix}-t3",
+            "project_id": Ref("project"),
+            "segment_size": 5,
+            "bug_tracker": "https://example.com/1",
+            "assignee_id": Ref("user"),
+        },
+    ),
+    K(
+        "task create unknown field",
+        "POST",
+        "/api/tasks",
+        json={"name": "{prefix}-t4", "project_id": Ref("project"), "not_a_field": True},
+    ),
+    K("task create missing name", "POST", "/api/tasks", json={"project_id": Ref("project")}),
+    K(
+        "task create missing project",
+        "POST",
+        "/api/tasks",
+        json={"name": "{prefix}-t5", "project_id": MISSING_ID},
+    ),
+    K(
+        "task create project_id not a number",
+        "POST",
+        "/api/tasks",
+        json={"name": "{prefix}-t6", "project_id": "abc"},
+    ),
+    K(
+        "task create labels and project",
+        "POST",
+        "/api/tasks",
+        json={"name": "{prefix}-t7", "project_id": Ref("project"), "labels": [{"name": "x"}]},
+    ),
+    K(
+        "task create negative segment_size",
+        "POST",
+        "/api/tasks",
+        json={"name": "{prefix}-t8", "project_id": Ref("project"), "segment_size": -1},
+    ),
+    K(
+        "task create missing assignee",
+        "POST",
+        "/api/tasks",
+        json={"name": "{prefix}-t9", "project_id": Ref("project"), "assignee_id": MISSING_ID},
+    ),
+    K("task create form-encoded", "POST", "/api/tasks", data={"name": "{prefix}-t10"}),
+    K("tasks list", "GET", "/api/tasks", params={"page_size": 100}),
+    K("tasks of project", "GET", "/api/tasks", params={"project_id": "{project}"}),
+    K("tasks by name", "GET", "/api/tasks", params={"name": "{task_name}"}),
+    K(
+        "tasks second page",
+        "GET",
+        "/api/tasks",
+        params={"project_id": "{project}", "page_size": 2, "page": 2},
+    ),
+    K("task get", "GET", "/api/tasks/{task}"),
+    K("task get video", "GET", "/api/tasks/{task_video}"),
+    K("task missing", "GET", f"/api/tasks/{MISSING_ID}"),
+    K("task rename", "PATCH", "/api/tasks/{task2}", json={"name": "{prefix}-t2b"}),
+    K("task assign", "PATCH", "/api/tasks/{task2}", json={"assignee_id": Ref("user")}),
+    K("task unassign", "PATCH", "/api/tasks/{task2}", json={"assignee_id": None}),
+    K(
+        "task add label",
+        "PATCH",
+        "/api/tasks/{task2}",
+        json={"labels": [{"name": "cow", "attributes": []}]},
+    ),
+    K("task patch form-encoded", "PATCH", "/api/tasks/{task2}", data={"name": "x"}),
+    K("task patch name not a string", "PATCH", "/api/tasks/{task2}", json={"name": {"a": 1}}),
+    K("task delete", "DELETE", "/api/tasks/{task2}"),
+    K("task delete again", "DELETE", "/api/tasks/{task2}"),
+]
+
+UPLOADS = [
+    K("upload start", "POST", "/api/tasks/{task_up}/data/", headers={"Upload-Start": "true"}),
+    K(
+        "upload multiple",
+        "POST",
+        "/api/tasks/{task_up}/data/",
+        headers={"Upload-Multiple": "true"},
+        data={"image_quality": "75"},
+        files=("img0", "img1"),
+    ),
+    K(
+        "upload finish form-encoded",
+        "POST",
+        "/api/tasks/{task_up}/data/",
+        headers={"Upload-Finish": "true"},
+        data={"image_quality": "75", "sorting_method": "lexicographical"},
+    ),
+    K(
+        "upload finish image_quality not a number",
+        "POST",
+        "/api/tasks/{task_up}/data/",
+        headers={"Upload-Finish": "true"},
+        json={**_FINISH, "image_quality": "abc"},
+    ),
+    K(
+        "upload finish bad sorting method",
+        "POST",
+        "/api/tasks/{task_up}/data/",
+        headers={"Upload-Finish": "true"},
+        json={**_FINISH, "sorting_method": "by-size"},
+    ),
+    K(
+        "upload finish json",
+        "POST",
+        "/api/tasks/{task_up}/data/",
+        headers={"Upload-Finish": "true"},
+        json={**_FINISH, "use_cache": True, "use_zip_chunks": True, "chunk_size": 2},
+        capture={"rq_up": "rq_id"},
+        wait="rq_up",
+    ),
+    K("request get", "GET", "/api/requests/{rq_up}"),
+    K("request of world task", "GET", "/api/requests/{rq}"),
+    K("request missing", "GET", "/api/requests/action=create&target=task&target_id=999999999"),
+    K("requests list", "GET", "/api/requests", params={"page_size": 100}),
+    K(
+        "upload to task with data",
+        "POST",
+        "/api/tasks/{task_up}/data/",
+        headers={"Upload-Start": "true"},
+    ),
+    K(
+        "upload to missing task",
+        "POST",
+        f"/api/tasks/{MISSING_ID}/data/",
+        headers={"Upload-Start": "true"},
+    ),
+    K("tus start", "POST", "/api/tasks/{task_tus}/data/", headers={"Upload-Start": "true"}),
+    K(
+        "tus create",
+        "POST",
+        "/api/tasks/{task_tus}/data/",
+        headers={
+            **_TUS,
+            "Upload-Length": "{video_size}",
+            "Upload-Metadata": "filename Y2xpcC5tcDQ=",
+        },
+        capture={"tus_file": "header:Location"},
+    ),
+    K("tus head", "HEAD", "{tus_file}", headers=_TUS),
+    K(
+        "tus chunk wrong offset",
+        "PATCH",
+        "{tus_file}",
+        content=b"xxxx",
+        headers={**_TUS, "Upload-Offset": "5", "Content-Type": "application/offset+octet-stream"},
+    ),
+    K(
+        "tus chunk",
+        "PATCH",
+        "{tus_file}",
+        content="video",
+        headers={**_TUS, "Upload-Offset": "0", "Content-Type": "application/offset+octet-stream"},
+    ),
+    K(
+        "tus chunk missing upload",
+        "PATCH",
+        "/api/tasks/{task_tus}/data/00000000-0000-0000-0000-000000000000",
+        content=b"xx",
+        headers={**_TUS, "Upload-Offset": "0", "Content-Type": "application/offset+octet-stream"},
+    ),
+    K(
+        "tus finish",
+        "POST",
+        "/api/tasks/{task_tus}/data/",
+        headers={"Upload-Finish": "true"},
+        json={"sorting_method": "lexicographical"},  # no image_quality: CVAT defaults it
+        capture={"rq_tus": "rq_id"},
+        wait="rq_tus",
+    ),
+    K(
+        "single multipart without image_quality",
+        "POST",
+        "/api/tasks/{task_plain}/data/",
+        files=("img2",),
+    ),
+    K(
+        "single multipart",
+        "POST",
+        "/api/tasks/{task_plain}/data/",
+        files=("img2", "img3"),
+        data={
+            "image_quality": "75",
+            "sorting_method": "lexicographical",
+            "start_frame": "0",
+            "frame_filter": "step=1",
+        },
+        capture={"rq_plain": "rq_id"},
+        wait="rq_plain",
+    ),
+]
+
+DATA = [
+    K("task data meta", "GET", "/api/tasks/{task}/data/meta"),
+    K("task data meta video", "GET", "/api/tasks/{task_video}/data/meta"),
+    K("task data meta uploaded", "GET", "/api/tasks/{task_up}/data/meta"),
+    K("task data meta without data", "GET", "/api/tasks/{task_empty}/data/meta"),
+    K("task data meta patch", "PATCH", "/api/tasks/{task}/data/meta", json={"deleted_frames": []}),
+    K("job data meta", "GET", "/api/jobs/{job2}/data/meta"),
+    K(
+        "frame original",
+        "GET",
+        "/api/tasks/{task}/data",
+        params={"type": "frame", "number": 1, "quality": "original"},
+    ),
+    K(
+        "frame compressed",
+        "GET",
+        "/api/tasks/{task}/data",
+        params={"type": "frame", "number": 0, "quality": "compressed"},
+    ),
+    K(
+        "frame out of range",
+        "GET",
+        "/api/tasks/{task}/data",
+        params={"type": "frame", "number": 99, "quality": "original"},
+    ),
+    K(
+        "frame number not a number",
+        "GET",
+        "/api/tasks/{task}/data",
+        params={"type": "frame", "number": "x", "quality": "original"},
+    ),
+    K(
+        "data bad type",
+        "GET",
+        "/api/tasks/{task}/data",
+        params={"type": "bogus", "number": 0, "quality": "original"},
+    ),
+    K(
+        "data bad quality",
+        "GET",
+        "/api/tasks/{task}/data",
+        params={"type": "frame", "number": 0, "quality": "best"},
+    ),
+    K(
+        "chunk",
+        "GET",
+        "/api/tasks/{task}/data",
+        params={"type": "chunk", "number": 0, "quality": "compressed"},
+    ),
+    K(
+        "video frame",
+        "GET",
+        "/api/tasks/{task_video}/data",
+        params={"type": "frame", "number": 3, "quality": "original"},
+    ),
+    K(
+        "video chunk",
+        "GET",
+        "/api/tasks/{task_video}/data",
+        params={"type": "chunk", "number": 0, "quality": "original"},
+    ),
+    K(
+        "frame of task without data",
+        "GET",
+        "/api/tasks/{task_empty}/data",
+        params={"type": "frame", "number": 0, "quality": "original"},
+    ),
+    K(
+        "job frame",
+        "GET",
+        "/api/jobs/{job2}/data",
+        params={"type": "frame", "number": 2, "quality": "compressed"},
+    ),
+    K(
+        "job chunk by index",
+        "GET",
+        "/api/jobs/{job2}/data",
+        params={"type": "chunk", "index": 0, "quality": "compressed"},
+    ),
+    K("task preview", "GET", "/api/tasks/{task}/preview"),
+]
+
+JOBS = [
+    K("jobs of task", "GET", "/api/jobs", params={"task_id": "{task}", "page_size": 100}),
+    K("jobs page_size one", "GET", "/api/jobs", params={"task_id": "{task}", "page_size": 1}),
+    K("jobs of missing task", "GET", "/api/jobs", params={"task_id": MISSING_ID}),
+    K("job get", "GET", "/api/jobs/{job}"),
+    K("job missing", "GET", f"/api/jobs/{MISSING_ID}"),
+    K("job assign", "PATCH", "/api/jobs/{job}", json={"assignee": Ref("user")}),
+    K("job unassign", "PATCH", "/api/jobs/{job}", json={"assignee": None}),
+    K("job assign missing user", "PATCH", "/api/jobs/{job}", json={"assignee": MISSING_ID}),
+    K(
+        "job stage and state",
+        "PATCH",
+        "/api/jobs/{job2}",
+        json={"stage": "acceptance", "state": "completed"},
+    ),
+    K("job state only", "PATCH", "/api/jobs/{job2}", json={"state": "in progress"}),
+    K("job bad stage", "PATCH", "/api/jobs/{job2}", json={"stage": "bogus"}),
+    K("job patch form-encoded", "PATCH", "/api/jobs/{job2}", data={"state": "new"}),
+]
+
+_ANNO = "/api/jobs/{job}/annotations"
+ANNOTATIONS = [
+    K("task annotations", "GET", "/api/tasks/{task}/annotations/"),
+    K("job annotations", "GET", "/api/jobs/{job}/annotations/"),
+    K("job annotations second job", "GET", "/api/jobs/{job2}/annotations"),
+    K("annotations of missing task", "GET", f"/api/tasks/{MISSING_ID}/annotations"),
+    K(
+        "video put annotations",
+        "PUT",
+        "/api/tasks/{task_video}/annotations/",
+        json=_doc(
+            shapes=[
+                _rect("label_vcar", 1, attributes=[{"spec_id": Ref("attr_vcolor"), "value": "red"}])
+            ],
+            tracks=[
+                {
+                    "frame": 0,
+                    "label_id": Ref("label_vcar"),
+                    "attributes": [],
+                    "shapes": [
+                        {"type": "rectangle", "frame": 0, "points": [0, 0, 4, 4], "attributes": []},
+                        {
+                            "type": "rectangle",
+                            "frame": 5,
+                            "points": [4, 4, 8, 8],
+                            "outside": True,
+                            "attributes": [],
+                        },
+                    ],
+                }
+            ],
+            tags=[{"frame": 2, "label_id": Ref("label_vcar"), "attributes": []}],
+        ),
+    ),
+    K(
+        "put unknown label",
+        "PUT",
+        "/api/tasks/{task_video}/annotations/",
+        json=_doc(shapes=[{**_rect("label_vcar"), "label_id": MISSING_ID}]),
+    ),
+    K(
+        "put unknown shape type",
+        "PUT",
+        "/api/tasks/{task_video}/annotations/",
+        json=_doc(shapes=[_rect("label_vcar", type="hexagon")]),
+    ),
+    K(
+        "put points not numbers",
+        "PUT",
+        "/api/tasks/{task_video}/annotations/",
+        json=_doc(shapes=[_rect("label_vcar", points=["a", "b", "c", "d"])]),
+    ),
+    K(
+        "put unknown attribute",
+        "PUT",
+        "/api/tasks/{task_video}/annotations/",
+        json=_doc(shapes=[_rect("label_vcar", attributes=[{"spec_id": MISSING_ID, "value": "x"}])]),
+    ),
+    K(
+        "put shape missing frame",
+        "PUT",
+        "/api/tasks/{task_video}/annotations/",
+        json=_doc(shapes=[{k: v for k, v in _rect("label_vcar").items() if k != "frame"}]),
+    ),
+    K(
+        "put frame not a number",
+        "PUT",
+        "/api/tasks/{task_video}/annotations/",
+        json=_doc(shapes=[_rect("label_vcar", frame="first")]),
+    ),
+    K(
+        "put without tracks",
+        "PUT",
+        "/api/tasks/{task_video}/annotations/",
+        json={"version": 0, "tags": [], "shapes": [_rect("label_vcar")]},
+    ),
+    K(
+        "put unknown top-level field",
+        "PUT",
+        "/api/tasks/{task_video}/annotations/",
+        json={**_doc(shapes=[_rect("label_vcar")]), "comments": []},
+    ),
+    K("put list body", "PUT", "/api/tasks/{task_video}/annotations/", json=[]),
+    K("put form-encoded", "PUT", "/api/tasks/{task_video}/annotations/", data={"version": "0"}),
+    K("video annotations", "GET", "/api/tasks/{task_video}/annotations"),
+    K(
+        "patch create",
+        "PATCH",
+        _ANNO,
+        params={"action": "create"},
+        json=_doc(
+            shapes=[_rect(attributes=[{"spec_id": Ref("attr_color"), "value": "red"}])],
+            tags=[{"frame": 0, "label_id": Ref("label_person"), "attributes": []}],
+        ),
+        capture={"new_shape": "shapes.0.id", "new_tag": "tags.0.id"},
+    ),
+    K(
+        "patch update",
+        "PATCH",
+        _ANNO,
+        params={"action": "update"},
+        json=_doc(shapes=[_rect(id=Ref("new_shape"), points=[5, 5, 25, 35], occluded=True)]),
+    ),
+    K(
+        "patch update track",
+        "PATCH",
+        "/api/tasks/{task}/annotations",
+        params={"action": "update"},
+        json=_doc(
+            tracks=[
+                {
+                    "id": Ref("track"),
+                    "frame": 0,
+                    "label_id": Ref("label_person"),
+                    "attributes": [],
+                    "shapes": [
+                        {"type": "rectangle", "frame": 0, "points": [0, 0, 7, 7]},
+                        {"type": "rectangle", "frame": 1, "points": [1, 1, 8, 8], "outside": True},
+                    ],
+                }
+            ]
+        ),
+    ),
+    K(
+        "patch delete",
+        "PATCH",
+        _ANNO,
+        params={"action": "delete"},
+        json=_doc(
+            tags=[
+                {
+                    "id": Ref("new_tag"),
+                    "frame": 0,
+                    "label_id": Ref("label_person"),
+                    "attributes": [],
+                }
+            ]
+        ),
+    ),
+    K("patch without action", "PATCH", _ANNO, json=_doc()),
+    K("patch bad action", "PATCH", _ANNO, params={"action": "merge"}, json=_doc()),
+    K(
+        "patch create unknown label",
+        "PATCH",
+        _ANNO,
+        params={"action": "create"},
+        json=_doc(shapes=[{**_rect(), "label_id": MISSING_ID}]),
+    ),
+    K("patch form-encoded", "PATCH", _ANNO, params={"action": "create"}, data={"version": "0"}),
+    K("job annotations after edits", "GET", _ANNO),
+    K("delete job annotations", "DELETE", "/api/jobs/{job2}/annotations"),
+    K("delete task annotations", "DELETE", "/api/tasks/{task_video}/annotations"),
+]
+
+KINDS: list[Kind] = (
+    SERVER_AND_AUTH
+    + USERS
+    + TOKENS
+    + PROJECTS
+    + LABELS
+    + TASKS
+    + UPLOADS
+    + DATA
+    + JOBS
+    + ANNOTATIONS
+)
