@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from labelloop.testing.cvat_server.web import ApiError, Ctx, forbidden, not_found
+from labelloop.testing.cvat_server.web import ApiError, Ctx, forbidden, not_found, server_error
 
 _ORG_WIDE_ROLES = ("owner", "maintainer", "supervisor")
 _ORG_WRITE_ROLES = ("owner", "maintainer")
@@ -157,5 +157,6 @@ def check_user_exists(ctx: Ctx, user_id: Any, field_name: str) -> int | None:
     if not isinstance(user_id, int) or isinstance(user_id, bool):
         raise ApiError(400, {field_name: ["A valid integer is required."]})
     if ctx.store.one("SELECT id FROM users WHERE id = ?", (user_id,)) is None:
-        raise ApiError(400, {field_name: [f'Invalid pk "{user_id}" - object does not exist.']})
+        # CVAT takes these ids as plain integers and fails in the database: 500
+        raise server_error()
     return user_id

@@ -211,12 +211,18 @@ class Validator:
             for item in items:
                 if not isinstance(item, dict):
                     raise ApiError(400, {kind: ["Invalid data. Expected a dictionary."]})
-            if kind == "tags":
-                out[kind] = [self.tag(item) for item in items]
-            elif kind == "shapes":
-                out[kind] = [self.shape(item, i) for i, item in enumerate(items)]
-            else:
-                out[kind] = [self.track(item, i) for i, item in enumerate(items)]
+            try:
+                if kind == "tags":
+                    out[kind] = [self.tag(item) for item in items]
+                elif kind == "shapes":
+                    out[kind] = [self.shape(item, i) for i, item in enumerate(items)]
+                else:
+                    out[kind] = [self.track(item, i) for i, item in enumerate(items)]
+            except ApiError as exc:
+                # DRF nests an object's field errors under its kind: {"shapes": [{...}]}
+                if isinstance(exc.detail, dict) and kind not in exc.detail:
+                    raise ApiError(exc.status, {kind: [exc.detail]}) from None
+                raise
         return out
 
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, Response
+from starlette.responses import Response
 from starlette.routing import Route
 
 from labelloop.testing.cvat_server import (
@@ -29,7 +29,13 @@ from labelloop.testing.cvat_server.access import resolve_org
 from labelloop.testing.cvat_server.defaults import DEFAULT_VERSION
 from labelloop.testing.cvat_server.faults import BodyTooLarge, FaultError, FaultMiddleware, Faults
 from labelloop.testing.cvat_server.store import Store
-from labelloop.testing.cvat_server.web import ApiError, Ctx, forbidden, json_response
+from labelloop.testing.cvat_server.web import (
+    ApiError,
+    Ctx,
+    forbidden,
+    json_response,
+    page_not_found,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -310,11 +316,6 @@ class _StripSlash:
 # A route CVAT has, whose id is not a number: its view answers DRF's JSON 404. Any other
 # unknown URL is Django's HTML "Not Found" page.
 _DETAIL_ROUTE = re.compile(r"/api/\w+/[^/.]+(/(data|data/meta|annotations|preview|status))?")
-_NOT_FOUND_PAGE = (
-    '<!doctype html>\n<html lang="en">\n<head>\n  <title>Not Found</title>\n</head>\n<body>\n'
-    "  <h1>Not Found</h1><p>The requested resource was not found on this server.</p>\n"
-    "</body>\n</html>\n"
-)
 
 
 async def _method_not_allowed(request: Request, exc: Exception) -> Response:
@@ -324,7 +325,7 @@ async def _method_not_allowed(request: Request, exc: Exception) -> Response:
     if status == 404:
         if _DETAIL_ROUTE.fullmatch(request.url.path):
             return json_response({"detail": "Not found."}, 404)
-        return HTMLResponse(_NOT_FOUND_PAGE, 404)
+        return page_not_found().response()
     return json_response({"detail": str(getattr(exc, "detail", exc))}, status)
 
 
@@ -348,5 +349,6 @@ def create_app(config: ServerConfig, on_shutdown: Callable[[], None] | None = No
         exception_handlers={404: _method_not_allowed, 405: _method_not_allowed},
         lifespan=lifespan,
     )
+    app.router.redirect_slashes = False  # CVAT redirects no slashed URL: they are 404s
     app.state.server = state
     return _StripSlash(FaultMiddleware(app, state.faults))

@@ -175,7 +175,7 @@ def save_labels(
                 continue
             name = text(raw["name"], "name")
             if name in names:
-                raise ApiError(400, {"labels": [f"All label names must be unique: '{name}'"]})
+                raise ApiError(400, ["All label names must be unique"])  # CVAT's words
             names.add(name)
             _insert_label(store, raw, column, owner, None, len(names))
 
@@ -187,7 +187,10 @@ def _insert_label(
     if label_type not in LABEL_TYPES:
         raise ApiError(400, {"labels": [{"type": [f'"{label_type}" is not a valid choice.']}]})
     attributes = raw.get("attributes") or []
-    checked = [_check_attribute(attr, "attributes") for attr in attributes]
+    try:
+        checked = [_check_attribute(attr, "attributes") for attr in attributes]
+    except ApiError as exc:  # DRF nests an attribute's errors in its label's
+        raise ApiError(400, {"labels": [exc.detail]}) from None
     if len({attr["name"] for attr in checked}) != len(checked):
         raise ApiError(400, {"labels": [f"Attribute names of '{raw['name']}' must be unique"]})
     label_id = store.insert(

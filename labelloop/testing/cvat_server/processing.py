@@ -30,6 +30,13 @@ class ProcessingError(Exception):
     """Task data that cannot become frames; the message is shown to the client."""
 
 
+# CVAT's worker reports the DataSerializer check it runs late, in these words
+_NO_QUALITY = (
+    "rest_framework.exceptions.ValidationError: [ErrorDetail(string=\"The 'image_quality' "
+    "parameter is required for image- and video-based tasks\", code='invalid')]"
+)
+
+
 def request_id(task_id: int) -> str:
     return f"action=create&target=task&target_id={task_id}"
 
@@ -118,6 +125,8 @@ def _build(state: ServerState, task_id: int, files: list[str], params: dict[str,
         raise ProcessingError("No media data found")
     if unknown:
         raise ProcessingError(f"File '{unknown[0]}' is not a supported image or video")
+    if params.get("image_quality") is None:
+        raise ProcessingError(_NO_QUALITY)
     videos = [name for name, kind in kinds.items() if kind == "video"]
     if videos and len(files) > 1:
         raise ProcessingError("Only one video file can be uploaded to a task")

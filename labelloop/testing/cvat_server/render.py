@@ -130,6 +130,9 @@ def task(
     if not has_data:  # CVAT reads these from the task's data, which does not exist yet
         for key in _DATA_FIELDS:
             del body[key]
+    elif not row["media"]:  # data without media (processing failed): no chunks either
+        for key in _DATA_FIELDS[:3] + ("image_quality",):
+            del body[key]
     return body
 
 

@@ -38,10 +38,8 @@ async def login(ctx: Ctx) -> Response:
     data = await ctx.json_object()
     password = data.get("password")
     username = data.get("username") or data.get("email")
-    if not password:
-        raise field_error("password", "This field is required.")
-    if not username:
-        raise ApiError(400, {"non_field_errors": ['Must include "username" and "password".']})
+    if not password or not username:
+        raise ApiError(400, ['Must include either "username" or "email" and "password".'])
     user = auth.user_by_credentials(ctx.store, str(username), str(password))
     if user is None:
         raise ApiError(400, {"non_field_errors": ["Unable to log in with provided credentials."]})

@@ -23,12 +23,15 @@ from labelloop.testing.cvat_server import access, media, processing
 from labelloop.testing.cvat_server.store import dumps, now
 from labelloop.testing.cvat_server.web import (
     ApiError,
+    BareError,
     Ctx,
     as_bool,
     as_int,
     field_error,
     json_response,
     not_found,
+    page_not_found,
+    server_error,
 )
 
 _UNSUPPORTED_SOURCES = ("server_files", "remote_files", "cloud_storage_id", "job_file_mapping")
@@ -103,7 +106,12 @@ def _params(ctx: Ctx, task: Any, fields: dict[str, list[Any]]) -> dict[str, Any]
         if fields.get(name) and fields[name] != [[]] and fields[name] != [None]:
             raise field_error(name, "This server accepts only client_files uploads.")
     params: dict[str, Any] = {
-        "image_quality": as_int(one("image_quality", 70), "image_quality", 1, 100),
+        # optional in the request, as in CVAT, whose processing then fails without it
+        "image_quality": (
+            None
+            if one("image_quality") is None
+            else as_int(one("image_quality"), "image_quality", 1, 100)
+        ),
         "use_zip_chunks": as_bool(one("use_zip_chunks", False), "use_zip_chunks"),
         "use_cache": as_bool(one("use_cache", False), "use_cache"),
         "sorting_method": str(one("sorting_method", "lexicographical")),
@@ -154,9 +162,10 @@ def _queue(ctx: Ctx, task: Any, files: list[str], params: dict[str, Any]) -> Res
             "org_id": task["org_id"],
         },
     )
-    ctx.store.update(
-        "tasks", task["id"], {"data_state": "queued", "image_quality": params["image_quality"]}
-    )
+    changes = {"data_state": "queued"}
+    if params["image_quality"] is not None:
+        changes["image_quality"] = params["image_quality"]
+    ctx.store.update("tasks", task["id"], changes)
     ctx.state.uploads.pop(task["id"], None)
     processing.start(ctx.state, task["id"], files, params)
     return json_response({"rq_id": rq}, 202)
@@ -220,7 +229,7 @@ async def tus_chunk(ctx: Ctx) -> Response:
     task = access.get_task(ctx, ctx.int_param("id"), edit=True)
     upload_state = ctx.state.tus.get(ctx.path_params["file_id"])
     if upload_state is None or upload_state["task"] != task["id"]:
-        raise not_found()
+        raise page_not_found()
     common = {"Tus-Resumable": "1.0.0", "Upload-Length": str(upload_state["length"])}
     if ctx.request.method == "HEAD":
         return Response(
@@ -379,33 +388,59 @@ def _chunk(
     return Response(data, media_type=media_type)
 
 
-def _data_query(ctx: Ctx) -> tuple[str, str]:
-    kind = ctx.query.get("type")
+def _data_query(ctx: Ctx, *, job: bool = False) -> tuple[str, str, int | None, int | None]:
+    """``type``, ``quality``, ``number`` and ``index`` checked in CVAT's order and words."""
+    query = ctx.query
+    kind, quality = query.get("type"), query.get("quality", "compressed")
+    number, index = query.get("number"), query.get("index") if job else None
     if kind not in ("frame", "chunk", "preview", "context_image"):
-        raise field_error("type", "Expected one of: frame, chunk, preview, context_image.")
-    quality = ctx.query.get("quality", "compressed")
-    if quality not in ("original", "compressed"):
-        raise field_error("quality", "Expected one of: original, compressed.")
-    return kind, quality
+        raise ApiError(400, ["Data type not specified or has wrong value"])
+    if kind == "chunk" and job:
+        if number is None and index is None:
+            raise ApiError(400, ["Number or Index is not specified"])
+        if number is not None and index is not None:
+            raise ApiError(400, ["Number and Index cannot be used together"])
+    elif kind in ("chunk", "frame") and number is None:
+        raise ApiError(400, ["Number is not specified"])
+    if kind != "context_image" and quality not in ("original", "compressed"):
+        raise ApiError(400, ["Wrong quality value"])
+    return kind, quality, _number(number), _number(index)
+
+
+def _number(raw: str | None) -> int | None:
+    if raw is None:
+        return None
+    try:
+        return int(raw)
+    except ValueError:
+        raise server_error() from None  # CVAT calls int() on it unchecked
+
+
+def _range_error(what: str, number: int, lo: int, hi: int) -> ApiError:
+    return BareError(
+        400, f"Invalid {what} '{number}'. The {what} number should be in the [{lo}, {hi}] range"
+    )
 
 
 async def task_data(ctx: Ctx) -> Response:
     task = access.get_task(ctx, ctx.int_param("id"))
-    kind, quality = _data_query(ctx)
+    kind, quality, number, _index = _data_query(ctx)
+    if task["data_state"] == "none":
+        raise BareError(404, "Task has no media")
     info = _info(task)
     size = task["size"]
     if kind == "preview":
         return Response(media.thumbnail(_images(ctx, task, info, [0])[0]), media_type="image/jpeg")
     if kind == "context_image":
         raise not_found()
-    number = ctx.query_int("number")
+    assert number is not None
     if kind == "frame":
-        if number is None or not 0 <= number < size:
-            raise ApiError(400, [f"The frame number should be in the [0, {size - 1}] range"])
+        if not 0 <= number < size:
+            raise _range_error("frame", number, 0, size - 1)
         return _frame(ctx, task, info, number, quality)
     chunks = -(-size // info["chunk_size"])
-    if number is None or not 0 <= number < chunks:
-        raise ApiError(400, [f"The chunk number should be in the [0, {chunks - 1}] range"])
+    if not 0 <= number < chunks:
+        raise _range_error("chunk", number, 0, chunks - 1)
     first = number * info["chunk_size"]
     frames = list(range(first, min(first + info["chunk_size"], size)))
     return _chunk(ctx, task, info, frames, quality, f"task-{number}")
@@ -413,7 +448,7 @@ async def task_data(ctx: Ctx) -> Response:
 
 async def job_data(ctx: Ctx) -> Response:
     job, task = access.get_job(ctx, ctx.int_param("id"))
-    kind, quality = _data_query(ctx)
+    kind, quality, number, index = _data_query(ctx, job=True)
     info = _info(task)
     lo, hi = job["start_frame"], job["stop_frame"]
     if kind == "preview":
@@ -421,16 +456,15 @@ async def job_data(ctx: Ctx) -> Response:
     if kind == "context_image":
         raise not_found()
     if kind == "frame":
-        number = ctx.query_int("number")
-        if number is None or not lo <= number <= hi:
-            raise ApiError(400, [f"The frame number should be in the [{lo}, {hi}] range"])
+        assert number is not None
+        if not lo <= number <= hi:
+            raise _range_error("frame", number, lo, hi)
         return _frame(ctx, task, info, number, quality)
-    index = ctx.query_int("index", ctx.query_int("number"))
-    if index is None:
-        raise field_error("index", "This field is required.")
+    index = index if index is not None else number
+    assert index is not None
     chunks = -(-(hi - lo + 1) // info["chunk_size"])
     if not 0 <= index < chunks:
-        raise ApiError(400, [f"The chunk index should be in the [0, {chunks - 1}] range"])
+        raise _range_error("chunk", index, 0, chunks - 1)
     first = lo + index * info["chunk_size"]
     frames = list(range(first, min(first + info["chunk_size"], hi + 1)))
     return _chunk(ctx, task, info, frames, quality, f"job-{job['id']}-{index}")

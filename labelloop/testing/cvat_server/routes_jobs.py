@@ -16,6 +16,7 @@ from labelloop.testing.cvat_server.web import (
     json_response,
     paginate,
     raw_json_response,
+    server_error,
 )
 
 STAGES = ("annotation", "validation", "acceptance")
@@ -107,7 +108,8 @@ def _scope(ctx: Ctx, edit: bool) -> tuple[Any, Annotations, Validator]:
         lo, hi = 0, task["size"] - 1
     specs = labelspec.load_specs(ctx.store, *labelspec.owner_filter(task))
     annotations = Annotations(ctx.store, task["id"], lo, hi, whole_task=not is_job)
-    return task, annotations, Validator(specs, lo, hi)
+    # CVAT checks no frame against a job's range: a job write may name any frame of the task
+    return task, annotations, Validator(specs, 0, task["size"] - 1)
 
 
 def _bump_version(ctx: Ctx, task: Any) -> int:
@@ -134,7 +136,9 @@ async def annotations(ctx: Ctx) -> Response:
             store.clear()
             _bump_version(ctx, task)
         return Response(status_code=204)
-    body = await ctx.json_object()
+    body = await ctx.json()
+    if not isinstance(body, dict):
+        raise server_error()  # CVAT 2.73 reads a non-object body as a dict and fails
     if method == "PUT":
         data = validator.payload(body)
         with ctx.store.tx():
@@ -145,13 +149,21 @@ async def annotations(ctx: Ctx) -> Response:
         )
     action = ctx.query.get("action")
     if action not in ("create", "update", "delete"):
-        raise field_error(
-            "action", "Please specify a correct 'action' for the request: create, update or delete."
-        )
+        raise ApiError(400, ["Please specify a correct 'action' for the request"])
     data = validator.payload(body)  # CVAT validates delete payloads too
+    if action == "delete":
+        _echo_as_sent(data, body)
     with ctx.store.tx():
         written = getattr(store, action)(data)
         version = _bump_version(ctx, task)
     return raw_json_response(
         render_text(version, written["tags"], written["shapes"], written["tracks"])
     )
+
+
+def _echo_as_sent(data: dict[str, list[dict[str, Any]]], body: dict[str, Any]) -> None:
+    """CVAT answers a delete with the objects as sent: no ``elements`` a client left out."""
+    for kind, objects in data.items():
+        for obj, raw in zip(objects, body.get(kind) or [], strict=False):
+            if isinstance(raw, dict) and "elements" not in raw:
+                obj.pop("elements", None)

@@ -12,12 +12,12 @@ from labelloop.testing.cvat_server.store import now
 from labelloop.testing.cvat_server.web import (
     ApiError,
     Ctx,
-    ServerErrorPage,
     field_error,
     forbidden,
     json_response,
     not_found,
     paginate,
+    server_error,
     text,
 )
 
@@ -49,7 +49,9 @@ async def projects(ctx: Ctx) -> Response:
         rows = [r for r in rows if access.in_scope(ctx, r) and access.can_view_project(ctx, r)]
         return paginate(ctx, _filter_common(ctx, rows), lambda row: render.project(ctx, row))
     access.require_creator(ctx)
-    data = await ctx.json_object()
+    data = await ctx.json()
+    if not isinstance(data, dict):
+        raise server_error()  # CVAT 2.73 fails on a non-object project body
     if not data.get("name"):
         raise field_error("name", "This field is required.")
     user = ctx.require_user()
@@ -129,11 +131,15 @@ def _label_owner(ctx: Ctx) -> tuple[str, int] | None:
     except ApiError as err:
         if err.status != 404:
             raise
-        raise ServerErrorPage() from None
+        raise server_error() from None
 
 
 def _label_parent(ctx: Ctx) -> tuple[str, int] | None:
     query = ctx.query
+    for name in ("project_id", "task_id", "job_id"):
+        raw = query.get(name)
+        if raw and not raw.isdigit():
+            raise server_error()  # a non-numeric id fails CVAT's .get(id=...) too
     if query.get("project_id"):
         project = access.get_project(ctx, ctx.query_int("project_id"))
         return "project_id", project["id"]

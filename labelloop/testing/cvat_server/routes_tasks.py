@@ -13,12 +13,13 @@ from labelloop.testing.cvat_server.store import now
 from labelloop.testing.cvat_server.web import (
     ApiError,
     Ctx,
+    PageError,
     as_int,
     field_error,
     forbidden,
     json_response,
-    not_found,
     paginate,
+    server_error,
     text,
 )
 
@@ -53,13 +54,18 @@ async def tasks(ctx: Ctx) -> Response:
         page = paginate(ctx, rows, lambda row: row["id"])
         return _render_page(ctx, page, rows)
     access.require_creator(ctx)
-    data = await ctx.json_object()
+    data = await ctx.json()
+    if not isinstance(data, dict):
+        raise server_error()  # CVAT 2.73 fails on a non-object task body
     if not data.get("name"):
         raise field_error("name", "This field is required.")
     user = ctx.require_user()
     project_id = data.get("project_id")
     if project_id is not None:
-        project_id = as_int(project_id, "project_id", 0)
+        try:
+            project_id = as_int(project_id, "project_id", 0)
+        except ApiError:
+            raise server_error() from None  # CVAT 2.73 fails on a non-numeric project_id
     labels = data.get("labels") or []
     if labels and project_id is not None:
         raise ApiError(400, ["Task must have only one of Label set or project_id"])
@@ -225,7 +231,7 @@ async def request_detail(ctx: Ctx) -> Response:
     user = ctx.require_user()
     row = ctx.store.one("SELECT * FROM requests WHERE id = ?", (ctx.path_params["id"],))
     if row is None or (not user.is_admin and row["owner_id"] != user.id):
-        raise not_found()
+        raise PageError(404, "There is no request with specified id")  # CVAT's plain answer
     return json_response(render_request(ctx, row))
 
 

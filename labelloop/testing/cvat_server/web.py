@@ -40,19 +40,39 @@ class ApiError(Exception):
         return json_response(body, self.status, self.headers)
 
 
-class ServerErrorPage(ApiError):
-    """Django's HTML 500 page, which CVAT answers where its view fails unhandled."""
-
-    PAGE = (
-        '\n<!doctype html>\n<html lang="en">\n<head>\n  <title>Server Error (500)</title>\n'
-        "</head>\n<body>\n  <h1>Server Error (500)</h1><p></p>\n</body>\n</html>\n"
-    )
-
-    def __init__(self) -> None:
-        super().__init__(500, "Server Error (500)")
+class BareError(ApiError):
+    """An error whose JSON body is the bare message string (CVAT's data views answer so)."""
 
     def response(self) -> Response:
-        return Response(self.PAGE, status_code=500, media_type="text/html; charset=utf-8")
+        return json_response(str(self.detail), self.status, self.headers)
+
+
+class PageError(ApiError):
+    """An answer Django renders outside DRF: an HTML or text page, not JSON."""
+
+    def response(self) -> Response:
+        return Response(str(self.detail), self.status, self.headers, "text/html; charset=utf-8")
+
+
+def _page(title: str, text: str = "") -> str:
+    return (
+        f'\n<!doctype html>\n<html lang="en">\n<head>\n  <title>{title}</title>\n</head>\n'
+        f"<body>\n  <h1>{title}</h1><p>{text}</p>\n</body>\n</html>\n"
+    )
+
+
+NOT_FOUND_PAGE = _page("Not Found", "The requested resource was not found on this server.")
+
+
+def page_not_found() -> ApiError:
+    """Django's 404 page, for URLs no CVAT view serves."""
+    return PageError(404, NOT_FOUND_PAGE)
+
+
+def server_error() -> ApiError:
+    """Django's 500 page. CVAT 2.73 crashes on some malformed requests (each caller says
+    which); a double that refused them politely would let a client rely on a 400."""
+    return PageError(500, _page("Server Error (500)"))
 
 
 def field_error(name: str, message: str) -> ApiError:
