@@ -250,6 +250,11 @@ class Store(ABC):
         """Insert or replace labels (by id); ``replace=False`` refuses existing ids (ValueError)."""
 
     @abstractmethod
+    def set_label_values(self, dataset_id: str, attr: str, rows: Sequence[tuple[str, Any]]) -> None:
+        """Set attribute ``attr`` of the labels ``(id, value)``, leaving every other
+        attribute, label and sample as stored."""
+
+    @abstractmethod
     def delete_labels(self, dataset_id: str, ids: Iterable[str]) -> None:
         """Delete labels by id."""
 
@@ -289,6 +294,22 @@ class Store(ABC):
     ) -> list[tuple[Any, Any]] | None:
         """``(min, max)`` of attr per scalar kind (numbers, strings), booleans and nulls
         left out, in one query; ``None`` when some value is a list or an object."""
+
+    # -- views -------------------------------------------------------------
+
+    @abstractmethod
+    def view_ids(
+        self, dataset_id: str, steps: list[dict[str, Any]], label_fields: dict[str, str | None]
+    ) -> list[str] | None:
+        """Ids of the samples a view's leading stages select, in view order, in one query.
+
+        ``steps`` are the stages' ``sql_step()`` forms (``match``, ``filter_labels``,
+        ``match_tags``, ``exists``, ``select``, ``exclude``, ``sort_by``: see
+        :mod:`labelloop.store.sqlview`); ``label_fields`` maps the sample-level label
+        fields to their list attribute (``None`` for single labels). ``None`` when the
+        engine cannot answer exactly as the Python evaluator would: the core then
+        evaluates the stages itself.
+        """
 
     # -- runs --------------------------------------------------------------
 

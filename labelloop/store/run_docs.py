@@ -11,28 +11,22 @@ The table is created on first use, so databases made before it need no migration
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, ClassVar
+from typing import Any
 
 from labelloop.store import codec
+from labelloop.store.sqlconn import SQLConnection
 
-_CHUNK = 500
 
+class RunDocs(SQLConnection):
+    """Run-document methods of :class:`~labelloop.store.sqlcore.SQLStore`."""
 
-class RunDocs:
-    """Mixin of the SQL engines (they provide ``_conn``, ``_all``, ``transaction``)."""
-
-    #: the engine's parameter marker
-    _RUN_DOCS_PARAM: ClassVar[str] = "?"
     _run_docs_ready: bool = False
-
-    def _run_docs_sql(self, sql: str) -> str:
-        return sql.replace("?", self._RUN_DOCS_PARAM)
 
     def _run_docs_table(self) -> None:
         if self._run_docs_ready:
             return
-        with self.transaction():  # type: ignore[attr-defined]
-            self._conn.execute(  # type: ignore[attr-defined]
+        with self.transaction():
+            self._exec(
                 "CREATE TABLE IF NOT EXISTS run_docs(dataset_id TEXT NOT NULL, key TEXT NOT NULL, "
                 "sample_id TEXT NOT NULL, frame_number INTEGER NOT NULL, doc TEXT NOT NULL, "
                 "PRIMARY KEY(dataset_id, key, sample_id, frame_number))"
@@ -44,17 +38,12 @@ class RunDocs:
     ) -> None:
         """Insert or replace ``(sample_id, frame_number, doc)`` rows of run ``key``."""
         self._run_docs_table()
-        if not rows:
-            return
-        params = [(dataset_id, key, sid, int(f), codec.dumps(doc)) for sid, f, doc in rows]
-        sql = (
+        self._write_many(
             "INSERT INTO run_docs(dataset_id, key, sample_id, frame_number, doc) "
             "VALUES(?,?,?,?,?) ON CONFLICT(dataset_id, key, sample_id, frame_number) "
-            "DO UPDATE SET doc=excluded.doc"
+            "DO UPDATE SET doc=excluded.doc",
+            [(dataset_id, key, sid, int(f), codec.dumps(doc)) for sid, f, doc in rows],
         )
-        with self.transaction():  # type: ignore[attr-defined]
-            cur = self._conn.cursor()  # type: ignore[attr-defined]
-            cur.executemany(self._run_docs_sql(sql), params)
 
     def get_run_docs(
         self,
@@ -66,18 +55,14 @@ class RunDocs:
         """Rows of run ``key`` for these samples (frames within ``frame_range``, inclusive)."""
         self._run_docs_table()
         out: list[tuple[str, int, dict[str, Any]]] = []
-        ids = list(sample_ids)
-        for start in range(0, len(ids), _CHUNK):
-            chunk = ids[start : start + _CHUNK]
-            sql = (
-                "SELECT sample_id, frame_number, doc FROM run_docs WHERE dataset_id=? AND key=? "
-                f"AND sample_id IN ({','.join('?' * len(chunk))})"
-            )
-            params: list[Any] = [dataset_id, key, *chunk]
+        for chunk in self._chunks(list(sample_ids)):
+            cond, ids = self._in("sample_id", chunk)
+            sql = f"SELECT sample_id, frame_number, doc FROM run_docs WHERE dataset_id=? AND key=? AND {cond}"
+            params: list[Any] = [dataset_id, key, *ids]
             if frame_range is not None:
                 sql += " AND frame_number BETWEEN ? AND ?"
                 params += list(frame_range)
-            rows = self._all(self._run_docs_sql(sql + " ORDER BY sample_id, frame_number"), params)  # type: ignore[attr-defined]
+            rows = self._all(sql + " ORDER BY sample_id, frame_number", params)
             out += [(r[0], int(r[1]), codec.loads(r[2])) for r in rows]
         return out
 
@@ -85,45 +70,36 @@ class RunDocs:
         """Whether run ``key`` has any rows."""
         self._run_docs_table()
         sql = "SELECT 1 FROM run_docs WHERE dataset_id=? AND key=? LIMIT 1"
-        return bool(self._all(self._run_docs_sql(sql), (dataset_id, key)))  # type: ignore[attr-defined]
+        return bool(self._all(sql, (dataset_id, key)))
 
     def delete_run_docs(
         self, dataset_id: str, key: str, sample_ids: Sequence[str] | None = None
     ) -> None:
         """Delete run ``key``'s rows (of some samples only, if given)."""
         self._run_docs_table()
-        with self.transaction():  # type: ignore[attr-defined]
+        sql = "DELETE FROM run_docs WHERE dataset_id=? AND key=?"
+        with self.transaction():
             if sample_ids is None:
-                self._run_docs_exec(
-                    "DELETE FROM run_docs WHERE dataset_id=? AND key=?", (dataset_id, key)
-                )
+                self._exec(sql, (dataset_id, key))
                 return
-            ids = list(sample_ids)
-            for start in range(0, len(ids), _CHUNK):
-                chunk = ids[start : start + _CHUNK]
-                self._run_docs_exec(
-                    "DELETE FROM run_docs WHERE dataset_id=? AND key=? "
-                    f"AND sample_id IN ({','.join('?' * len(chunk))})",
-                    (dataset_id, key, *chunk),
-                )
+            for chunk in self._chunks(list(sample_ids)):
+                cond, ids = self._in("sample_id", chunk)
+                self._exec(f"{sql} AND {cond}", (dataset_id, key, *ids))
 
-    def _run_docs_exec(self, sql: str, params: Sequence[Any]) -> None:
-        self._conn.execute(self._run_docs_sql(sql), params)  # type: ignore[attr-defined]
-
-    # hooks the engines call from their run and dataset operations
+    # hooks of the run and dataset operations (inside their transactions)
     def _rename_run_docs(self, dataset_id: str, key: str, new_key: str) -> None:
         self._run_docs_table()
-        self._run_docs_exec(
+        self._exec(
             "UPDATE run_docs SET key=? WHERE dataset_id=? AND key=?", (new_key, dataset_id, key)
         )
 
     def _drop_run_docs(self, dataset_id: str) -> None:
         self._run_docs_table()
-        self._run_docs_exec("DELETE FROM run_docs WHERE dataset_id=?", (dataset_id,))
+        self._exec("DELETE FROM run_docs WHERE dataset_id=?", (dataset_id,))
 
     def _copy_run_docs(self, src_id: str, dst_id: str) -> None:
         self._run_docs_table()
-        self._run_docs_exec(
+        self._exec(
             "INSERT INTO run_docs(dataset_id, key, sample_id, frame_number, doc) "
             "SELECT ?, key, sample_id, frame_number, doc FROM run_docs WHERE dataset_id=?",
             (dst_id, src_id),

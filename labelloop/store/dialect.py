@@ -1,0 +1,190 @@
+"""What differs between the SQL of SQLite and of PostgreSQL, in one small class each.
+
+The queries of :mod:`labelloop.store.sqlcore`, :mod:`labelloop.store.sqllabels`
+and the expression compiler :mod:`labelloop.store.sqlexpr` are written once,
+with ``?`` placeholders, and ask a :class:`Dialect` for the few pieces that
+are spelled differently: reading into JSON text, matching a column against
+many ids, ordering strings bytewise, aggregating numbers without losing their
+type. Everything else (``ON CONFLICT`` upserts, ``COALESCE``, ``TRUE``,
+window functions) is the same SQL on both engines.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from typing import Any
+
+#: JSON kinds the compiler compares: Python type -> dialect kind name.
+NUMBER, STRING, BOOLEAN = "number", "string", "boolean"
+
+
+def kind_of(value: Any) -> str:
+    """The JSON kind of a Python literal (``ValueError`` for anything else)."""
+    if isinstance(value, bool):
+        return BOOLEAN
+    if isinstance(value, (int, float)):
+        return NUMBER
+    if isinstance(value, str):
+        return STRING
+    raise ValueError("unsupported literal")
+
+
+class Dialect:
+    """SQL spelling of one engine. Every fragment takes its values as ``?`` parameters."""
+
+    name = ""
+    #: Ids per query when matching a column against a list.
+    chunk = 500
+    #: Appended to string expressions so ``MIN``/``ORDER BY`` compare bytes, as Python does.
+    collate = ""
+
+    def sql(self, text: str) -> str:
+        """``text`` with the engine's placeholders."""
+        return text
+
+    def in_list(
+        self, column: str, values: list[Any], array_type: str = "text"
+    ) -> tuple[str, list[Any]]:
+        """``column IN (values)`` and its parameters (``array_type``: the values' SQL type)."""
+        raise NotImplementedError
+
+    def path(self, key: str) -> Any:
+        """The JSON path parameter of a dotted key."""
+        raise NotImplementedError
+
+    def json_text(self, column: str) -> str:
+        """JSON text of the value at path ``?`` of ``column`` (NULL when missing)."""
+        raise NotImplementedError
+
+    def json_kind(self, column: str) -> str:
+        """``'number'``, ``'string'``, ``'boolean'``, ``'null'`` or ``'other'`` (array,
+        object) for the value at path ``?`` (NULL when missing)."""
+        raise NotImplementedError
+
+    def json_typed(self, column: str, kind: str) -> str:
+        """The value at path ``?`` as an SQL value when it has JSON ``kind``, else NULL.
+
+        The path parameter is passed twice.
+        """
+        raise NotImplementedError
+
+    def typed_param(self, kind: str) -> str:
+        """A placeholder for a literal compared with :meth:`json_typed` of ``kind``."""
+        return "?"
+
+    def param_value(self, value: Any) -> Any:
+        """A Python literal as passed for :meth:`typed_param`."""
+        return value
+
+    def number_out(self, expr: str) -> str:
+        """An aggregate of numbers as returned to Python (decoded by :meth:`number_in`)."""
+        return expr
+
+    def number_in(self, value: Any) -> Any:
+        """A number returned by :meth:`number_out` as int or float."""
+        return value
+
+    def array_has(self, column: str) -> str:
+        """Whether the JSON array at path ``?`` of ``column`` holds the string ``?``."""
+        raise NotImplementedError
+
+    def json_set(self, column: str) -> str | None:
+        """``column`` with the key at path ``?`` set to the JSON text ``?``, keeping the other
+        keys' order and text; ``None`` when the engine cannot (the caller edits in Python)."""
+        return None
+
+
+class SQLiteDialect(Dialect):
+    """SQLite 3.38+: JSON1 functions with ``'$."a"."b"'`` paths."""
+
+    name = "sqlite"
+    chunk = 500
+
+    def in_list(
+        self, column: str, values: list[Any], array_type: str = "text"
+    ) -> tuple[str, list[Any]]:
+        return f"{column} IN ({','.join('?' * len(values))})", list(values)
+
+    def path(self, key: str) -> str:
+        return "$." + ".".join('"' + p.replace('"', '\\"') + '"' for p in key.split("."))
+
+    def json_text(self, column: str) -> str:
+        return f"({column} -> ?)"
+
+    def json_kind(self, column: str) -> str:
+        return (
+            f"(CASE json_type({column}, ?) WHEN 'integer' THEN 'number' WHEN 'real' THEN "
+            "'number' WHEN 'text' THEN 'string' WHEN 'true' THEN 'boolean' WHEN 'false' THEN "
+            "'boolean' WHEN 'null' THEN 'null' ELSE 'other' END)"
+        )
+
+    def json_typed(self, column: str, kind: str) -> str:
+        types = {NUMBER: "('integer','real')", STRING: "('text')", BOOLEAN: "('true','false')"}
+        return f"(CASE WHEN json_type({column}, ?) IN {types[kind]} THEN {column} ->> ? END)"
+
+    def param_value(self, value: Any) -> Any:
+        return int(value) if isinstance(value, bool) else value
+
+    def array_has(self, column: str) -> str:
+        return f"EXISTS (SELECT 1 FROM json_each({column}, ?) WHERE value = ?)"
+
+    def json_set(self, column: str) -> str | None:
+        return f"json_set({column}, ?, json(?))"
+
+
+def _kind_sql(column: str) -> str:
+    return f"json_typeof({column}::json #> ?::text[])"
+
+
+class PostgresDialect(Dialect):
+    """PostgreSQL: ``%s`` placeholders, ``json`` path operators, arrays for id lists."""
+
+    name = "postgresql"
+    chunk = 2000
+    collate = ' COLLATE "C"'
+    _CASTS = {NUMBER: "numeric", STRING: "text", BOOLEAN: "boolean"}
+
+    @functools.lru_cache(maxsize=512)  # noqa: B019 (two module-level instances)
+    def sql(self, text: str) -> str:
+        return text.replace("%", "%%").replace("?", "%s")
+
+    def in_list(
+        self, column: str, values: list[Any], array_type: str = "text"
+    ) -> tuple[str, list[Any]]:
+        # IN (SELECT unnest(...)) walks the index once per id; = ANY(...) may scan instead
+        return f"{column} IN (SELECT unnest(?::{array_type}[]))", [list(values)]
+
+    def path(self, key: str) -> list[str]:
+        return key.split(".")
+
+    def json_text(self, column: str) -> str:
+        return f"({column}::json #> ?::text[])::text"
+
+    def json_kind(self, column: str) -> str:
+        return (
+            f"(CASE {_kind_sql(column)} WHEN 'number' THEN 'number' WHEN 'string' THEN 'string' "
+            "WHEN 'boolean' THEN 'boolean' WHEN 'null' THEN 'null' ELSE 'other' END)"
+        )
+
+    def json_typed(self, column: str, kind: str) -> str:
+        return (
+            f"(CASE WHEN {_kind_sql(column)} = '{kind}' "
+            f"THEN ({column}::json #>> ?::text[])::{self._CASTS[kind]} END)"
+        )
+
+    def typed_param(self, kind: str) -> str:
+        return f"?::{self._CASTS[kind]}"
+
+    def number_out(self, expr: str) -> str:
+        return f"({expr})::text"
+
+    def number_in(self, value: Any) -> Any:
+        return None if value is None else json.loads(value)
+
+    def array_has(self, column: str) -> str:
+        return f"COALESCE(({column}::jsonb #> ?::text[]) @> jsonb_build_array(?::text), FALSE)"
+
+
+SQLITE = SQLiteDialect()
+POSTGRES = PostgresDialect()

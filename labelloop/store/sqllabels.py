@@ -1,0 +1,272 @@
+"""Label queries of both SQL engines (a mixin of :class:`~labelloop.store.sqlcore.SQLStore`).
+
+Labels are the big table (one row per label), so this is where the engines'
+speed lives. Filters are compiled by :mod:`labelloop.store.sqlexpr`;
+aggregates (``count``, ``distinct``, ``count_values``, ``bounds``) are one
+``GROUP BY`` each instead of returning every label's value to Python.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any
+
+from labelloop.store import codec
+from labelloop.store.base import CONTAINER, LabelRow
+from labelloop.store.dialect import NUMBER, STRING
+from labelloop.store.sqlconn import SQLConnection, decode_texts
+from labelloop.store.sqlexpr import compile_expr
+
+_LABEL_COLS = "dataset_id, id, sample_id, frame_number, field, position, data"
+_READ_COLS = "sample_id, frame_number, field, position, id, data"
+_LABEL_UPDATE = ", ".join(
+    f"{c}=excluded.{c}" for c in ("sample_id", "frame_number", "field", "position", "data")
+)
+UPSERT_LABELS = (
+    f"INSERT INTO labels({_LABEL_COLS}) VALUES(?,?,?,?,?,?,?) "
+    f"ON CONFLICT (dataset_id, id) DO UPDATE SET {_LABEL_UPDATE}"
+)
+DUPLICATE_ID = (
+    "A label id occurs twice in this dataset; give each label its own object "
+    "(label.copy(new_ids=True))"
+)
+
+
+def _label_rows(rows: list[tuple]) -> list[LabelRow]:
+    datas = codec.loads_many([r[5] for r in rows])
+    return [LabelRow(r[0], r[1], r[2], r[3], r[4], d) for r, d in zip(rows, datas)]
+
+
+class LabelQueries(SQLConnection):
+    """Label methods of :class:`~labelloop.store.sqlcore.SQLStore`."""
+
+    #: The engine's exception for a duplicate primary key.
+    _unique_error: type[Exception] = Exception
+
+    def _upsert_label_values(self, values: list[tuple]) -> None:
+        """Insert or replace label rows (engines may bulk load many)."""
+        self._write_many(UPSERT_LABELS, values)
+
+    def get_labels(
+        self,
+        dataset_id: str,
+        sample_ids: Sequence[str],
+        fields: Sequence[str] | None = None,
+        frames: bool = False,
+        frame_range: tuple[int, int] | None = None,
+        where: dict[str, Any] | None = None,
+    ) -> list[LabelRow]:
+        if fields is not None and not fields:
+            return []
+        extra = " AND frame_number>0" if frames else " AND frame_number=0"
+        params: list[Any] = []
+        if frames and frame_range is not None:
+            extra += " AND frame_number BETWEEN ? AND ?"
+            params += list(frame_range)
+        if fields is not None:
+            cond, args = self.dialect.in_list("field", list(fields))
+            extra += f" AND {cond}"
+            params += args
+        for field, expr in (where or {}).items():
+            sql, args = compile_expr(expr, self.dialect)
+            extra += f" AND NOT (field=? AND position>=0 AND NOT {sql})"
+            params += [field, *args]
+        out: list[LabelRow] = []
+        for chunk in self._chunks(sample_ids):
+            cond, ids = self._in("sample_id", chunk)
+            rows = self._all(
+                f"SELECT {_READ_COLS} FROM labels WHERE dataset_id=? AND {cond}{extra} "
+                "ORDER BY sample_id, field, frame_number, position",
+                (dataset_id, *ids, *params),
+            )
+            out += _label_rows(rows)
+        return out
+
+    def find_labels(self, dataset_id: str, ids: Sequence[str]) -> list[LabelRow]:
+        out: list[LabelRow] = []
+        for chunk in self._chunks(list(ids)):
+            cond, params = self._in("id", chunk)
+            rows = self._all(
+                f"SELECT {_READ_COLS} FROM labels WHERE dataset_id=? AND {cond}",
+                (dataset_id, *params),
+            )
+            out += _label_rows(rows)
+        return out
+
+    def field_label_ids(
+        self, dataset_id: str, sample_id: str, field: str, frame_number: int
+    ) -> dict[str, int]:
+        rows = self._all(
+            "SELECT id, position FROM labels WHERE dataset_id=? AND sample_id=? AND field=? "
+            "AND frame_number=?",
+            (dataset_id, sample_id, field, frame_number),
+        )
+        return {r[0]: r[1] for r in rows}
+
+    def upsert_labels(
+        self, dataset_id: str, rows: Sequence[LabelRow], replace: bool = True
+    ) -> None:
+        if replace:  # the last row of an id wins
+            rows = list({r.id: r for r in rows}.values())
+        values = [
+            (
+                dataset_id,
+                r.id,
+                r.sample_id,
+                r.frame_number,
+                r.field,
+                r.position,
+                codec.dumps(r.data),
+            )
+            for r in rows
+        ]
+        if not values:
+            return
+        with self.transaction():
+            if replace:
+                self._upsert_label_values(values)
+                return
+            self._exec("SAVEPOINT new_labels")
+            try:
+                self._bulk_insert("labels", _LABEL_COLS, values)
+            except self._unique_error:
+                self._exec("ROLLBACK TO SAVEPOINT new_labels")
+                raise ValueError(DUPLICATE_ID) from None
+            self._exec("RELEASE SAVEPOINT new_labels")
+
+    def set_label_values(self, dataset_id: str, attr: str, rows: Sequence[tuple[str, Any]]) -> None:
+        # only the named labels are written; their JSON text keeps its key order
+        setter = self.dialect.json_set("data")
+        if setter is not None:
+            path = self.dialect.path(attr)
+            self._write_many(
+                f"UPDATE labels SET data={setter} WHERE dataset_id=? AND id=?",
+                ((path, codec.dumps(value), dataset_id, label_id) for label_id, value in rows),
+            )
+            return
+        new = dict(rows)
+        with self.transaction():
+            for chunk in self._chunks(list(new)):
+                cond, params = self._in("id", chunk)
+                found = self._all(
+                    f"SELECT id, data FROM labels WHERE dataset_id=? AND {cond}",
+                    (dataset_id, *params),
+                )
+                datas = codec.loads_many([r[1] for r in found])
+                updates = []
+                for (label_id, _), data in zip(found, datas):
+                    data[attr] = new[label_id]
+                    updates.append((codec.dumps(data), dataset_id, label_id))
+                self._write_many("UPDATE labels SET data=? WHERE dataset_id=? AND id=?", updates)
+
+    def delete_labels(self, dataset_id: str, ids: Iterable[str]) -> None:
+        ids = list(ids)
+        with self.transaction():
+            for chunk in self._chunks(ids):
+                cond, params = self._in("id", chunk)
+                self._exec(
+                    f"DELETE FROM labels WHERE dataset_id=? AND {cond}", (dataset_id, *params)
+                )
+
+    def delete_field_labels(self, dataset_id: str, field: str, frames: bool) -> None:
+        op = ">" if frames else "="
+        self._write(
+            f"DELETE FROM labels WHERE dataset_id=? AND field=? AND frame_number{op}0",
+            (dataset_id, field),
+        )
+
+    def rename_field_labels(self, dataset_id: str, old: str, new: str, frames: bool) -> None:
+        op = ">" if frames else "="
+        self._write(
+            f"UPDATE labels SET field=? WHERE dataset_id=? AND field=? AND frame_number{op}0",
+            (new, dataset_id, old),
+        )
+
+    def can_compile(self, expr: Any) -> bool:
+        try:
+            compile_expr(expr, self.dialect)
+        except ValueError:
+            return False
+        return True
+
+    def _label_filter(
+        self, field: str, frames: bool, items: bool, where: Any
+    ) -> tuple[str, list[Any]]:
+        sql = " AND field=? AND frame_number" + (">0" if frames else "=0")
+        sql += " AND position" + (">=0" if items else f"={CONTAINER}")
+        params: list[Any] = [field]
+        if where is not None:
+            cond, args = compile_expr(where, self.dialect)
+            sql += f" AND {cond}"
+            params += args
+        return sql, params
+
+    def count_labels(
+        self, dataset_id: str, field: str, frames: bool, items: bool, where: Any = None
+    ) -> int:
+        sql, params = self._label_filter(field, frames, items, where)
+        return self._one(
+            "SELECT COUNT(*) FROM labels WHERE dataset_id=?" + sql, (dataset_id, *params)
+        )[0]
+
+    def label_values(
+        self, dataset_id: str, field: str, frames: bool, items: bool, attr: str, where: Any = None
+    ) -> Iterator[tuple[str, int, Any]]:
+        sql, params = self._label_filter(field, frames, items, where)
+        if attr == "id":
+            select, select_params = "id", []
+        else:
+            select = self.dialect.json_text("data")
+            select_params = [self.dialect.path(attr)]
+        rows = self._all(
+            f"SELECT sample_id, frame_number, {select} FROM labels WHERE dataset_id=?"
+            + sql
+            + " ORDER BY sample_id, frame_number, position",
+            (*select_params, dataset_id, *params),
+        )
+        if attr == "id":
+            values = [r[2] for r in rows]
+        else:
+            values = decode_texts([r[2] for r in rows])
+        for r, value in zip(rows, values):
+            yield r[0], r[1], value
+
+    def label_value_counts(
+        self, dataset_id: str, field: str, frames: bool, items: bool, attr: str, where: Any = None
+    ) -> list[tuple[Any, int]]:
+        sql, params = self._label_filter(field, frames, items, where)
+        text = self.dialect.json_text("data")
+        rows = self._all(
+            f"SELECT {text}, COUNT(*) FROM labels WHERE dataset_id=?" + sql + " GROUP BY 1",
+            (self.dialect.path(attr), dataset_id, *params),
+        )
+        values = decode_texts([r[0] for r in rows])
+        merged: dict[str, Any] = {}
+        for r, value in zip(rows, values):  # texts differing only in spacing/keys order
+            key = codec.dumps(value)
+            merged[key] = (value, merged.get(key, (None, 0))[1] + r[1])
+        return list(merged.values())
+
+    def label_bounds(
+        self, dataset_id: str, field: str, frames: bool, items: bool, attr: str, where: Any = None
+    ) -> list[tuple[Any, Any]] | None:
+        sql, params = self._label_filter(field, frames, items, where)
+        d = self.dialect
+        path = d.path(attr)
+        number, string = d.json_typed("data", NUMBER), d.json_typed("data", STRING) + d.collate
+        rows = self._all(
+            f"SELECT {d.json_kind('data')}, {d.number_out(f'MIN({number})')}, "
+            f"{d.number_out(f'MAX({number})')}, MIN({string}), MAX({string}) "
+            "FROM labels WHERE dataset_id=?" + sql + " GROUP BY 1",
+            (path, path, path, path, path, path, path, path, path, dataset_id, *params),
+        )
+        kinds = {r[0]: r[1:] for r in rows}
+        if "other" in kinds:
+            return None
+        out: list[tuple[Any, Any]] = []
+        if "number" in kinds:
+            low, high = kinds["number"][:2]
+            out.append((d.number_in(low), d.number_in(high)))
+        if "string" in kinds:
+            out.append(tuple(kinds["string"][2:]))
+        return out
