@@ -1,8 +1,8 @@
 """values / count / distinct / count_values / bounds over a collection.
 
-Simple cases (a whole dataset, or a dataset filtered only by compilable
-``filter_labels`` on the field being read) are answered by the store with
-one query; everything else walks the view's documents once, so the cost is
+Simple cases (a whole dataset, a dataset filtered only by compilable
+``filter_labels`` on the field being read, ids and plain fields of a view the
+store selects in SQL) are answered by the store with one query; everything else walks the view's documents once, so the cost is
 always linear in the data read.
 """
 
@@ -16,7 +16,7 @@ from labelloop.core.docs import doc_to_value
 from labelloop.core.expressions import get_path
 from labelloop.core.fields import is_label_spec, list_attr
 from labelloop.core.label_stages import FilterLabels
-from labelloop.core.stages import MatchTags
+from labelloop.core.planner import view_ids
 
 if TYPE_CHECKING:
     from labelloop.core.collection import SampleCollection
@@ -86,7 +86,7 @@ def _store_values(collection: SampleCollection, target: _Target) -> list[Any] | 
     if target.is_frame or target.attr is None or target.attr == "":
         if target.is_frame or target.spec is None:
             return None
-        ids = _tag_ids(collection) if collection._stages else None
+        ids = view_ids(collection) if collection._stages else None
         if collection._stages and ids is None:
             return None
         if target.path == "id":
@@ -115,21 +115,6 @@ def _store_values(collection: SampleCollection, target: _Target) -> list[Any] | 
             continue
         out.append(grouped.get(sample_id, []) if sample_id in present else None)
     return out
-
-
-def _tag_ids(collection: SampleCollection) -> list[str] | None:
-    """Sample ids of a view made only of ``match_tags`` stages, read from the tags alone."""
-    stages = collection._stages
-    if not stages or not all(isinstance(stage, MatchTags) for stage in stages):
-        return None
-    dataset = collection._dataset
-    docs: Any = (
-        {"id": sample_id, "tags": tags}
-        for sample_id, tags in dataset._store.sample_values(dataset._id, "tags")
-    )
-    for stage in stages:
-        docs = stage.apply(docs, dataset)
-    return [doc["id"] for doc in docs]
 
 
 def _store_frame_values(collection: SampleCollection, target: _Target) -> list[Any]:
@@ -213,7 +198,7 @@ def _count(collection: SampleCollection, path: str | None) -> int:
     if path is None:
         if not collection._stages:
             return dataset._store.count_samples(dataset._id)
-        ids = _tag_ids(collection)
+        ids = view_ids(collection)
         if ids is not None:
             return len(ids)
         derived = fast_count(collection)

@@ -4,7 +4,7 @@ An expression is a tree of plain JSON (``{"$field": path}``, ``{"$lit": value}``
 ``{"$op": name, "args": [...]}``) so views that use it serialize into run
 records. :func:`compile_expr` turns a tree into a Python function of
 ``(root, current)`` documents; stores may compile simple trees to their own
-query language (see ``labelloop.store.sqlexpr``).
+query language (see ``labelloop.store.sqlexpr`` and ``labelloop.store.sqlview``).
 
 Field paths are dotted; a path that meets a list maps over it
 (``F("ground_truth.detections.label")`` is the list of labels). ``F()`` is the

@@ -111,6 +111,16 @@ class FilterLabels(Stage):
     def filtered_paths(self, dataset: Dataset) -> list[str]:
         return [self.field]
 
+    def sql_step(self) -> dict[str, Any] | None:
+        if self.frames_needed:
+            return None
+        return {
+            "kind": "filter_labels",
+            "field": self.field,
+            "filter": self.filter,
+            "only_matches": self.only_matches,
+        }
+
     def apply(self, docs: Iterable[Doc], dataset: Dataset) -> Iterator[Doc]:
         path = LabelPath(dataset, self.field)
         keep = compile_expr(self.filter)

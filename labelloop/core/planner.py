@@ -11,6 +11,13 @@ reads one document, not all.
 The source is the dataset, or, after a derivation stage (``to_patches``,
 ``to_frames``, ``to_clips``), a :class:`~labelloop.core.derived.DerivedSource`
 that expands the documents of the view before it (see ``core/derived.py``).
+
+On a dataset source, the longest run of leading stages that have an SQL form
+(:meth:`Stage.sql_step`) is first handed to the store (``Store.view_ids``),
+which answers with the selected ids in view order from one query, decoding no
+document; those stages then only shape the documents read by id (a
+``filter_labels`` still hides labels). When the store cannot compile them it
+says so and the stages run in Python, which stays the reference.
 """
 
 from __future__ import annotations
@@ -19,6 +26,7 @@ from collections.abc import Iterator
 from itertools import islice
 from typing import TYPE_CHECKING, Any, Protocol
 
+from labelloop.core.fields import is_label_spec, list_attr
 from labelloop.core.stages import Limit, Select, SortBy, Stage
 
 if TYPE_CHECKING:
@@ -62,12 +70,49 @@ def source_of(dataset: Dataset, stages: list[Stage]) -> tuple[DocSource, list[St
     return derived.DerivedSource(dataset, stages[:cut], stages[cut]), stages[cut + 1 :]
 
 
+def _compiled(dataset: Dataset, stages: list[Stage]) -> tuple[list[str], int] | None:
+    """``(ids, n)``: the sample ids the first ``n`` stages select, from the store's SQL."""
+    steps = []
+    for stage in stages:
+        step = stage.sql_step()
+        if step is None:
+            break
+        steps.append(step)
+    if not steps:
+        return None
+    fields = {
+        name: list_attr(spec)
+        for name, spec in dataset._sample_schema.items()
+        if is_label_spec(spec)
+    }
+    ids = dataset._store.view_ids(dataset._id, steps, fields)
+    return None if ids is None else (ids, len(steps))
+
+
+def view_ids(collection: SampleCollection) -> list[str] | None:
+    """The sample ids of a view in order when the store selects them all in SQL, else ``None``."""
+    dataset = collection._dataset
+    source, stages = source_of(dataset, collection._stages)
+    if not stages or not isinstance(source, DatasetSource):
+        return None
+    compiled = _compiled(dataset, stages)
+    if compiled is None or compiled[1] < len(stages):
+        return None
+    return compiled[0]
+
+
 def iter_docs(collection: SampleCollection, frames: bool = False) -> Iterator[dict[str, Any]]:
     """The documents of a collection, in view order."""
     dataset = collection._dataset
     dataset._sync_schema()
     source, stages = source_of(dataset, collection._stages)
-    return run(source, stages, frames)
+    compiled = _compiled(dataset, stages) if isinstance(source, DatasetSource) else None
+    if compiled is None:
+        return run(source, stages, frames)
+    ids, done = compiled
+    # the selection is done; what these stages do to documents (hide labels) is not
+    shaping = [s for s in stages[:done] if s.per_doc and not s.drops_only]
+    return run(source, stages[done:], frames, ids, shaping)
 
 
 def fetch(
@@ -81,11 +126,20 @@ def fetch(
     return iter(docs)
 
 
-def run(source: DocSource, stages: list[Stage], frames: bool = False) -> Iterator[dict[str, Any]]:
-    """The documents of ``source`` through ``stages``, in view order."""
-    frames = frames or any(s.frames_needed for s in stages)
-    ids: list[str] | None = None  # None: every document, in source order
-    pending: list[Stage] = []  # per-document stages not yet folded into `ids`
+def run(
+    source: DocSource,
+    stages: list[Stage],
+    frames: bool = False,
+    ids: list[str] | None = None,
+    pending: list[Stage] | None = None,
+) -> Iterator[dict[str, Any]]:
+    """The documents of ``source`` through ``stages``, in view order.
+
+    ``ids`` (default: every document, in source order) and ``pending`` (per-document
+    stages still to apply to them) say where earlier stages left the view.
+    """
+    pending = list(pending or [])
+    frames = frames or any(s.frames_needed for s in [*pending, *stages])
 
     def stream(with_frames: bool) -> Iterator[dict[str, Any]]:
         docs: Any = source.docs(ids, with_frames)

@@ -67,6 +67,10 @@ class Stage:
         """Choose and order ids (stages that are not per-document, except ``SortBy``)."""
         raise NotImplementedError  # Limit, Skip, Take and ordered Select define it
 
+    def sql_step(self) -> dict[str, Any] | None:
+        """The stage as a step the store may run as SQL (``Store.view_ids``), if it has one."""
+        return None
+
     # which label fields' contents the stage filters: (path, ...)
     def filtered_paths(self, dataset: Dataset) -> list[str]:
         """Label field paths whose label lists this stage may shorten."""
@@ -131,6 +135,9 @@ class Select(Stage):
         wanted = set(self.sample_ids)
         return (d for d in docs if d["id"] in wanted)
 
+    def sql_step(self) -> dict[str, Any] | None:
+        return None if self.ordered else {"kind": "select", "ids": self.sample_ids}
+
     def pick(self, ids: list[str]) -> list[str]:
         """The selected ids among ``ids`` (given order when ``ordered``, else ``ids``' order)."""
         if self.ordered:
@@ -155,6 +162,9 @@ class Exclude(Stage):
     def _from_kwargs(cls, kw: dict[str, Any]) -> Exclude:
         return cls(kw["sample_ids"])
 
+    def sql_step(self) -> dict[str, Any] | None:
+        return {"kind": "exclude", "ids": self.sample_ids}
+
     def apply(self, docs: Iterable[Doc], dataset: Dataset) -> Iterator[Doc]:
         unwanted = set(self.sample_ids)
         return (d for d in docs if d["id"] not in unwanted)
@@ -175,6 +185,9 @@ class Match(Stage):
     @classmethod
     def _from_kwargs(cls, kw: dict[str, Any]) -> Match:
         return cls(ViewExpression(kw["filter"]))
+
+    def sql_step(self) -> dict[str, Any] | None:
+        return {"kind": "match", "expr": self.filter}
 
     def apply(self, docs: Iterable[Doc], dataset: Dataset) -> Iterator[Doc]:
         test = compile_expr(self.filter)
@@ -198,6 +211,9 @@ class MatchTags(Stage):
     def _from_kwargs(cls, kw: dict[str, Any]) -> MatchTags:
         return cls(kw["tags"], kw.get("bool", True), kw.get("all", False))
 
+    def sql_step(self) -> dict[str, Any] | None:
+        return {"kind": "match_tags", "tags": self.tags, "bool": self.bool, "all": self.all}
+
     def apply(self, docs: Iterable[Doc], dataset: Dataset) -> Iterator[Doc]:
         tags = set(self.tags)
         test = tags.issubset if self.all else (lambda t: bool(tags & t))
@@ -220,6 +236,9 @@ class Exists(Stage):
     @classmethod
     def _from_kwargs(cls, kw: dict[str, Any]) -> Exists:
         return cls(kw["field"], kw.get("bool", True))
+
+    def sql_step(self) -> dict[str, Any] | None:
+        return {"kind": "exists", "field": self.field, "bool": self.bool}
 
     def apply(self, docs: Iterable[Doc], dataset: Dataset) -> Iterator[Doc]:
         def present(doc: Doc) -> bool:
@@ -321,6 +340,14 @@ class SortBy(Stage):
         if isinstance(value, dict):
             value = ViewExpression(value["$expr"])
         return cls(value, kw.get("reverse", False))
+
+    def sql_step(self) -> dict[str, Any] | None:
+        key = self.field_or_expr
+        return {
+            "kind": "sort_by",
+            "key": key if isinstance(key, str) else key["$expr"],
+            "reverse": self.reverse,
+        }
 
     def order(self, docs: Iterable[Doc]) -> list[str]:
         """Ids of ``docs`` in sorted order (only keys and ids are kept in memory)."""

@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 import labelloop as ll
 from labelloop import ViewField as F
 from labelloop.core.labels import Detection, Detections
+from tests.core.strategies import logic_of
 
 values = st.one_of(
     st.none(),
@@ -42,15 +43,7 @@ leaf = st.one_of(
     st.builds(lambda a, vs: F(a).is_in(vs), attrs, st.lists(st.sampled_from("abc"), min_size=1)),
     st.builds(lambda a, b: F(a).exists(b), attrs, st.booleans()),
 )
-exprs = st.recursive(
-    leaf,
-    lambda inner: st.one_of(
-        st.builds(lambda a, b: a & b, inner, inner),
-        st.builds(lambda a, b: a | b, inner, inner),
-        st.builds(lambda a: ~a, inner),
-    ),
-    max_leaves=6,
-)
+exprs = logic_of(leaf, max_leaves=6)
 labels = st.lists(
     st.fixed_dictionaries({}, optional={"confidence": values, "label": values, "score": values}),
     max_size=6,
