@@ -9,7 +9,9 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Any
 
-from labelloop.core.metadata import ImageMetadata, VideoMetadata
+from labelloop.core.fields import SAMPLE_BUILTINS, check_value, is_label_spec, list_attr
+from labelloop.core.labels import Label
+from labelloop.core.metadata import ImageMetadata, Metadata, VideoMetadata
 from labelloop.media import metadata as media
 
 if TYPE_CHECKING:
@@ -43,16 +45,25 @@ def _set_path(obj: Any, parts: list[str], value: Any, path: str) -> None:
 
 
 def set_values(collection: SampleCollection, path: str, values: list[Any]) -> None:
-    """Set ``path`` on each sample of ``collection`` from a list aligned with the view."""
+    """Set ``path`` on each sample of ``collection`` from a list aligned with the view.
+
+    A plain sample field rewrites only the samples' documents, a label attribute
+    only the labels it names (one ``UPDATE`` per row, no sample or other label
+    rewritten); anything else (whole labels, frames) goes through the samples.
+    """
     values = list(values)
-    count = collection.count()
-    if len(values) != count:
-        raise ValueError(
-            f"set_values('{path}') got {len(values)} values for {count} samples; pass one "
-            "value per sample in view order"
-        )
     dataset = collection._dataset
     with dataset.transaction():
+        ids = collection.values("id")
+        if len(values) != len(ids):
+            raise ValueError(
+                f"set_values('{path}') got {len(values)} values for {len(ids)} samples; pass "
+                "one value per sample in view order"
+            )
+        if _set_sample_field(collection, path, ids, values):
+            return
+        if _set_label_attribute(collection, path, values):
+            return
         for sample, value in zip(collection.iter_samples(), values):
             if path.startswith("frames."):
                 parts = path[len("frames.") :].split(".")
@@ -72,6 +83,75 @@ def set_values(collection: SampleCollection, path: str, values: list[Any]) -> No
             else:
                 _set_path(sample, path.split("."), value, path)
             sample.save()
+
+
+def _set_sample_field(
+    collection: SampleCollection, path: str, ids: list[str], values: list[Any]
+) -> bool:
+    """Write a plain (non-label, non-builtin) sample field into the sample documents only."""
+    dataset = collection._dataset
+    spec = dataset._sample_schema.get(path)
+    if "." in path or path in SAMPLE_BUILTINS or is_label_spec(spec):
+        return False
+    if any(isinstance(v, (Label, Metadata)) for v in values):
+        return False
+    for value in values:
+        value = list(value) if isinstance(value, tuple) else value
+        new_spec = check_value(path, dataset._sample_schema.get(path), value)
+        if new_spec is not None:
+            dataset._declare_field(path, new_spec)
+    new = dict(zip(ids, values))
+    store = dataset._store
+    for batch in store.iter_samples(dataset._id, list(new)):
+        rows = []
+        for sample_id, doc in batch:
+            value = new[sample_id]
+            doc[path] = list(value) if isinstance(value, tuple) else value
+            rows.append((sample_id, doc))
+        store.update_samples(dataset._id, rows)
+    return True
+
+
+def _set_label_attribute(collection: SampleCollection, path: str, values: list[Any]) -> bool:
+    """Write one attribute of the view's labels (``predictions.detections.eval``) in place."""
+    dataset = collection._dataset
+    field, _, rest = path.partition(".")
+    spec = dataset._sample_schema.get(field)
+    if not is_label_spec(spec) or not rest:
+        return False
+    items = list_attr(spec)
+    if items:
+        if not rest.startswith(items + ".") or "." in rest[len(items) + 1 :]:
+            return False
+        attr = rest[len(items) + 1 :]
+    else:
+        attr = rest
+    if "." in attr or attr in ("id", "_cls") or any(_has_label(v) for v in values):
+        return False
+    id_path = f"{field}.{items}.id" if items else f"{field}.id"
+    rows: list[tuple[str, Any]] = []
+    for label_ids, value in zip(collection.values(id_path), values):
+        if label_ids is None:
+            if value is None or (items and value == []):
+                continue
+            raise ValueError(f"Cannot set '{path}': '{field}' is None on a sample")
+        if not items:
+            rows.append((label_ids, value))
+            continue
+        if not isinstance(value, list) or len(value) != len(label_ids):
+            raise ValueError(
+                f"Cannot set '{path}': expected a list of {len(label_ids)} values for "
+                f"'{items}', got {value!r:.80}"
+            )
+        rows.extend(zip(label_ids, value))
+    dataset._store.set_label_values(dataset._id, attr, rows)
+    return True
+
+
+def _has_label(value: Any) -> bool:
+    if isinstance(value, list):
+        return any(_has_label(v) for v in value)
+    return isinstance(value, (Label, Metadata))
 
 
 def edit_tags(collection: SampleCollection, tags: list[str], add: bool) -> None:
