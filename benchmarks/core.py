@@ -21,6 +21,8 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
+from typing import Any
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -49,48 +51,83 @@ def _run_size(n: int) -> None:
             )
 
     ds = ll.Dataset()
-    timings = {}
-    start, cpu = time.perf_counter(), time.process_time()
-    ds.add_samples(samples())
-    timings["add_samples"] = (time.perf_counter() - start, time.process_time() - cpu)
 
-    start, cpu = time.perf_counter(), time.process_time()
-    high = ds.filter_labels("predictions", F("confidence") > 0.8).count("predictions.detections")
-    timings["filter_labels+count (SQL)"] = (time.perf_counter() - start, time.process_time() - cpu)
+    def timed(step: str, run: Callable[[], Any]) -> Any:
+        start, cpu = time.perf_counter(), time.process_time()
+        result = run()
+        wall, cpu_s = time.perf_counter() - start, time.process_time() - cpu
+        print(  # as each step ends: a long run shows its progress
+            f"N={n:>7}  {step:<30} {wall:8.2f} s wall {cpu_s:8.2f} s CPU  "
+            f"{cpu_s / n * 1e6:7.1f} us CPU/sample  (load {os.getloadavg()[0]:.1f})",
+            flush=True,
+        )
+        return result
 
-    start, cpu = time.perf_counter(), time.process_time()
-    labels = ds.values("predictions.detections.label")
-    timings["values(label)"] = (time.perf_counter() - start, time.process_time() - cpu)
-
-    start, cpu = time.perf_counter(), time.process_time()
-    slow = ds.filter_labels("predictions", F("confidence") * 1 > 0.8).count(
-        "predictions.detections"
+    timed("add_samples", lambda: ds.add_samples(samples()))
+    timed("iterate, read a field", lambda: [s.filepath for s in ds])
+    high = timed(
+        "filter_labels(conf>0.8).count",
+        lambda: ds.filter_labels("predictions", F("confidence") > 0.8).count(
+            "predictions.detections"
+        ),
     )
-    timings["filter_labels+count (Python)"] = (
-        time.perf_counter() - start,
-        time.process_time() - cpu,
+    labels = timed("values(label)", lambda: ds.values("predictions.detections.label"))
+    slow = timed(
+        "filter_labels(conf*1>0.8).count",
+        lambda: ds.filter_labels("predictions", F("confidence") * 1 > 0.8).count(
+            "predictions.detections"
+        ),
     )
     assert slow == high and len(labels) == n
-
-    aggregates = {
-        "distinct(label)": lambda: ds.distinct("predictions.detections.label"),
-        "count_values(label)": lambda: ds.count_values("predictions.detections.label"),
-        "bounds(confidence)": lambda: ds.bounds("predictions.detections.confidence"),
-        "match_tags.values(id)": lambda: ds.match_tags("val").values("id"),
-    }
-    for step, run in aggregates.items():
-        start, cpu = time.perf_counter(), time.process_time()
-        run()
-        timings[step] = (time.perf_counter() - start, time.process_time() - cpu)
+    timed("count_values(label)", lambda: ds.count_values("predictions.detections.label"))
+    timed("distinct(label)", lambda: ds.distinct("predictions.detections.label"))
+    timed("bounds(confidence)", lambda: ds.bounds("predictions.detections.confidence"))
+    many = F("predictions.detections").length() > 5
+    timed("match(length>5).count", lambda: ds.match(many).count())
+    timed(
+        "sort_by(length).values(id)",
+        lambda: ds.sort_by(F("predictions.detections").length()).values("id"),
+    )
+    timed("match_tags.values(id)", lambda: ds.match_tags("val").values("id"))
+    timed("set_values(scalar)", lambda: ds.set_values("x", list(range(n))))
+    evals = [["tp" if j % 2 else "fp" for j in range(10)] for _ in range(n)]
+    timed(
+        "set_values(label attribute)",
+        lambda: ds.set_values("predictions.detections.eval", evals),
+    )
+    timed("App first page (class filter)", lambda: _app_first_page(ds))
+    _add_ground_truth(ds, rng)  # setup, not timed
+    timed(
+        "evaluate_detections(eval_key)",
+        lambda: ds.evaluate_detections("predictions", gt_field="ground_truth", eval_key="ev"),
+    )
 
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    for step, (wall, cpu_s) in timings.items():
-        print(
-            f"N={n:>7}  {step:<30} {wall:8.2f} s wall {cpu_s:8.2f} s CPU  "
-            f"{cpu_s / n * 1e6:7.1f} us CPU/sample"
-        )
     print(f"N={n:>7}  {'peak RSS':<30} {peak_mb:8.0f} MB  ({high} detections > 0.8)")
     ds.delete()
+
+
+def _app_first_page(ds) -> int:  # noqa: ANN001
+    """What the App does for a new class filter: the filtered ids, then one page of samples."""
+    from labelloop.app import samples
+    from labelloop.app.state import AppState
+
+    page = samples.page(AppState(ds), {"labels": {"predictions": {"classes": ["cat"]}}}, 0, 50)
+    return len(page["samples"])
+
+
+def _add_ground_truth(ds, rng) -> None:  # noqa: ANN001
+    """Give every sample a ground_truth: six of its predicted boxes, jittered."""
+    import labelloop as ll
+
+    gts = []
+    for boxes in ds.values("predictions.detections.bounding_box"):
+        dets = [
+            ll.Detection(label="cat", bounding_box=[b[0] + rng.random() * 0.02, *b[1:]])
+            for b in boxes[:6]
+        ]
+        gts.append(ll.Detections(detections=dets))
+    ds.set_values("ground_truth", gts)
 
 
 def _run_video(frames: int) -> None:
