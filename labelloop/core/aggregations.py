@@ -1,4 +1,4 @@
-"""values / count / distinct / count_values / bounds over a collection.
+"""values / count / distinct / count_values / bounds / sum / mean / std / histogram_values.
 
 Simple cases (a whole dataset, a dataset filtered only by compilable
 ``filter_labels`` on the field being read, ids and plain fields of a view the
@@ -8,8 +8,11 @@ always linear in the data read.
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from typing import TYPE_CHECKING, Any
+
+import numpy as np
 
 from labelloop.core.derived import fast_count
 from labelloop.core.docs import doc_to_value
@@ -308,3 +311,84 @@ def bounds(collection: SampleCollection, path: str) -> tuple[Any, Any]:
     if not found:
         return None, None
     return min(found), max(found)
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _sums(collection: SampleCollection, path: str) -> tuple[int, Any, Any]:
+    """``(count, sum, sum of squares)`` of the numbers of ``path`` (booleans left out)."""
+    with collection._dataset._store.snapshot():
+        collection._dataset._sync_schema()
+        target = _Target(collection, path)
+        fast = _attr_filters(collection, target)
+        if fast is not None:
+            dataset = collection._dataset
+            sums = dataset._store.label_sums(
+                dataset._id, target.field, target.is_frame, target.items, target.attr or "", fast[0]
+            )
+            if sums is not None:
+                return sums
+        numbers = [v for v in _values(collection, path, True) if _is_number(v)]
+    return len(numbers), sum(numbers), sum(v * v for v in numbers)
+
+
+def sum_of(collection: SampleCollection, path: str) -> Any:
+    """Sum of the numbers of ``path`` (lists unwound; ``0`` when there are none)."""
+    return _sums(collection, path)[1]
+
+
+def mean(collection: SampleCollection, path: str) -> float | None:
+    """Mean of the numbers of ``path`` (``None`` when there are none)."""
+    count_, total, _ = _sums(collection, path)
+    return total / count_ if count_ else None
+
+
+def std(collection: SampleCollection, path: str, sample: bool = False) -> float | None:
+    """Standard deviation of the numbers of ``path`` (population, or ``sample=True``)."""
+    count_, total, squares = _sums(collection, path)
+    if count_ - (1 if sample else 0) <= 0:
+        return None
+    spread = squares - total * total / count_
+    return math.sqrt(max(spread, 0) / (count_ - (1 if sample else 0)))
+
+
+def histogram_values(
+    collection: SampleCollection,
+    path: str,
+    bins: int = 10,
+    range: tuple[float, float] | None = None,
+) -> tuple[list[int], list[float], int]:
+    """``(counts, edges, other)``: ``bins`` equal bins over ``range`` (default: the bounds);
+    ``other`` counts the numbers outside it. Label attributes stream from the store."""
+    if not isinstance(bins, int) or bins < 1:
+        raise ValueError(f"bins must be a positive integer, not {bins!r}")
+    with collection._dataset._store.snapshot():
+        collection._dataset._sync_schema()
+        target = _Target(collection, path)
+        fast = _attr_filters(collection, target)
+        if fast is not None:
+            dataset = collection._dataset
+            raw: Any = (
+                value
+                for _, _, value in dataset._store.label_values(
+                    dataset._id,
+                    target.field,
+                    target.is_frame,
+                    target.items,
+                    target.attr or "",
+                    fast[0],
+                )
+            )
+        else:
+            raw = _values(collection, path, True)
+        flat: list[Any] = []
+        _flatten(list(raw), flat)
+    numbers = np.array([v for v in flat if _is_number(v)], dtype=float)
+    if range is None:
+        range = (float(numbers.min()), float(numbers.max())) if numbers.size else (0.0, 1.0)
+    low, high = range
+    counts, edges = np.histogram(numbers, bins=bins, range=(low, high))
+    inside = int(counts.sum())
+    return [int(c) for c in counts], [float(e) for e in edges], int(numbers.size) - inside

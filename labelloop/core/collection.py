@@ -356,6 +356,25 @@ class SampleCollection:
         """``(min, max)`` of ``path``."""
         return aggregations.bounds(self, path)
 
+    def sum(self, path: str) -> Any:
+        """Sum of the numbers of ``path`` (lists unwound; booleans and ``None`` left out)."""
+        return aggregations.sum_of(self, path)
+
+    def mean(self, path: str) -> float | None:
+        """Mean of the numbers of ``path`` (``None`` when there are none)."""
+        return aggregations.mean(self, path)
+
+    def std(self, path: str, sample: bool = False) -> float | None:
+        """Population (or ``sample=True``) standard deviation of the numbers of ``path``."""
+        return aggregations.std(self, path, sample)
+
+    def histogram_values(
+        self, path: str, bins: int = 10, range: tuple[float, float] | None = None
+    ) -> tuple[list[int], list[float], int]:
+        """``(counts, edges, other)`` of the numbers of ``path`` in ``bins`` equal bins over
+        ``range`` (default: their bounds); ``other`` counts those outside ``range``."""
+        return aggregations.histogram_values(self, path, bins, range)
+
     def set_values(self, path: str, values: list[Any]) -> None:
         """Set ``path`` on each sample of the view from a list aligned with ``values(path)``."""
         from labelloop.core.editing import set_values

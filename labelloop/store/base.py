@@ -311,6 +311,13 @@ class Store(ABC):
         evaluates the stages itself.
         """
 
+    @abstractmethod
+    def label_sums(
+        self, dataset_id: str, field: str, frames: bool, items: bool, attr: str, where: Any = None
+    ) -> tuple[int, Any, Any] | None:
+        """``(count, sum, sum of squares)`` of attr's numbers (booleans, strings and nulls left
+        out), in one query; ``None`` when some value is a list or an object."""
+
     # -- runs --------------------------------------------------------------
 
     @abstractmethod

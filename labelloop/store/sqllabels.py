@@ -270,3 +270,24 @@ class LabelQueries(SQLConnection):
         if "string" in kinds:
             out.append(tuple(kinds["string"][2:]))
         return out
+
+    def label_sums(
+        self, dataset_id: str, field: str, frames: bool, items: bool, attr: str, where: Any = None
+    ) -> tuple[int, Any, Any] | None:
+        sql, params = self._label_filter(field, frames, items, where)
+        d = self.dialect
+        path = d.path(attr)
+        number = d.json_typed("data", NUMBER)
+        rows = self._all(
+            f"SELECT {d.json_kind('data')}, COUNT({number}), {d.number_out(f'SUM({number})')}, "
+            f"{d.number_out(f'SUM({number} * {number})')} "
+            "FROM labels WHERE dataset_id=?" + sql + " GROUP BY 1",
+            (path, *[path] * 8, dataset_id, *params),
+        )
+        kinds = {r[0]: r[1:] for r in rows}
+        if "other" in kinds:
+            return None
+        if "number" not in kinds:
+            return 0, 0, 0
+        count, total, squares = kinds["number"]
+        return count, d.number_in(total), d.number_in(squares)

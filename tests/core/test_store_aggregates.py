@@ -88,3 +88,39 @@ def test_match_tags_values_and_count_read_tags_only(mixed):
         assert view.values("filepath") == [s.filepath for s in view.iter_samples()]
         chained = view.match_tags("b")
         assert chained.values("id") == [s.id for s in chained.iter_samples()]
+
+
+def _numbers(values: list) -> list:
+    return [v for v in values if isinstance(v, (int, float)) and not isinstance(v, bool)]
+
+
+@pytest.mark.parametrize("attr", ["confidence", "score", "numeric", "label", "absent"])
+def test_sum_mean_std_histogram_match_a_walk(mixed, attr):
+    path = f"det.detections.{attr}"
+    for view in (mixed, mixed.filter_labels("det", F("confidence") > 0.3)):
+        numbers = _numbers(_walk(view, "det", attr))
+        n = len(numbers)
+        assert view.sum(path) == pytest.approx(sum(numbers))
+        if not n:
+            assert view.mean(path) is None and view.std(path) is None
+            continue
+        mean = sum(numbers) / n
+        assert view.mean(path) == pytest.approx(mean)
+        spread = sum((v - mean) ** 2 for v in numbers)
+        assert view.std(path) == pytest.approx((spread / n) ** 0.5, abs=1e-9)
+        if n > 1:
+            assert view.std(path, sample=True) == pytest.approx((spread / (n - 1)) ** 0.5)
+        counts, edges, other = view.histogram_values(path, bins=4, range=(-1, 2))
+        assert len(edges) == 5 and edges[0] == -1 and edges[-1] == 2
+        assert sum(counts) + other == n
+        assert other == sum(1 for v in numbers if v < -1 or v > 2)
+
+
+def test_sums_of_list_attributes_fall_back_to_the_walk(mixed, monkeypatch):
+    path = "det.detections.bounding_box"
+    coords = [c for box in mixed.values(path, unwind=False) for b in box or [] for c in b]
+    assert mixed.sum(path) == pytest.approx(sum(coords))
+    assert (
+        mixed._dataset._store.label_sums(mixed._dataset._id, "det", False, True, "bounding_box")
+        is None
+    )
