@@ -270,6 +270,17 @@ def _attr_filters(collection: SampleCollection, target: _Target) -> tuple[Any] |
     return None if fast is None else (fast[0],)
 
 
+def _store_args(collection: SampleCollection, path: str) -> tuple | None:
+    """``(dataset_id, field, frames, items, attr, where)`` for the store's label-attribute
+    aggregates, when it can answer for ``path`` on this collection."""
+    target = _Target(collection, path)
+    fast = _attr_filters(collection, target)
+    if fast is None:
+        return None
+    dataset_id = collection._dataset._id
+    return dataset_id, target.field, target.is_frame, target.items, target.attr or "", fast[0]
+
+
 def distinct(collection: SampleCollection, path: str) -> list[Any]:
     """Sorted distinct non-``None`` values of ``path``."""
     with collection._dataset._store.snapshot():
@@ -296,14 +307,8 @@ def bounds(collection: SampleCollection, path: str) -> tuple[Any, Any]:
     """``(min, max)`` of the values of ``path`` (``(None, None)`` when there are none)."""
     with collection._dataset._store.snapshot():
         collection._dataset._sync_schema()
-        target = _Target(collection, path)
-        fast = _attr_filters(collection, target)
-        ranges = None
-        if fast is not None:
-            dataset = collection._dataset
-            ranges = dataset._store.label_bounds(
-                dataset._id, target.field, target.is_frame, target.items, target.attr or "", fast[0]
-            )
+        args = _store_args(collection, path)
+        ranges = None if args is None else collection._dataset._store.label_bounds(*args)
         if ranges is not None:
             found = [v for pair in ranges for v in pair]
         else:
@@ -321,13 +326,9 @@ def _sums(collection: SampleCollection, path: str) -> tuple[int, Any, Any]:
     """``(count, sum, sum of squares)`` of the numbers of ``path`` (booleans left out)."""
     with collection._dataset._store.snapshot():
         collection._dataset._sync_schema()
-        target = _Target(collection, path)
-        fast = _attr_filters(collection, target)
-        if fast is not None:
-            dataset = collection._dataset
-            sums = dataset._store.label_sums(
-                dataset._id, target.field, target.is_frame, target.items, target.attr or "", fast[0]
-            )
+        args = _store_args(collection, path)
+        if args is not None:
+            sums = collection._dataset._store.label_sums(*args)
             if sums is not None:
                 return sums
         numbers = [v for v in _values(collection, path, True) if _is_number(v)]
