@@ -104,6 +104,8 @@ class SQLiteDialect(Dialect):
     def in_list(
         self, column: str, values: list[Any], array_type: str = "text"
     ) -> tuple[str, list[Any]]:
+        if len(values) > self.chunk:  # one JSON array: SQLite caps the number of parameters
+            return f"{column} IN (SELECT value FROM json_each(?))", [json.dumps(list(values))]
         return f"{column} IN ({','.join('?' * len(values))})", list(values)
 
     def path(self, key: str) -> str:

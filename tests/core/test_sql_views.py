@@ -182,3 +182,12 @@ def test_filter_labels_still_hides_labels_after_sql_selection(mixed):
     for sample in view:
         labels = [d.label for d in sample.predictions.detections]
         assert len(labels) > 1 and set(labels) == {"cat"}
+
+
+def test_selecting_more_ids_than_sql_parameters(dataset):
+    dataset.add_samples(ll.Sample(f"/many/{i}.jpg") for i in range(40_000))
+    ids = dataset.values("id")
+    view = dataset.select(ids[:35_000][::-1]).exclude(ids[:1])  # dataset order kept
+    assert planner.view_ids(view) is not None
+    assert view.count() == 34_999
+    assert view.values("id") == ids[1:35_000]
