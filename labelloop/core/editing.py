@@ -60,9 +60,12 @@ def set_values(collection: SampleCollection, path: str, values: list[Any]) -> No
                 f"set_values('{path}') got {len(values)} values for {len(ids)} samples; pass "
                 "one value per sample in view order"
             )
-        if _set_sample_field(collection, path, ids, values):
+        # in place only through stages that select samples or filter labels (not derived
+        # views, mapped labels or computed fields: their samples save their own way)
+        plain = all(stage.sql_step() is not None for stage in collection._stages)
+        if plain and _set_sample_field(collection, path, ids, values):
             return
-        if _set_label_attribute(collection, path, values):
+        if plain and _set_label_attribute(collection, path, values):
             return
         for sample, value in zip(collection.iter_samples(), values):
             if path.startswith("frames."):
