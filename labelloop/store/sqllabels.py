@@ -149,15 +149,17 @@ class LabelQueries(SQLConnection):
             for chunk in self._chunks(list(new)):
                 cond, params = self._in("id", chunk)
                 found = self._all(
-                    f"SELECT id, data FROM labels WHERE dataset_id=? AND {cond}",
+                    f"SELECT id, sample_id, frame_number, field, position, data FROM labels "
+                    f"WHERE dataset_id=? AND {cond}",
                     (dataset_id, *params),
                 )
-                datas = codec.loads_many([r[1] for r in found])
-                updates = []
-                for (label_id, _), data in zip(found, datas):
-                    data[attr] = new[label_id]
-                    updates.append((codec.dumps(data), dataset_id, label_id))
-                self._write_many("UPDATE labels SET data=? WHERE dataset_id=? AND id=?", updates)
+                datas = codec.loads_many([r[5] for r in found])
+                for data, r in zip(datas, found):
+                    data[attr] = new[r[0]]
+                # whole rows through the engine's bulk upsert (COPY on PostgreSQL)
+                self._upsert_label_values(
+                    [(dataset_id, *r[:5], codec.dumps(d)) for r, d in zip(found, datas)]
+                )
 
     def delete_labels(self, dataset_id: str, ids: Iterable[str]) -> None:
         ids = list(ids)
