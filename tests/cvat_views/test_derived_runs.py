@@ -1,5 +1,5 @@
 """annotate()/load_annotations() on patches, frames, clips and map_labels views, against the
-local CVAT-compatible server and, when LABELLOOP_TEST_CVAT_URL is set, a real CVAT server.
+local CVAT-compatible server or, when LABELLOOP_TEST_CVAT_URL is set, a real CVAT server.
 
 Each test uploads through the view, lets the annotator edit in CVAT over HTTP, loads the run
 and checks the source dataset: the labels landed on the right samples and frames (clips:
@@ -7,9 +7,6 @@ CVAT frame ``f`` -> ``support[0] + f``, no off-by-one), nothing outside the view
 """
 
 from __future__ import annotations
-
-import os
-from types import SimpleNamespace
 
 import pytest
 from PIL import Image
@@ -20,19 +17,10 @@ from labelloop.testing.annotator import Annotator
 from tests.cvat_video.helpers import box, boxes, video_dataset
 
 
-@pytest.fixture(params=["local", "real"])
-def server(request):
-    """The local server (emptied), or the real CVAT server named by the environment."""
-    if request.param == "local":
-        return request.getfixturevalue("cvat_server_fresh")
-    url = os.environ.get("LABELLOOP_TEST_CVAT_URL")
-    if not url:
-        pytest.skip("LABELLOOP_TEST_CVAT_URL is not set (no real CVAT server)")
-    return SimpleNamespace(
-        url=url,
-        username=os.environ["LABELLOOP_TEST_CVAT_USERNAME"],
-        password=os.environ["LABELLOOP_TEST_CVAT_PASSWORD"],
-    )
+@pytest.fixture
+def server(cvat_server_fresh):
+    """The local server (emptied), or the real CVAT that LABELLOOP_TEST_CVAT_URL names."""
+    return cvat_server_fresh
 
 
 def _creds(server):
