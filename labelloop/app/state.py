@@ -137,5 +137,8 @@ class AppState:
         return 0 if dataset is None else dataset.count()
 
     def _media_paths(self) -> list[str]:
-        dataset = self.dataset
-        return [] if dataset is None else dataset.values("filepath")
+        dataset, view = self.dataset, self.view
+        paths = [] if dataset is None else dataset.values("filepath")
+        if view is not None and view._is_derived:  # a frames view shows its frame images
+            paths += view.values("filepath")
+        return paths

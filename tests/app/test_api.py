@@ -259,3 +259,21 @@ def test_nan_and_numpy_values_travel_as_json(tmp_path):
             assert detail["scalars"] == {"score": None, "hits": 3}
     finally:
         dataset.delete()
+
+
+def test_frames_view_serves_its_frame_images(tmp_path):
+    from tests.app.conftest import make_video_dataset
+
+    video = make_video_dataset(str(tmp_path / "video"))
+    frames = video.to_frames(sample_frames=True, output_dir=str(tmp_path / "frames"))
+    with ll.launch_app(frames, port=0, auto=False) as session:
+        with httpx.Client(base_url=session.url, timeout=30) as client:
+            page = client.get("/api/samples", params={"offset": 0, "limit": 5}).json()
+            assert page["total"] == 10
+            first = page["samples"][0]
+            assert first["media_type"] == "image"
+            assert [f["label"] for f in first["fields"]["objects"]] == ["car"]
+            media = client.get(first["media_url"])
+            assert media.status_code == 200 and media.content[:2] == b"\xff\xd8"  # a JPEG
+            assert client.get(first["thumb_url"]).status_code == 200
+    video.delete()
