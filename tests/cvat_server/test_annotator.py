@@ -26,14 +26,14 @@ LABELS = [
 
 @pytest.fixture(scope="module")
 def setup(cvat_server, tmp_path_factory):
-    user = cvat_server.create_user("annotator-person", "Annotate-Loop-2026")
+    user = cvat_server.create_user("annotator-person", "Loop-Secret-2026!")
     images = write_images(tmp_path_factory.mktemp("annotator"), 6)
     with admin_client(cvat_server) as client:
         task = create_task(client, images, labels=LABELS, segment_size=3, name="annotator-task")
         jobs = client.get("/api/jobs", params={"task_id": task["id"]}).json()["results"]
         for job in jobs:
             client.patch(f"/api/jobs/{job['id']}", json={"assignee": user["id"]})
-    with Annotator(cvat_server.url, "annotator-person", "Annotate-Loop-2026") as annotator:
+    with Annotator(cvat_server.url, "annotator-person", "Loop-Secret-2026!") as annotator:
         yield annotator, task
 
 
