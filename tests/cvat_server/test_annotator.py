@@ -79,10 +79,11 @@ def test_shape_edits(setup, cvat_server):
     specs = {a["id"]: a["name"] for a in labels["car"]["attributes"]}
     moved = shapes[first]
     assert moved["points"] == [15.0, 8.0, 25.0, 18.0]
-    assert {specs[a["spec_id"]]: a["value"] for a in moved["attributes"]} == {
-        "color": "blue",
-        "parked": "true",
-    }
+    # real CVAT also lists the unset attributes of the label, with their default
+    # (the local server does not yet): "make" may come back as ""
+    values = {specs[a["spec_id"]]: a["value"] for a in moved["attributes"]}
+    assert {k: v for k, v in values.items() if k != "make"} == {"color": "blue", "parked": "true"}
+    assert values.get("make", "") == ""
     assert moved["occluded"] is True
     assert (moved["group"], shapes[second]["group"]) == (3, 3)
     assert shapes[second]["label_id"] == labels["truck"]["id"]
@@ -132,14 +133,9 @@ def test_complete_and_errors(setup):
         annotator.add_shape(
             job, type="rectangle", label="car", points=[0, 0, 1, 1], frame=0, attributes={"size": 1}
         )
-    with pytest.raises(AnnotatorError, match="400"):
-        annotator.add_shape(
-            job,
-            type="rectangle",
-            label="car",
-            points=[0, 0, 1, 1],
-            frame=0,
-            attributes={"color": "green"},
+    with pytest.raises(AnnotatorError, match="400"):  # CVAT checks no attribute value, but
+        annotator.add_shape(  # the points of a rectangle
+            job, type="rectangle", label="car", points=[0, 0, 1], frame=0
         )
     with pytest.raises(AnnotatorError, match="login"):
         Annotator(annotator._http.base_url.__str__(), "annotator-person", "wrong")
