@@ -26,6 +26,9 @@ from tests.cvat_server.differential_world import build_world, write_media
 _ENV = ("LABELLOOP_TEST_CVAT_URL", "LABELLOOP_TEST_CVAT_USERNAME", "LABELLOOP_TEST_CVAT_PASSWORD")
 _MISSING = [name for name in _ENV if not os.environ.get(name)]
 
+# the first test builds both servers' fixtures and sends every kind (2-3 minutes on 2 cores)
+pytestmark = pytest.mark.timeout(900)
+
 
 @pytest.fixture(scope="module")
 def outcomes(
