@@ -147,6 +147,13 @@ TOKENS = [
 
 PROJECTS = [
     K("projects list", "GET", "/api/projects", params={"page_size": 100}),
+    K(
+        "projects in unknown organization",
+        "GET",
+        "/api/projects",
+        headers={"X-Organization": "{prefix}-no-such-org"},
+    ),
+    K("organizations list", "GET", "/api/organizations"),
     K("projects search", "GET", "/api/projects", params={"search": "{project_name}"}),
     K("projects by name", "GET", "/api/projects", params={"name": "{project_name}"}),
     K("projects sorted", "GET", "/api/projects", params={"sort": "-name", "page_size": 2}),
@@ -234,6 +241,12 @@ LABELS = [
     K("labels task_id not a number", "GET", "/api/labels", params={"task_id": "abc"}),
     K("label get", "GET", "/api/labels/{label_car}"),
     K("label missing", "GET", f"/api/labels/{MISSING_ID}"),
+    K(
+        "labels of two parents",
+        "GET",
+        "/api/labels",
+        params={"task_id": "{task}", "project_id": "{project}"},
+    ),
 ]
 
 TASKS = [
@@ -526,6 +539,9 @@ DATA = [
         params={"type": "chunk", "index": 0, "quality": "compressed"},
     ),
     K("task preview", "GET", "/api/tasks/{task}/preview"),
+    K("job preview", "GET", "/api/jobs/{job2}/preview"),
+    K("project preview", "GET", "/api/projects/{project}/preview"),
+    K("task status (deprecated)", "GET", "/api/tasks/{task}/status"),
 ]
 
 JOBS = [

@@ -25,6 +25,7 @@ from labelloop.testing.cvat_server.web import (
     ApiError,
     BareError,
     Ctx,
+    PageError,
     as_bool,
     as_int,
     field_error,
@@ -478,17 +479,17 @@ async def preview(ctx: Ctx) -> Response:
         first = job["start_frame"]
     elif path.startswith("/api/projects/"):
         project = access.get_project(ctx, ctx.int_param("id"))
+        # as CVAT: the project's newest task, with media or not
         task = ctx.store.one(
-            "SELECT * FROM tasks WHERE project_id = ? AND data_state = 'finished' ORDER BY id",
-            (project["id"],),
+            "SELECT * FROM tasks WHERE project_id = ? ORDER BY id DESC", (project["id"],)
         )
         if task is None:
-            raise not_found()
+            raise PageError(404, "Project image preview not found")
         first = 0
     else:
         task = access.get_task(ctx, ctx.int_param("id"))
         first = 0
     if task["data_state"] != "finished":
-        raise not_found()
+        raise BareError(404, "Task has no media")
     image = _images(ctx, task, json.loads(task["media"]), [first])[0]
     return Response(media.thumbnail(image), media_type="image/jpeg")

@@ -136,6 +136,8 @@ def _label_owner(ctx: Ctx) -> tuple[str, int] | None:
 
 def _label_parent(ctx: Ctx) -> tuple[str, int] | None:
     query = ctx.query
+    if sum(name in query for name in ("project_id", "task_id", "job_id")) > 1:
+        raise ApiError(400, ["job_id, task_id and project_id parameters cannot be used together"])
     for name in ("project_id", "task_id", "job_id"):
         raw = query.get(name)
         if raw and not raw.isdigit():

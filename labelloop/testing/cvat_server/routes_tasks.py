@@ -239,6 +239,12 @@ async def task_status(ctx: Ctx) -> Response:
     """The deprecated ``/api/tasks/{id}/status`` view of the creation request."""
     task = access.get_task(ctx, ctx.int_param("id"))
     row = ctx.store.one("SELECT * FROM requests WHERE task_id = ?", (task["id"],))
-    if row is None:
-        return json_response({"state": "Unknown", "message": ""})
-    return json_response({"state": row["status"].capitalize(), "message": row["message"]})
+    if row is None:  # as CVAT: no request left means nothing is running
+        return json_response({"state": "Finished", "message": "", "progress": 0.0})
+    return json_response(
+        {
+            "state": row["status"].capitalize(),
+            "message": row["message"] or "",
+            "progress": float(row["progress"] or 0),
+        }
+    )
