@@ -28,6 +28,7 @@ from labelloop.core.labels import Label
 from labelloop.cvat import convert
 from labelloop.cvat.convert import detection, scalar, segmentation
 from labelloop.cvat.errors import CVATCancelled, CVATUploadError
+from labelloop.cvat.media_check import fill_metadata, read_headers
 from labelloop.cvat.resources.labels import LabelMaps
 from labelloop.cvat.results import CVATAnnotationResults
 from labelloop.cvat.schema import (
@@ -62,6 +63,8 @@ class SampleRow:
     sample_id: str
     media_path: str
     values: dict[str, Any]
+    header: dict[str, Any] = field(default_factory=dict)
+    needs_metadata: bool = False
 
 
 @dataclass
@@ -150,20 +153,23 @@ def media_path(sample: Any, media_field: str) -> str:
             f"Sample {sample.id} has no media path in field {media_field!r}; set "
             "media_field to the field holding the files to upload"
         )
-    if not os.path.isfile(path):
-        raise ValueError(f"Media file {path!r} of sample {sample.id} does not exist")
     return path
 
 
 def collect_rows(samples: Any, fields: Sequence[str], media_field: str) -> list[SampleRow]:
-    """Sample ids, media paths and the schema fields' values, checked before any request."""
+    """Sample ids, media paths and the schema fields' values; every file's header is read
+    (:func:`~labelloop.cvat.media_check.read_headers`) before any request."""
     rows: list[SampleRow] = []
     for sample in _iter_samples(samples):
         path = media_path(sample, media_field)
         values = {f: sample.get_field(f) if sample.has_field(f) else None for f in fields}
-        rows.append(SampleRow(sample.id, path, values))
+        missing = sample.get_field("metadata") is None if sample.has_field("metadata") else True
+        rows.append(SampleRow(sample.id, path, values, needs_metadata=missing))
     if not rows:
         raise ValueError("The collection is empty; there is nothing to annotate")
+    headers = read_headers([(r.sample_id, r.media_path) for r in rows], "image", media_field)
+    for row in rows:
+        row.header = headers[row.sample_id]
     return rows
 
 
@@ -253,6 +259,7 @@ def upload_run(backend: CVATBackend, samples: Any, anno_key: str) -> CVATAnnotat
     state = RunState()
     try:
         upload(api, config, samples, rows, schema, state)
+        fill_metadata(samples, rows, media_type, config.media_field)
     except BaseException as err:
         _remove_created(api, state, err)
         raise

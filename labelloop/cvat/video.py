@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from tqdm.auto import tqdm
@@ -40,11 +40,11 @@ from labelloop.cvat.annotate import (
 )
 from labelloop.cvat.convert import scalar
 from labelloop.cvat.errors import CVATUploadError
+from labelloop.cvat.media_check import read_headers
 from labelloop.cvat.resources.labels import LabelMaps
 from labelloop.cvat.schema import ID_ATTR, CVATSchema, FieldLabels
 from labelloop.cvat.tracks import FrameRange, TrackUpload, build_tracks
 from labelloop.cvat.upload import unique_names
-from labelloop.media.metadata import video_metadata
 
 if TYPE_CHECKING:
     from labelloop.cvat.api import CVATAnnotationAPI
@@ -65,6 +65,9 @@ class VideoRow:
     frame_range: FrameRange
     #: The sample's id in the uploaded view when it is not the video's (a clip).
     view_id: str | None = None
+    #: The video file's header, and whether the video sample has no metadata yet.
+    header: dict[str, Any] = field(default_factory=dict)
+    needs_metadata: bool = False
 
     @property
     def shown_id(self) -> str:
@@ -88,29 +91,32 @@ def frame_param(name: str, value: Any, position: int, media_path: str) -> int | 
     raise ValueError(f"{name} must be an int, a list or a dict of ints, got {value!r}")
 
 
-def _frame_count(sample: Any, path: str) -> int:
-    metadata = sample.get_field("metadata") if sample.has_field("metadata") else None
-    count = None
-    if metadata is not None:
-        getter = metadata.get if isinstance(metadata, dict) else metadata.get_field
-        count = getter("total_frame_count")
-    return int(count) if count else int(video_metadata(path)["total_frame_count"])
-
-
 def collect_videos(samples: Any, config: CVATBackendConfig) -> list[VideoRow]:
-    """Every video's id, media path, frame count and frame range, checked up front."""
+    """Every video's id, media path, frame count (read from the file's header, so a
+    file that cannot be read is refused before any request) and frame range."""
     rows: list[VideoRow] = []
     media_field = config.media_field
     extra = [media_field] if media_field != "filepath" else None
-    for position, sample in enumerate(samples.select_fields(extra).iter_samples()):
-        path = media_path(sample, media_field)
-        count = _frame_count(sample, path)
+    found = [
+        (
+            sample.id,
+            media_path(sample, media_field),
+            sample.get_field("metadata") is None,
+            clip_of(sample),
+        )
+        for sample in samples.select_fields(extra).iter_samples()
+    ]
+    headers = read_headers(
+        [(sample_id, path) for sample_id, path, _, _ in found], "video", media_field
+    )
+    for position, (sample_id, path, needs_metadata, clip) in enumerate(found):
+        header = headers[sample_id]
+        count = int(header["total_frame_count"])
         start = frame_param("frame_start", config.frame_start, position, path)
         stop = frame_param("frame_stop", config.frame_stop, position, path)
         step = frame_param("frame_step", config.frame_step, position, path)
         if step is not None and step < 1:
             raise ValueError(f"frame_step must be >= 1, got {step} for video {path!r}")
-        clip = clip_of(sample)
         if clip is not None:  # a clip: its own frame range of its video, keyed by the video
             first, last = clip[1]
             start = max(first - 1, start or 0)
@@ -121,10 +127,10 @@ def collect_videos(samples: Any, config: CVATBackendConfig) -> list[VideoRow]:
                 f"frame_start={frame_range.start} is beyond the last frame ({count - 1}, "
                 f"0-based) of video {path!r}; lower frame_start for this video"
             )
-        if clip is not None:
-            rows.append(VideoRow(clip[0], path, count, frame_range, view_id=sample.id))
-        else:
-            rows.append(VideoRow(sample.id, path, count, frame_range))
+        video_id, view_id = (clip[0], sample_id) if clip is not None else (sample_id, None)
+        rows.append(
+            VideoRow(video_id, path, count, frame_range, view_id, header, needs_metadata)
+        )
     if not rows:
         raise ValueError("The collection is empty; there is nothing to annotate")
     return rows
