@@ -18,7 +18,11 @@ print("project id:", results.project_ids)
 # the second run finds the project by name and uses its labels as the schema; labels of
 # classes the project lacked would be left out of the upload with a warning (images only)
 second = dataset.exclude(first.values("id")).take(1, seed=2)
-second.annotate("project_second", label_field="ground_truth", project_name=project_name)
+second_results = second.annotate(
+    "project_second", label_field="ground_truth", project_name=project_name
+)
+results.print_status()  # each task's link, to open in CVAT
+second_results.print_status()
 
 input("Annotate both tasks of the project in CVAT, complete the jobs, then press Enter ")
 

@@ -78,9 +78,9 @@ def status(ctx: click.Context, dataset_name: str, key: str, **creds: Any) -> Non
                         field,
                         task_id,
                         job_id,
-                        job["assignee"],
-                        job["stage"],
-                        job["state"],
+                        (job["assignee"] or {}).get("username"),
+                        job.get("stage"),
+                        job.get("state"),
                         job["url"],
                     )
                 )

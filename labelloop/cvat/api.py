@@ -280,8 +280,19 @@ class CVATAnnotationAPI(AnnotationAPI):
         for task_id in task_ids:
             self.delete_task(task_id)
 
-    def launch_editor(self, url: str | None = None) -> None:
-        """Open ``url`` (default: the server's task list) in a web browser."""
+    def launch_editor(self, url: str | None = None) -> bool:
+        """Open ``url`` (default: the server's task list) in a web browser.
+
+        The URL is printed (stdout) either way, and when no browser could be
+        opened (a server, a container, SSH) the message says so, so the link
+        can be opened by hand. Returns whether a browser was opened.
+        """
         url = url or f"{self.base_url}/tasks"
-        logger.info("Launching editor at '%s'...", url)
-        webbrowser.open(url, new=2)
+        print(f"Opening the CVAT editor at {url}")
+        try:
+            opened = webbrowser.open(url, new=2)
+        except webbrowser.Error:
+            opened = False
+        if not opened:
+            print("No web browser could be opened here; open the link above yourself.")
+        return bool(opened)

@@ -28,6 +28,22 @@ def _int_keys(mapping: dict | None) -> dict:
     return {int(k): v for k, v in (mapping or {}).items()}
 
 
+def _user(api: CVATAnnotationAPI, user: dict | int | None) -> dict[str, Any] | None:
+    """CVAT's user object for an assignee (a summary, an id or ``None``), with ``username``."""
+    if user is None:
+        return None
+    if isinstance(user, dict) and user.get("username"):
+        return user
+    user_id = user.get("id") if isinstance(user, dict) else user
+    if user_id is None:
+        return None
+    return {"id": int(user_id), "username": api.users.username(int(user_id))}
+
+
+def _username(user: dict[str, Any] | None) -> str | None:
+    return None if user is None else user.get("username")
+
+
 class CVATAnnotationResults(AnnotationResults):
     """Results of a CVAT annotation run.
 
@@ -106,7 +122,12 @@ class CVATAnnotationResults(AnnotationResults):
         raise ValueError(f"Annotation run {self.anno_key!r} has no tasks left to open")
 
     def get_status(self) -> dict[str, dict[int, dict[str, Any]]]:
-        """Per field and task: name, status, assignee (username), last update, URL, jobs."""
+        """Per field and task: ``name``, ``status``, ``assignee``, ``last_updated``, ``url``
+        and ``jobs`` (``{job_id: <the server's job JSON> + "url"}``).
+
+        Assignees are CVAT's user objects (``{"id", "username", ...}``) or ``None``, as
+        the server returns them, so ``status[...]["assignee"]["username"]`` works.
+        """
         api = self.api
         status: dict[str, dict[int, dict[str, Any]]] = {}
         tasks: dict[int, dict[str, Any] | None] = {}
@@ -128,23 +149,21 @@ class CVATAnnotationResults(AnnotationResults):
         jobs: dict[int, dict[str, Any]] = {}
         for job in api.jobs.of_task(task_id):
             jobs[int(job["id"])] = {
-                "status": job.get("status"),
-                "stage": job.get("stage"),
-                "state": job.get("state"),
-                "assignee": api.users.username(job.get("assignee")),
+                **job,
+                "assignee": _user(api, job.get("assignee")),
                 "url": api.base_job_url(task_id, job["id"]),
             }
         return {
             "name": task.get("name"),
             "status": task.get("status"),
-            "assignee": api.users.username(task.get("assignee")),
+            "assignee": _user(api, task.get("assignee")),
             "last_updated": task.get("updated_date"),
             "url": api.base_task_url(task_id),
             "jobs": jobs,
         }
 
     def print_status(self) -> None:
-        """Log :meth:`get_status` as a readable report (INFO level)."""
+        """Print :meth:`get_status` as a readable report (stdout)."""
         lines: list[str] = []
         for field, tasks in self.get_status().items():
             lines += ["", f"Status for label field '{field}':", ""]
@@ -152,7 +171,7 @@ class CVATAnnotationResults(AnnotationResults):
                 lines += [
                     f"\tTask {task_id} ({info['name']}):",
                     f"\t\tStatus: {info['status']}",
-                    f"\t\tAssignee: {info['assignee']}",
+                    f"\t\tAssignee: {_username(info['assignee'])}",
                     f"\t\tLast updated: {info['last_updated']}",
                     f"\t\tURL: {info['url']}",
                     "",
@@ -160,12 +179,12 @@ class CVATAnnotationResults(AnnotationResults):
                 for job_id, job in info["jobs"].items():
                     lines += [
                         f"\t\tJob {job_id}:",
-                        f"\t\t\tStatus: {job['state'] or job['status']}",
-                        f"\t\t\tStage: {job['stage']}",
-                        f"\t\t\tAssignee: {job['assignee']}",
+                        f"\t\t\tStatus: {job.get('state') or job.get('status')}",
+                        f"\t\t\tStage: {job.get('stage')}",
+                        f"\t\t\tAssignee: {_username(job['assignee'])}",
                         "",
                     ]
-        logger.info("\n".join(lines))
+        print("\n".join(lines))
 
     # -- deletion -------------------------------------------------------------
 

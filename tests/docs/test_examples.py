@@ -41,14 +41,19 @@ def run_example(path: Path, server, capsys, monkeypatch) -> str:
     """Run ``path`` as ``__main__`` in this process; each "press Enter" prompt is answered
     after the person did the work. Returns what the script printed."""
 
+    printed: list[str] = []
+
     def answer(prompt: str = "") -> str:
+        printed.append(capsys.readouterr().out)
+        # the reader is told where to work: the editor's link is on stdout
+        assert f"{server.url}/tasks/" in "".join(printed), f"{path.name} printed no editor link"
         print(prompt)
         assert person.play(server) > 0, f"{path.name} asked for work but no job is open"
         return ""
 
     monkeypatch.setattr(builtins, "input", answer)
     runpy.run_path(str(path), run_name="__main__")
-    return capsys.readouterr().out
+    return "".join(printed) + capsys.readouterr().out
 
 
 def test_every_example_is_listed():

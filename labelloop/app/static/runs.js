@@ -109,14 +109,14 @@ export class RunsPanel {
             el("td", {}, link(task.url, `task ${taskId}`)),
             el("td", { textContent: field }),
             el("td", { textContent: task.status ?? "" }),
-            el("td", { textContent: task.assignee ?? "—" }),
+            el("td", { textContent: task.assignee?.username ?? "—" }),
             el("td", {})));
           for (const [jobId, job] of Object.entries(task.jobs)) {
             rows.push(el("tr", { className: "job", dataset: { job: jobId } },
               el("td", {}, link(job.url, `job ${jobId}`)),
               el("td", { textContent: job.stage ?? "" }),
               el("td", { textContent: job.state ?? "" }),
-              el("td", { textContent: job.assignee ?? "—" }),
+              el("td", { textContent: job.assignee?.username ?? "—" }),
               el("td", { textContent: job.status ?? "" })));
           }
         }
