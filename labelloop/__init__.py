@@ -4,6 +4,7 @@ The public face of the package. Everything a user script needs is importable
 from here; the subpackages hold the implementation.
 """
 
+import labelloop._loading  # noqa: F401  (first: Ctrl-C while loading prints one line)
 import labelloop.cvat.xml.image_dataset  # noqa: F401  (registers CVATImageDataset)
 import labelloop.cvat.xml.video_dataset  # noqa: F401  (registers CVATVideoDataset)
 import labelloop.evaluation  # noqa: F401  (registers evaluate_detections)
@@ -39,6 +40,8 @@ from labelloop.core.sample import Frame, Sample
 from labelloop.core.view import DatasetView
 
 __version__ = "0.1.0"
+
+labelloop._loading.loaded()
 
 __all__ = [
     "launch_app",

@@ -24,6 +24,7 @@ from labelloop.annotation.schema import build_label_schema
 from labelloop.annotation.unexpected import UnexpectedLabels
 from labelloop.core import runs
 from labelloop.core.extensions import implements
+from labelloop.interrupts import deferred_interrupt
 
 logger = logging.getLogger(__name__)
 
@@ -95,17 +96,20 @@ def annotate(
     )
     logger.info("Annotation run %r: sending %d samples to %r", anno_key, len(samples), config.name)
     logger.debug("Annotation run %r config: %r", anno_key, config)
+    results = None
     try:
         results = backend_obj.upload_annotations(samples, anno_key, launch_editor=launch_editor)
+        with deferred_interrupt(f"recording run {anno_key!r}"):
+            views.finalize_id_map(samples, results.id_map)
+            record_run(samples, anno_key, results)
     except BaseException as err:
-        _abort(backend_obj, samples, anno_key, err)
-        raise
-    try:
-        views.finalize_id_map(samples, results.id_map)
-        record_run(samples, anno_key, results)
-    except BaseException:
-        logger.error("Recording run %r failed; deleting what it created on the backend", anno_key)
-        results.cleanup()
+        if results is None:
+            _abort(backend_obj, samples, anno_key, err)
+        else:
+            logger.error(
+                "Recording run %r failed; deleting what it created on the backend", anno_key
+            )
+            results.cleanup()
         raise
     return results
 

@@ -39,6 +39,7 @@ from labelloop.cvat.schema import (
     schema_from_project,
 )
 from labelloop.cvat.upload import DataOptions, unique_names, upload_media, wait_for_request
+from labelloop.interrupts import deferred_interrupt
 
 if TYPE_CHECKING:
     from labelloop.cvat.api import CVATAnnotationAPI
@@ -212,16 +213,17 @@ def create_task(
     state.check()
     assignee = _round_robin(config.task_assignee, number)
     assignee_id = api.get_user_id(assignee) if assignee else None
-    task = api.tasks.create(
-        name,
-        labels=None if project_id is not None else cvat_schema.labels,
-        project_id=project_id,
-        segment_size=config.segment_size,
-        bug_tracker=_round_robin(config.issue_tracker, number),
-        assignee_id=assignee_id,
-    )
-    task_id = int(task["id"])
-    state.task_ids.append(task_id)
+    with deferred_interrupt(f"creating task {name!r}"):
+        task = api.tasks.create(
+            name,
+            labels=None if project_id is not None else cvat_schema.labels,
+            project_id=project_id,
+            segment_size=config.segment_size,
+            bug_tracker=_round_robin(config.issue_tracker, number),
+            assignee_id=assignee_id,
+        )
+        task_id = int(task["id"])
+        state.task_ids.append(task_id)
     return task_id
 
 
@@ -260,23 +262,22 @@ def upload_run(backend: CVATBackend, samples: Any, anno_key: str) -> CVATAnnotat
     try:
         upload(api, config, samples, rows, schema, state)
         fill_metadata(samples, rows, media_type, config.media_field)
+        return CVATAnnotationResults(
+            samples,
+            config,
+            anno_key,
+            state.id_map,
+            backend=backend,
+            task_ids=state.task_ids,
+            job_ids=state.job_ids,
+            project_ids=state.project_ids,
+            frame_id_map=state.frame_id_map,
+            server_id_map=state.server_id_map,
+            labels_task_map={f: list(state.task_ids) for f in schema},
+        )
     except BaseException as err:
         _remove_created(api, state, err)
         raise
-    labels_task_map = {f: list(state.task_ids) for f in schema}
-    return CVATAnnotationResults(
-        samples,
-        config,
-        anno_key,
-        state.id_map,
-        backend=backend,
-        task_ids=state.task_ids,
-        job_ids=state.job_ids,
-        project_ids=state.project_ids,
-        frame_id_map=state.frame_id_map,
-        server_id_map=state.server_id_map,
-        labels_task_map=labels_task_map,
-    )
 
 
 def _remove_created(api: CVATAnnotationAPI, state: RunState, err: BaseException) -> None:
@@ -360,8 +361,9 @@ def prepare_project(
     )
     check(cvat_schema, project_id is not None and not label_project)
     if project_id is None and config.project_name:
-        project_id = api.create_project(config.project_name, cvat_schema.labels)
-        state.project_ids.append(project_id)
+        with deferred_interrupt(f"creating project {config.project_name!r}"):
+            project_id = api.create_project(config.project_name, cvat_schema.labels)
+            state.project_ids.append(project_id)
     elif label_project:
         api.projects.patch(project_id, {"labels": cvat_schema.labels})
     return project_id, cvat_schema

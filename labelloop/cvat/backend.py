@@ -285,7 +285,13 @@ class CVATBackend(AnnotationBackend):
 
         results = upload_run(self, samples, anno_key)
         if launch_editor:
-            results.launch_editor()
+            try:
+                results.launch_editor()
+            except Exception as err:  # the run exists; a browser problem must not lose it
+                logger.warning("Could not open the editor: %s", err)
+            except BaseException:  # Ctrl-C: the run is not recorded, so remove its tasks
+                results.cleanup()
+                raise
         return results
 
     def download_annotations(self, results: CVATAnnotationResults) -> dict[str, Any]:

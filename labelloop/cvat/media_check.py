@@ -53,7 +53,8 @@ def read_headers(
 ) -> dict[str, dict[str, Any]]:
     """``{sample_id: header}`` for ``(sample_id, path)`` items; a ``ValueError`` naming
     every sample whose file is missing or unreadable, before any request is made."""
-    with ThreadPoolExecutor(max_workers=_workers()) as pool:
+    pool = ThreadPoolExecutor(max_workers=_workers())
+    try:
         found = pool.map(lambda item: _read(item[1], media_type), items)
         headers = list(
             bar(
@@ -64,6 +65,8 @@ def read_headers(
                 show=len(items) >= PROGRESS_MIN_FILES,
             )
         )
+    finally:  # on Ctrl-C, files not read yet are not waited for
+        pool.shutdown(wait=True, cancel_futures=True)
     problems = [
         (sample_id, path, header)
         for (sample_id, path), header in zip(items, headers)
