@@ -67,7 +67,12 @@ def import_cmd(ctx: click.Context, dataset_name: str, **opts: Any) -> None:
         raise CLIError("give exactly one of --task-ids, --project-name or --project-id")
     if opts["download_media"] and not opts["data_path"]:
         raise CLIError("--download-media needs --data-path DIR to write the media to")
-    if opts["create"] and not labelloop.dataset_exists(dataset_name):
+    if not labelloop.dataset_exists(dataset_name):
+        if not opts["create"]:
+            raise CLIError(
+                f"no dataset named {dataset_name!r}; pass --create to create it and import "
+                "into it"
+            )
         dataset = labelloop.Dataset(dataset_name, persistent=True)
         console.print(f"Created dataset {dataset_name!r}.")
     else:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import click
 
 from labelloop.cli.common import open_dataset
+from labelloop.cli.errors import CLIError
 from labelloop.cli.main import cli
 from labelloop.cli.output import console, setup_logging, table
 
@@ -140,7 +142,17 @@ def delete(ctx: click.Context, names: tuple[str, ...], yes: bool) -> None:
     setup_logging(ctx)
     found = [open_dataset(name) for name in names]
     if not yes:
-        click.confirm(f"Delete {', '.join(names)}?", abort=True)
+        try:
+            confirmed = click.confirm(f"Delete {', '.join(names)}?")
+        except click.Abort:
+            if sys.stdin and sys.stdin.isatty():
+                raise
+            raise CLIError(
+                "nothing deleted: no terminal to confirm on (stdin gave no answer); pass --yes "
+                "to delete without asking"
+            ) from None
+        if not confirmed:
+            raise CLIError("nothing deleted (the answer was no)")
     for dataset in found:
         dataset.delete()
         console.print(f"Deleted dataset {dataset.name!r}.")

@@ -9,6 +9,7 @@ network failed: one line saying what to check. Tracebacks appear only with
 from __future__ import annotations
 
 import logging
+import re
 import sys
 from typing import Any
 
@@ -32,28 +33,82 @@ class CLIError(click.ClickException):
         self.exit_code = exit_code
 
 
-def translate(err: BaseException) -> CLIError:
-    """The one-line error (and exit code) a library exception becomes."""
+def _with_hint(message: str, hint: str) -> str:
+    """``message (hint)`` unless the message already says what to check or do."""
+    if _HAS_HINT.search(message):
+        return message
+    return f"{message} ({hint})"
+
+
+_HAS_HINT = re.compile(r"\b(check|use|pass|set|add|give)\b", re.IGNORECASE)
+
+
+def option_names(group: click.Group) -> dict[str, str]:
+    """``{python keyword: --flag}`` over every command's options (``label_schema`` is
+    ``--schema``), so library messages can name the flags a command-line user types."""
+    names = {"label_schema": "--schema"}
+
+    def walk(command: click.Command) -> None:
+        for param in command.params:
+            longs = [o for o in param.opts if o.startswith("--")]
+            if isinstance(param, click.Option) and param.name and longs:
+                names.setdefault(param.name, longs[0])
+        for sub in getattr(command, "commands", {}).values():
+            walk(sub)
+
+    walk(group)
+    return names
+
+
+def as_flags(message: str, flags: dict[str, str]) -> str:
+    """Python keyword arguments in ``message`` (``label_field=...``, ``task_size``) as the
+    command line's flags (``--label-field ...``, ``--task-size``)."""
+    message = re.sub(r"label_schema\[('[^']*')\]", r"field \1", message)
+    for name, flag in sorted(flags.items(), key=lambda kv: -len(kv[0])):
+        message = re.sub(
+            rf"(?<![\w.-]){re.escape(name)}=(\.\.\.)?",
+            lambda m, flag=flag: f"{flag} ..." if m.group(1) else f"{flag} ",
+            message,
+        ).replace(f"{flag}  ", f"{flag} ")
+        if "_" in name:
+            message = re.sub(rf"(?<![\w.\'-]){re.escape(name)}(?![\w\'(])", flag, message)
+    return message
+
+
+def translate(err: BaseException, flags: dict[str, str] | None = None) -> CLIError:
+    """The one-line error (and exit code) a library exception becomes; Python keyword
+    arguments it names become the command line's flags."""
+    error = _translate(err)
+    error.message = as_flags(error.message, flags or {})
+    return error
+
+
+def _translate(err: BaseException) -> CLIError:
     if isinstance(err, CVATAuthError):
         return CLIError(
-            f"the CVAT server refused the credentials or the permission: {err} "
-            "(check LABELLOOP_CVAT_USERNAME/LABELLOOP_CVAT_PASSWORD or your token, "
-            "and the organization)",
+            _with_hint(
+                f"the CVAT server refused the credentials or the permission: {err}",
+                "check --username/--password (or LABELLOOP_CVAT_USERNAME/"
+                "LABELLOOP_CVAT_PASSWORD), your token, and the organization",
+            ),
             SERVER_ERROR,
         )
     if isinstance(err, CVATNotFound):
         return CLIError(
-            f"{err} (the task or project may have been deleted on the server)", SERVER_ERROR
+            _with_hint(str(err), "the task or project may have been deleted on the server"),
+            SERVER_ERROR,
         )
     if isinstance(err, CVATError):
         return CLIError(
-            f"{err} (check that the CVAT server is running and reachable at its URL)",
+            _with_hint(str(err), "check that the CVAT server is running and reachable at its URL"),
             SERVER_ERROR,
         )
     if isinstance(err, httpx.HTTPError):
         return CLIError(
-            f"network error: {type(err).__name__}: {err} (check the server URL and that the "
-            "server is running)",
+            _with_hint(
+                f"network error: {type(err).__name__}: {err}",
+                "check the server URL and that the server is running",
+            ),
             SERVER_ERROR,
         )
     if isinstance(err, KeyError) and err.args:
@@ -79,7 +134,7 @@ class LabelloopGroup(click.Group):
         except Exception as err:
             if (ctx.obj or {}).get("debug"):
                 raise
-            raise translate(err) from err
+            raise translate(err, option_names(self)) from err
 
     def main(self, *args: Any, standalone_mode: bool = True, **kwargs: Any) -> Any:
         if not standalone_mode:

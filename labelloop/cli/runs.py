@@ -55,9 +55,10 @@ def list_cmd(ctx: click.Context, dataset_name: str) -> None:
 @click.argument("key")
 @click.pass_context
 def info(ctx: click.Context, dataset_name: str, key: str) -> None:
-    """Print run KEY's record (config without credentials, view) as JSON."""
+    """Print run KEY's record (config without credentials, view stages) as JSON."""
     setup_logging(ctx)
-    click.echo(str(_run(dataset_name, key).get_annotation_info(key)))
+    record = _run(dataset_name, key).get_annotation_info(key).to_dict()
+    click.echo(json.dumps(record, indent=4, default=str))
 
 
 @runs.command("status")

@@ -14,7 +14,7 @@ from typing import Any
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from labelloop.cli.errors import SERVER_ERROR, CLIError
+from labelloop.cli.errors import SERVER_ERROR, USER_ERROR, CLIError
 
 logger = logging.getLogger(__name__)
 
@@ -38,8 +38,8 @@ def wait_for_jobs(
 ) -> dict[int, str]:
     """Poll until every job of ``results`` is ``completed``; return the final states.
 
-    Raises :class:`CLIError` (exit 2) when the run has no jobs left on the
-    server or ``timeout`` seconds pass first.
+    Raises :class:`CLIError`: exit 2 when the run has no jobs left on the
+    server, exit 1 when ``timeout`` seconds pass first.
     """
     if interval <= 0:
         raise ValueError(f"interval must be a positive number of seconds, got {interval!r}")
@@ -66,9 +66,9 @@ def wait_for_jobs(
             if done == len(states):
                 return states
             if timeout is not None and time.monotonic() - start > timeout:
-                raise CLIError(
+                raise CLIError(  # the annotators are not done: nothing failed, exit 1
                     f"{len(states) - done} of {len(states)} jobs still not completed after "
                     f"{timeout:g} s; {hint}",
-                    SERVER_ERROR,
+                    USER_ERROR,
                 )
             time.sleep(interval)

@@ -15,6 +15,7 @@ import email.utils
 import logging
 import os
 import random
+import re
 import ssl
 import threading
 import time
@@ -405,9 +406,15 @@ class CVATClient:
                     path=path,
                 )
             except httpx.TransportError as err:
+                hint = "check the url and that the server is running"
+                if self.url.startswith("https://") and _PLAIN_HTTP_ANSWER.search(str(err)):
+                    hint = (
+                        "the server answered in plain HTTP, not TLS: use "
+                        f"http://{self.url[len('https://') :]} instead"
+                    )
                 failure = CVATConnectionError(
                     f"{method} {path}: cannot reach {self.url} ({type(err).__name__}: "
-                    f"{self._redact(str(err))}); check the url and that the server is running",
+                    f"{self._redact(str(err))}); {hint}",
                     method=method,
                     path=path,
                 )
@@ -528,6 +535,13 @@ class CVATClient:
             yield from page.get("results", [])
             next_link = page.get("next")
             next_path = self.absolute_path(next_link) if next_link else None
+
+
+#: What OpenSSL says when a TLS handshake gets a plain-HTTP answer.
+_PLAIN_HTTP_ANSWER = re.compile(
+    r"WRONG_VERSION_NUMBER|wrong version number|record layer failure|packet length too long",
+    re.IGNORECASE,
+)
 
 
 def _tls_context(verify: bool | str) -> bool | ssl.SSLContext:
