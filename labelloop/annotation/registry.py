@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib
 import inspect
 import logging
+import re
 from typing import TYPE_CHECKING, Any
 
 from labelloop.annotation.config import annotation_config, env_params
@@ -88,13 +89,33 @@ def build_config(
         )
     params.pop("config_cls", None)
     _drop_foreign_env_params(name, config_cls, params)
+    configured = {k for k in params if kwargs.get(k) is None}
     params.update({k: v for k, v in kwargs.items() if v is not None or k not in params})
-    return config_cls(name, label_schema, **params)
+    try:
+        return config_cls(name, label_schema, **params)
+    except ValueError as err:
+        origin = _config_origin(name, configured, str(err))
+        if origin:
+            raise ValueError(f"{err} ({origin})") from None
+        raise
 
 
-def _drop_foreign_env_params(name: str, config_cls: type, params: dict[str, Any]) -> None:
-    """Environment variables that share a backend's prefix but are not its parameters
-    (e.g. ``LABELLOOP_CVAT_SERVER_PASSWORD`` of the local test server) are not errors."""
+def _config_origin(name: str, configured: set[str], message: str) -> str:
+    """Where the configured parameters a config error names were set (file or variable)."""
+    env = env_params(name) if name.isidentifier() else {}
+    named = sorted(k for k in configured if re.search(rf"(?<!\w){re.escape(k)}(?!\w)", message))
+    places = [
+        f"environment variable LABELLOOP_{name.upper()}_{k.upper()}"
+        if k in env
+        else f"backends[{name!r}][{k!r}] in the annotation config {annotation_config.path}"
+        for k in named
+    ]
+    return ("set by " + ", ".join(places) + "; fix it there") if places else ""
+
+
+def backend_parameters(config_cls: type) -> set[str]:
+    """Every parameter a backend config class accepts (its and its bases' ``__init__``
+    arguments plus its credential names)."""
     accepted = set(getattr(config_cls, "credential_names", ()))
     for klass in config_cls.__mro__:
         init = vars(klass).get("__init__")
@@ -104,6 +125,13 @@ def _drop_foreign_env_params(name: str, config_cls: type, params: dict[str, Any]
                 for p in inspect.signature(init).parameters.values()
                 if p.kind not in (p.VAR_KEYWORD, p.VAR_POSITIONAL)
             )
+    return accepted - {"self"}
+
+
+def _drop_foreign_env_params(name: str, config_cls: type, params: dict[str, Any]) -> None:
+    """Environment variables that share a backend's prefix but are not its parameters
+    (e.g. ``LABELLOOP_CVAT_SERVER_PASSWORD`` of the local test server) are not errors."""
+    accepted = backend_parameters(config_cls)
     for key in env_params(name) if name.isidentifier() else ():
         if key in params and key not in accepted:
             logger.debug("Ignoring environment variable for %r: %r is not a parameter", name, key)

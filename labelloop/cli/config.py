@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import json
 import os
 from typing import Any
@@ -53,6 +54,41 @@ def _value(param: str, text: str) -> Any:
         return text
 
 
+def _check_param(backend: str, param: str, value: Any) -> None:
+    """Refuse a parameter the backend does not take, or a value it refuses, before the
+    file is written (else every later run would fail on it)."""
+    from labelloop.annotation.config import AnnotationConfig
+    from labelloop.annotation.registry import backend_parameters, import_class
+
+    if param == "config_cls":
+        return
+    entry = AnnotationConfig().backends.get(backend, {})
+    config_cls_path = entry.get("config_cls")
+    if not config_cls_path:
+        raise CLIError(
+            f"unknown backend {backend!r}: set {backend}.config_cls to its config class first "
+            f"(configured backends: {', '.join(sorted(AnnotationConfig().backends))})"
+        )
+    try:
+        config_cls = import_class(config_cls_path, f"config_cls of backend {backend!r}")
+    except ValueError as err:
+        raise CLIError(str(err)) from None
+    accepted = sorted(backend_parameters(config_cls) - {"name", "label_schema"})
+    if param not in accepted:
+        close = difflib.get_close_matches(param, accepted, n=1)
+        hint = f"did you mean {backend}.{close[0]}? " if close else ""
+        raise CLIError(
+            f"{backend!r} has no parameter {param!r}; {hint}its parameters are: "
+            f"{', '.join(accepted)}"
+        )
+    try:
+        config_cls(backend, None, **{param: value})
+    except ValueError as err:
+        raise CLIError(f"{backend}.{param} = {value!r}: {err}") from None
+    except TypeError:  # the class needs other parameters to be built; the name is known
+        pass
+
+
 @config.command("set")
 @click.argument("key")
 @click.argument("value")
@@ -68,6 +104,9 @@ def set_cmd(ctx: click.Context, key: str, value: str) -> None:
 
     setup_logging(ctx)
     path_keys = _key_path(key)
+    parsed = _value(path_keys[-1], value)
+    if path_keys[0] == "backends":
+        _check_param(path_keys[1], path_keys[2], parsed)
     path = config_path()
     data: dict[str, Any] = {}
     if path.is_file():
@@ -83,7 +122,7 @@ def set_cmd(ctx: click.Context, key: str, value: str) -> None:
         if not isinstance(child, dict):
             raise CLIError(f"{'.'.join(path_keys[:-1])} in {path} is not an object")
         node = child
-    node[path_keys[-1]] = _value(path_keys[-1], value)
+    node[path_keys[-1]] = parsed
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
