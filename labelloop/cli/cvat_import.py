@@ -70,8 +70,7 @@ def import_cmd(ctx: click.Context, dataset_name: str, **opts: Any) -> None:
     if not labelloop.dataset_exists(dataset_name):
         if not opts["create"]:
             raise CLIError(
-                f"no dataset named {dataset_name!r}; pass --create to create it and import "
-                "into it"
+                f"no dataset named {dataset_name!r}; pass --create to create it and import into it"
             )
         dataset = labelloop.Dataset(dataset_name, persistent=True)
         console.print(f"Created dataset {dataset_name!r}.")
