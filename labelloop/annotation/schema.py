@@ -295,20 +295,14 @@ def _normalize_field(
         ]
         _refuse_attributes(where, explicit, label_type)
     else:
-        out["classes"], groups_attrs = _classes(
-            source, backend, where, field, spec, info, labels, label_type
-        )
+        # an attribute both field-wide (e.g. inferred by attributes=True) and in a class
+        # group: the group's spec applies to its classes, the field's to the others
+        out["classes"], _ = _classes(source, backend, where, field, spec, info, labels, label_type)
         exclude = ("keyframe",) if is_frame else ()
         observed = labels.observed_attributes(exclude) if info else None
         out["attributes"] = parse_attributes(
             where, spec.get("attributes", True), observed, backend, label_type in SPATIAL_TYPES
         )
-        clash = sorted(set(out["attributes"]) & groups_attrs)
-        if clash:
-            raise ValueError(
-                f"{where}: attribute(s) {clash} are defined both for the field and for a class "
-                "group; define each attribute in one place"
-            )
     if explicit.get("mask_targets") is not None and label_type != "segmentation":
         raise ValueError(
             f"{where}: mask_targets only apply to 'segmentation' fields, not {label_type!r}; "

@@ -96,3 +96,35 @@ def test_cli_refuses_non_image_file_with_exit_1(cvat_server_fresh, tmp_path):
     assert result.exit_code == 1, result.output
     assert bad.id in result.output and stray in result.output
     assert server_json(server, "/api/tasks")["count"] == 0
+
+
+def test_class_attributes_with_default_attributes_true_are_accepted(cvat_server_fresh, tmp_path):
+    dataset = _evaluated(tmp_path, "class-attrs")  # gt boxes carry eval, eval_id, iscrowd
+    for sample in dataset.iter_samples(autosave=True):
+        for det in sample.gt.detections:
+            det["iscrowd"] = 0
+    label_schema = {
+        "gt": {
+            "classes": [
+                {
+                    "classes": ["cat"],
+                    "attributes": {"iscrowd": {"type": "radio", "values": [0, 1]}},
+                },
+                "dog",
+            ]
+        }
+    }
+    results = dataset.annotate("classes", label_schema=label_schema, **_creds(cvat_server_fresh))
+    (task_id,) = results.task_ids
+    labels = {
+        label["name"]: {a["name"]: a for a in label["attributes"]}
+        for label in server_json(cvat_server_fresh, "/api/labels", task_id=task_id)["results"]
+    }
+    assert labels["cat"]["iscrowd"]["input_type"] == "radio"  # the class group's spec wins
+    assert labels["dog"]["iscrowd"]["input_type"] == "text"  # inferred for the other classes
+    assert "eval" in labels["dog"]  # attributes=True still infers the rest
+    stored = dataset.get_annotation_info("classes").config["label_schema"]["gt"]
+    assert stored["attributes"]["iscrowd"]["type"] == "text"
+    report = dataset.load_annotations("classes", **_creds(cvat_server_fresh))
+    diff = report.fields["gt"]
+    assert (diff.added, diff.deleted, diff.edited) == (0, 0, 0)  # nothing changed in CVAT
