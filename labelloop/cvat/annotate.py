@@ -35,7 +35,9 @@ from labelloop.cvat.schema import (
     ID_ATTR,
     CVATSchema,
     FieldLabels,
+    bind_flag_attributes,
     build_schema,
+    refuse_flag_attributes,
     schema_from_project,
 )
 from labelloop.cvat.upload import DataOptions, unique_names, upload_media, wait_for_request
@@ -321,6 +323,8 @@ def _resolve_project(
     if not labels:
         return project_id, schema, True
     name = config.project_name or str(project_id)
+    # before the project is touched
+    refuse_flag_attributes(schema, name, config.occluded_attr, config.group_id_attr)
     _ensure_id_attributes(api, project_id, labels)
     return project_id, schema_from_project(schema, labels, name), False
 
@@ -352,6 +356,7 @@ def prepare_project(
 
     ``check`` gets the CVAT schema and whether its classes are an existing project's."""
     project_id, schema, label_project = _resolve_project(api, config, schema)
+    schema = bind_flag_attributes(schema, config.occluded_attr, config.group_id_attr)
     config.label_schema = schema
     cvat_schema = build_schema(
         schema,

@@ -257,6 +257,73 @@ def spec_from_cvat_attribute(attr: Mapping[str, Any]) -> dict[str, Any]:
     return spec
 
 
+_FLAG_TYPES = {"occluded": "occluded_attr", "group_id": "group_id_attr"}
+
+
+def refuse_flag_attributes(
+    label_schema: Mapping[str, Mapping[str, Any]],
+    project_name: str,
+    occluded_attr: str | None = None,
+    group_id_attr: str | None = None,
+) -> None:
+    """An existing project's labels replace the schema's attributes, so attributes typed
+    ``occluded``/``group_id`` would silently stop being bound to CVAT's flags: refuse them
+    (before anything is sent) and name the parameters that bind them project-wide (those
+    already bound by ``occluded_attr``/``group_id_attr`` are fine)."""
+    bound = {"occluded": occluded_attr, "group_id": group_id_attr}
+    found: dict[str, list[str]] = {}
+    for field_name, spec in label_schema.items():
+        groups = [spec.get("attributes") or {}] + [
+            item.get("attributes") or {}
+            for item in spec.get("classes") or ()
+            if isinstance(item, Mapping)
+        ]
+        for attrs in groups:
+            for name, attr in attrs.items():
+                kind = (attr or {}).get("type")
+                if kind in _FLAG_TYPES and name != bound[kind]:
+                    found.setdefault(kind, []).append(f"{field_name}.{name}")
+    if found:
+        uses = "; ".join(
+            f"{sorted(set(where))} typed {kind!r}: pass {_FLAG_TYPES[kind]}="
+            f"{where[0].split('.', 1)[1]!r} instead"
+            for kind, where in sorted(found.items())
+        )
+        raise ValueError(
+            f"CVAT project {project_name!r} already defines the labels, which replace the "
+            f"schema's attributes, so these would not be bound to CVAT's flags: {uses} "
+            "(it binds the attribute for every class), or use attributes=False"
+        )
+
+
+def bind_flag_attributes(
+    label_schema: Mapping[str, Mapping[str, Any]],
+    occluded_attr: str | None,
+    group_id_attr: str | None,
+) -> dict[str, dict[str, Any]]:
+    """The schema with ``occluded_attr``/``group_id_attr`` declared (types ``occluded``/
+    ``group_id``) on every label field lacking an attribute of that type, so the run's
+    stored schema holds them and the merge writes the flags back (also for projects,
+    whose labels replace the schema's own attributes)."""
+    out = {name: dict(spec) for name, spec in label_schema.items()}
+    for spec in out.values():
+        if spec.get("type") in ("scalar", "segmentation"):
+            continue
+        attrs = dict(spec.get("attributes") or {})
+        declared = [attrs] + [
+            item.get("attributes") or {}
+            for item in spec.get("classes") or ()
+            if isinstance(item, Mapping)
+        ]
+        for kind, name in (("occluded", occluded_attr), ("group_id", group_id_attr)):
+            if name and not any(
+                (a or {}).get("type") == kind for d in declared for a in d.values()
+            ):
+                attrs[name] = {"type": kind}
+        spec["attributes"] = attrs
+    return out
+
+
 def schema_from_project(
     label_schema: Mapping[str, Mapping[str, Any]],
     project_labels: list[Mapping[str, Any]],

@@ -128,3 +128,66 @@ def test_class_attributes_with_default_attributes_true_are_accepted(cvat_server_
     report = dataset.load_annotations("classes", **_creds(cvat_server_fresh))
     diff = report.fields["gt"]
     assert (diff.added, diff.deleted, diff.edited) == (0, 0, 0)  # nothing changed in CVAT
+
+
+def _project_labels(server, project_id: int) -> list:
+    labels = server_json(server, "/api/labels", project_id=project_id)["results"]
+    return sorted((lab["name"], sorted(a["name"] for a in lab["attributes"])) for lab in labels)
+
+
+def test_existing_project_refuses_occluded_typed_attributes_before_any_change(
+    cvat_server_fresh, tmp_path
+):
+    from labelloop.testing.annotator import Annotator
+
+    server = cvat_server_fresh
+    dataset = _evaluated(tmp_path, "flags-project", count=2)
+    for sample in dataset.iter_samples(autosave=True):
+        for det in sample.gt.detections:
+            det["occluded"] = False
+    first = dataset.limit(1).annotate(
+        "first", label_field="gt", attributes=False, project_name="flags", **_creds(server)
+    )
+    (project_id,) = first.project_ids
+    before = (_project_labels(server, project_id), server_json(server, "/api/tasks")["count"])
+    second = dataset.skip(1)
+    for attributes in (True, {"occluded": {"type": "occluded"}}):  # inferred or explicit
+        with pytest.raises(ValueError, match="occluded_attr='occluded'"):
+            second.annotate(
+                "second", label_field="gt", attributes=attributes, project_name="flags",
+                **_creds(server),
+            )  # fmt: skip
+        after = (_project_labels(server, project_id), server_json(server, "/api/tasks")["count"])
+        assert after == before and not dataset.has_annotation_run("second")
+    # the parameter the message names binds the flag, and it round trips
+    results = second.annotate(
+        "second", label_field="gt", project_name="flags", occluded_attr="occluded",
+        **_creds(server),
+    )  # fmt: skip
+    (task_id,) = results.task_ids
+    with Annotator(server.url, server.username, server.password) as person:
+        job_id = person.jobs(task_id)[0]["id"]
+        shape = person.annotations(job_id)["shapes"][0]
+        assert shape["occluded"] is False
+        person.toggle_occluded(job_id, shape["id"])
+    dataset.load_annotations("second", **_creds(server))
+    flags = sorted(det.occluded for det in second.first().gt.detections)
+    assert flags == [False, True]
+
+
+def test_occluded_attr_round_trips_with_attributes_false(cvat_server_fresh, tmp_path):
+    from labelloop.testing.annotator import Annotator
+
+    server = cvat_server_fresh
+    dataset = _evaluated(tmp_path, "flags-plain", count=1)
+    results = dataset.annotate(
+        "run", label_field="gt", attributes=False, occluded_attr="hidden", **_creds(server)
+    )
+    (task_id,) = results.task_ids
+    with Annotator(server.url, server.username, server.password) as person:
+        job_id = person.jobs(task_id)[0]["id"]
+        shape = person.annotations(job_id)["shapes"][0]
+        person.toggle_occluded(job_id, shape["id"])
+    dataset.load_annotations("run", **_creds(server))
+    hidden = sorted(det.get_field("hidden") is True for det in dataset.first().gt.detections)
+    assert hidden == [False, True]
