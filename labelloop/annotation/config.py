@@ -232,10 +232,11 @@ def env_names(backend: str, params: list[str]) -> str:
 def _prompt(backend: str, missing: list[str], secret: tuple[str, ...]) -> dict[str, str]:
     if not (sys.stdin and sys.stdin.isatty()):
         raise ValueError(
-            f"Missing {', '.join(missing)} for the {backend!r} annotation backend and no "
-            f"terminal to ask on. Pass {', '.join(f'{m}=...' for m in missing)}, set the "
-            f"environment variables {env_names(backend, missing)}, or add them to "
-            f"backends[{backend!r}] in {config_path()}"
+            f"Missing {', '.join(missing)} for the {backend!r} "
+            "annotation backend and no terminal to ask on. Pass "
+            f"{', '.join(f'{m}=...' for m in missing)}, set the environment variables "
+            f"{env_names(backend, missing)}, or add them to backends[{backend!r}] in "
+            f"{config_path()}"
         )
     logger.info(
         "Please enter your %s credentials; set %s to skip this prompt next time",
