@@ -157,3 +157,29 @@ def test_hand_written_cvat_video_xml_imports_tracks(tmp_path):
     assert (polygon.index, polygon.closed, polygon.get_field("keyframe")) == (1, True, None)
     hands = _frame_labels(sample, "keypoints")
     assert sorted(hands) == [3]  # on CVAT frame 3 every element of the skeleton is outside
+
+
+def test_overlapping_tracks_of_different_shapes_get_distinct_ids(tmp_path):
+    # the reference's issue 1634: a polygon track and a box track, both index 1, in one video
+    ds = ll.Dataset()
+    video = ll.Sample(str(write_mp4(tmp_path / "src" / "both.mp4", W, H, 30)))
+    for number in range(1, 31):
+        shape = ll.Polyline(
+            label="person", points=[[(0.1, 0.1), (0.4, 0.1), (0.3, 0.5)]], closed=True,
+            filled=True, index=1,
+        )  # fmt: skip
+        video.frames[number]["polygons"] = ll.Polylines(polylines=[shape])
+        if number <= 20:
+            video.frames[number]["boxes"] = ll.Detections(detections=[_box(2.0 + number, index=1)])
+    ds.add_samples([video])
+    out = tmp_path / "export"
+    ds.export(str(out), dataset_type="CVATVideoDataset", frame_labels_field=["polygons", "boxes"])
+    tracks = load_cvat_xml(str(out / "labels" / "both.xml")).tracks
+    ids = [track["id"] for track in tracks]
+    assert len(ids) == 2 and len(set(ids)) == 2
+    back = from_dir(str(out), dataset_type="CVATVideoDataset").first()
+    polylines = [p for labels in _frame_labels(back, "polylines").values() for p in labels]
+    detections = [d for labels in _frame_labels(back, "detections").values() for d in labels]
+    assert (len(polylines), len(detections)) == (30, 20)
+    assert len({p.index for p in polylines}) == 1 and len({d.index for d in detections}) == 1
+    assert {p.index for p in polylines} != {d.index for d in detections}

@@ -7,8 +7,10 @@ Layout (the reference system's)::
         labels/<stem>.xml       # one file per video, tracks only
 
 Frame labels with an ``index`` become one track per (shape type, class,
-index) whose XML id is that index; labels without one become one-frame tracks
-with fresh ids above the largest index (CVAT for video has no plain shapes).
+index) whose XML id is that index (when several tracks share an index, the
+others get fresh ids: ids are unique in a file); labels without one become
+one-frame tracks with fresh ids above the largest index (CVAT for video has
+no plain shapes).
 Every labelled frame is written (nothing is thinned to keyframes); a track gets
 an ``outside`` shape after each run of frames that ends before the video does.
 ``keyframe`` flags follow the labels' ``keyframe`` attribute when any label of
@@ -259,10 +261,19 @@ class CVATVideoDataset(ClassesFound, DatasetType):
                             loose.append(entry)
                         else:
                             keyed[(shape["type"], shape["label"], index, part)].append(entry)
-        tracks = [build_track(key[2], entries, count - 1) for key, entries in keyed.items()]
-        next_id = max((t["id"] for t in tracks), default=-1) + 1
-        for offset, entry in enumerate(loose):
-            tracks.append(build_track(next_id + offset, [entry], count - 1))
+        # a track keeps its index as id; another object with the same index (another shape
+        # type or class, e.g. a polygon track and a box track) gets a fresh id, as do
+        # labels without an index: XML track ids are unique within the file
+        tracks, clashing, used = [], [], set()
+        for key in sorted(keyed, key=lambda k: (k[2], k[0], str(k[1]), k[3])):
+            if key[2] in used:
+                clashing.append(keyed[key])
+            else:
+                used.add(key[2])
+                tracks.append(build_track(key[2], keyed[key], count - 1))
+        next_id = max(used, default=-1) + 1
+        for offset, entries in enumerate(clashing + [[entry] for entry in loose]):
+            tracks.append(build_track(next_id + offset, entries, count - 1))
         task = task_meta(
             name=os.path.basename(source),
             labels=schema.labels(),
