@@ -13,8 +13,6 @@ import logging
 from collections.abc import Sequence
 from typing import Any
 
-from tqdm import tqdm
-
 from labelloop.annotation import views
 from labelloop.annotation.base import AnnotationAPI, AnnotationBackend, AnnotationResults
 from labelloop.annotation.collection import CollectionSource, field_spec
@@ -25,6 +23,7 @@ from labelloop.annotation.unexpected import UnexpectedLabels
 from labelloop.core import runs
 from labelloop.core.extensions import implements
 from labelloop.interrupts import deferred_interrupt
+from labelloop.progress import bar
 
 logger = logging.getLogger(__name__)
 
@@ -240,7 +239,21 @@ def merge_results(
     elif views.CLIPS in results.id_map:
         chunks = views.combine_chunks(chunks)  # a video's clips merge as one
     if progress:
-        chunks = tqdm(chunks, desc=f"Merging {results.anno_key}", unit="sample")
+        # the run's samples (derived views regroup chunks: their count is not known here)
+        total = (
+            None
+            if frames_run is not None or views.CLIPS in results.id_map
+            else len(
+                {
+                    sample_id
+                    for by_sample in results.id_map.values()
+                    if isinstance(by_sample, dict)
+                    for sample_id in by_sample
+                    if not str(sample_id).startswith("_")
+                }
+            )
+        )
+        chunks = bar(chunks, total=total, desc=f"Merging {results.anno_key}", unit="sample")
     if dry_run:
         return merger_for(results.id_map).run(chunks), handler
     previous = results.id_map

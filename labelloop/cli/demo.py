@@ -217,7 +217,7 @@ def _annotate_and_merge(
         console.print("(Ctrl-C stops waiting and removes what the demo created.)")
         interval = poll_interval
     hint = "the demo removed what it created; run it again with a longer --timeout"
-    wait_for_jobs(results, console, interval=interval, timeout=timeout, hint=hint)
+    wait_for_jobs(results, interval=interval, timeout=timeout, hint=hint)
 
     _step(6, "Dry run: what would the merge change?")
     report = dataset.load_annotations(ANNO_KEY, dry_run=True, **creds)

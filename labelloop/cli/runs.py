@@ -193,7 +193,7 @@ def wait(
     """Wait until every job of run KEY is completed, then load it (Ctrl-C stops waiting)."""
     setup_logging(ctx)
     dataset = _run(dataset_name, key)
-    wait_for_jobs(_results(dataset, key, creds), console, interval=interval, timeout=timeout)
+    wait_for_jobs(_results(dataset, key, creds), interval=interval, timeout=timeout)
     console.print("Every job is completed.")
     if not no_load:
         _load(dataset, key, False, dest_field, unexpected, cleanup, creds)

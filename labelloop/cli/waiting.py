@@ -1,4 +1,4 @@
-"""Wait for the jobs of an annotation run to be completed, with a progress display.
+"""Wait for the jobs of an annotation run to be completed, with a progress bar.
 
 Used by ``labelloop runs wait`` and the demo. It only reads job states from the
 server (``results.get_status()``), so Ctrl-C at any moment leaves the run and
@@ -11,10 +11,8 @@ import logging
 import time
 from typing import Any
 
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
 from labelloop.cli.errors import SERVER_ERROR, USER_ERROR, CLIError
+from labelloop.progress import bar
 
 logger = logging.getLogger(__name__)
 
@@ -31,7 +29,6 @@ def job_states(results: Any) -> dict[int, str]:
 
 def wait_for_jobs(
     results: Any,
-    console: Console,
     interval: float = 5.0,
     timeout: float | None = None,
     hint: str = "run 'labelloop runs wait' again later",
@@ -44,15 +41,7 @@ def wait_for_jobs(
     if interval <= 0:
         raise ValueError(f"interval must be a positive number of seconds, got {interval!r}")
     start = time.monotonic()
-    columns = (
-        TextColumn("[progress.description]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("jobs completed"),
-        TimeElapsedColumn(),
-    )
-    with Progress(*columns, console=console, transient=False) as progress:
-        bar = progress.add_task("Waiting for the annotators", total=None)
+    with bar(total=None, desc="Waiting for the annotators", unit="job") as shown:
         while True:
             states = job_states(results)
             if not states:
@@ -62,7 +51,8 @@ def wait_for_jobs(
                     SERVER_ERROR,
                 )
             done = sum(state == "completed" for state in states.values())
-            progress.update(bar, total=len(states), completed=done)
+            shown.total, shown.n = len(states), done
+            shown.refresh()
             if done == len(states):
                 return states
             if timeout is not None and time.monotonic() - start > timeout:

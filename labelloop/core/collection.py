@@ -92,9 +92,9 @@ class SampleCollection:
         docs: Iterator[dict[str, Any]] = self._iter_docs()
         make = self._sample_maker()
         if progress:
-            from tqdm import tqdm
+            from labelloop.progress import bar
 
-            docs = iter(tqdm(docs, total=self.count(), unit="sample"))
+            docs = iter(bar(docs, total=self.count(), unit="sample"))
         if not autosave:
             for doc in docs:
                 yield make(doc)

@@ -343,9 +343,9 @@ class Dataset(FieldSchema, SampleCollection):
         ``progress=True`` shows a progress bar.
         """
         if progress:
-            from tqdm import tqdm
+            from labelloop.progress import bar
 
-            samples = tqdm(samples, desc="Adding samples", unit="sample")
+            samples = bar(samples, desc="Adding samples", unit="sample")
         return self._add(samples, keep_ids=False, batch_size=batch_size, expand=expand_schema)
 
     def _add(

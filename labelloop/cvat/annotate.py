@@ -22,8 +22,6 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from tqdm.auto import tqdm
-
 from labelloop.core.labels import Label
 from labelloop.cvat import convert
 from labelloop.cvat.convert import detection, scalar, segmentation
@@ -42,6 +40,7 @@ from labelloop.cvat.schema import (
 )
 from labelloop.cvat.upload import DataOptions, unique_names, upload_media, wait_for_request
 from labelloop.interrupts import deferred_interrupt
+from labelloop.progress import bar
 
 if TYPE_CHECKING:
     from labelloop.cvat.api import CVATAnnotationAPI
@@ -397,14 +396,14 @@ def _upload(
     for field_name in schema:
         state.id_map[field_name] = {}
     show = len(rows) >= _PROGRESS_MIN_SAMPLES
-    with tqdm(total=len(rows), desc="Uploading to CVAT", unit="img", disable=not show) as bar:
+    with bar(total=len(rows), desc="Uploading to CVAT", unit="img", show=show) as shown:
 
         def upload_task(number: int, part: RunState) -> None:
             name = f"{base_name}_{number + 1}" if len(batches) > 1 else base_name
             batch = batches[number]
             _upload_task(api, config, cvat_schema, project_id, name, number, batch, options, part)
 
-        run_tasks(state, len(batches), upload_task, lambda n: bar.update(len(batches[n])))
+        run_tasks(state, len(batches), upload_task, lambda n: shown.update(len(batches[n])))
     assign_jobs(api, config, state)
 
 

@@ -18,8 +18,6 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from tqdm.auto import tqdm
-
 from labelloop.annotation.base import Skip
 from labelloop.annotation.schema import RETURN_TYPES
 from labelloop.core.labels import Label
@@ -34,6 +32,7 @@ from labelloop.cvat.objects import (
 )
 from labelloop.cvat.read import TaskRead, read_task
 from labelloop.cvat.schema import CVATSchema
+from labelloop.progress import bar
 
 logger = logging.getLogger(__name__)
 
@@ -64,7 +63,7 @@ def download_run(backend: Any, results: Any) -> Download:
     templates, current = _templates(results.samples, cvat_schema)
     coerce = bool(backend.config.coerce_text_attrs)
     show = len(results.task_ids) >= _PROGRESS_MIN_TASKS
-    for task_id in tqdm(results.task_ids, desc="Downloading from CVAT", disable=not show):
+    for task_id in bar(results.task_ids, desc="Downloading from CVAT", unit="task", show=show):
         read = read_task(api, task_id)
         frames = results.frame_id_map.get(task_id, {})
         for index, frame in frames.items():

@@ -25,7 +25,8 @@ from typing import Any
 
 import av
 from PIL import Image
-from tqdm import tqdm
+
+from labelloop.progress import bar
 
 logger = logging.getLogger(__name__)
 
@@ -127,10 +128,9 @@ def download_all(
             failures[item] = f"{type(err).__name__}: {err}"
 
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        bar = tqdm(total=len(downloads), desc="Downloading media", disable=not progress)
-        for _ in pool.map(fetch, downloads):
-            bar.update()
-        bar.close()
+        with bar(total=len(downloads), desc="Downloading media", show=progress) as shown:
+            for _ in pool.map(fetch, downloads):
+                shown.update()
     return failures
 
 

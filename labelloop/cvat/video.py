@@ -19,8 +19,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from tqdm.auto import tqdm
-
 from labelloop.core import labels as labels_module
 from labelloop.core.derived import clip_of
 from labelloop.core.labels import LIST_LABELS, Label
@@ -45,6 +43,7 @@ from labelloop.cvat.resources.labels import LabelMaps
 from labelloop.cvat.schema import ID_ATTR, CVATSchema, FieldLabels
 from labelloop.cvat.tracks import FrameRange, TrackUpload, build_tracks
 from labelloop.cvat.upload import unique_names
+from labelloop.progress import bar
 
 if TYPE_CHECKING:
     from labelloop.cvat.api import CVATAnnotationAPI
@@ -211,14 +210,14 @@ def upload_videos(
         state.id_map[field_name] = {}
     base_name = config.task_name or default_task_name(samples)
     show = len(rows) > 1
-    with tqdm(total=len(rows), desc="Uploading to CVAT", unit="video", disable=not show) as bar:
+    with bar(total=len(rows), desc="Uploading to CVAT", unit="video", show=show) as shown:
 
         def upload_task(number: int, part: RunState) -> None:
             name = f"{base_name}_{number + 1}" if len(rows) > 1 else base_name
             row = rows[number]
             _upload_video(api, config, samples, cvat_schema, project_id, name, number, row, part)
 
-        run_tasks(state, len(rows), upload_task, lambda _: bar.update(1))
+        run_tasks(state, len(rows), upload_task, lambda _: shown.update(1))
     assign_jobs(api, config, state)
 
 

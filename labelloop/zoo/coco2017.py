@@ -20,12 +20,12 @@ from typing import Any
 
 import httpx
 from PIL import Image
-from tqdm import tqdm
 
 from labelloop.formats.coco import check_label_types, coco_samples
 from labelloop.formats.coco_json import read_coco_json
 from labelloop.formats.io import select_samples
 from labelloop.formats.registry import ImportedSample
+from labelloop.progress import bar
 from labelloop.zoo.download import DownloadError, download
 from labelloop.zoo.media_cache import atomic_write
 from labelloop.zoo.sources import LoadRequest, ZooSource, register_source
@@ -127,7 +127,7 @@ def fetch_images(images: Sequence[dict[str, Any]], data_dir: Path, progress: boo
         return
     data_dir.mkdir(parents=True, exist_ok=True)
     with httpx.Client(follow_redirects=True, timeout=60.0) as client:
-        for img in tqdm(missing, desc="images", unit="img", disable=not progress):
+        for img in bar(missing, desc="images", unit="img", show=progress):
             url = img.get("coco_url") or img.get("flickr_url")
             if not url:
                 raise DownloadError(f"COCO image {img['id']} has no coco_url to download from")

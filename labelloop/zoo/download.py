@@ -15,7 +15,8 @@ import os
 from pathlib import Path
 
 import httpx
-from tqdm import tqdm
+
+from labelloop.progress import bar
 
 logger = logging.getLogger(__name__)
 
@@ -110,19 +111,19 @@ def _fetch(http: httpx.Client, url: str, part: Path, progress: bool) -> bool:
         total = offset + int(length) if length is not None else None
         with (
             open(part, mode) as f,
-            tqdm(
+            bar(
                 total=total,
                 initial=offset,
                 unit="B",
                 unit_scale=True,
                 desc=part.name[: -len(".part")],
-                disable=not progress,
+                show=progress,
                 leave=False,
-            ) as bar,
+            ) as shown,
         ):
             for chunk in resp.iter_bytes(_CHUNK):
                 f.write(chunk)
-                bar.update(len(chunk))
+                shown.update(len(chunk))
     return True
 
 
