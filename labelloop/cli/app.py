@@ -7,10 +7,12 @@ imported only when the command runs.
 from __future__ import annotations
 
 import logging
+from urllib.parse import urlsplit
 
 import click
 
 from labelloop.cli.main import cli
+from labelloop.cli.output import setup_logging
 
 
 @cli.command("app")
@@ -22,11 +24,15 @@ from labelloop.cli.main import cli
 @click.option("--remote", is_flag=True,
               help="Don't open a browser; print how to forward the port from your machine.")  # fmt: skip
 @click.option("--no-browser", is_flag=True, help="Don't open a browser.")
-def app(dataset_name: str, port: int, address: str, remote: bool, no_browser: bool) -> None:
+@click.pass_context
+def app(
+    ctx: click.Context, dataset_name: str, port: int, address: str, remote: bool, no_browser: bool
+) -> None:
     """Open the App on stored dataset DATASET_NAME; Ctrl-C stops it."""
     import labelloop
 
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    # warnings only (-v for INFO): no line per request to CVAT, one start-up line below
+    setup_logging(ctx)
     if not labelloop.dataset_exists(dataset_name):
         known = ", ".join(labelloop.list_datasets()) or "none"
         raise click.ClickException(f"no dataset named {dataset_name!r} (stored datasets: {known})")
@@ -49,6 +55,12 @@ def app(dataset_name: str, port: int, address: str, remote: bool, no_browser: bo
             "binding to %s: the App is reachable from other machines", address
         )
     click.echo(f"App running at {session.url} (Ctrl-C to stop)", err=False)
+    if remote:
+        port = urlsplit(session.url).port
+        click.echo(
+            f"Remote session: on your machine run `ssh -N -L {port}:127.0.0.1:{port} "
+            f"<user>@<host>` and open http://localhost:{port}"
+        )
     try:
         session.wait(-1)
     finally:

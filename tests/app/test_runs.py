@@ -250,3 +250,57 @@ def test_merge_options_in_the_browser(page, app_session, run_dataset, cvat_serve
     assert "bird" in [d.label for d in first.reviewed.detections]
     assert "bird" not in [d.label for d in first.ground_truth.detections]
     assert [p.label for p in first.polylines.polylines] == ["cat"]
+
+
+def test_runs_panel_columns_are_labelled_and_placeholders_fit(
+    page, app_session, run_dataset, tmp_path
+):
+    open_grid(page, app_session)
+    page.click("#runs-toggle")
+    run = page.locator(".run[data-key='first']")
+    run.locator(".run-status-btn").click()
+    run.locator("tr.job a").first.wait_for()
+    page.screenshot(path=str(tmp_path / "runs-panel.png"))
+    headers = run.locator(".run-status th").all_inner_texts()
+    assert all(h.strip() for h in headers), headers  # every column says what it holds
+    for row in run.locator(".run-status tr.job, .run-status tr.task").all():
+        assert row.locator("td").count() == len(headers)
+    fits = page.evaluate(
+        """() => [...document.querySelectorAll('#runs input[placeholder]')].map((input) => {
+            const style = getComputedStyle(input);
+            const ctx = document.createElement('canvas').getContext('2d');
+            ctx.font = style.font;
+            const room = input.clientWidth - parseFloat(style.paddingLeft)
+                - parseFloat(style.paddingRight);
+            return [input.name, ctx.measureText(input.placeholder).width <= room];
+        })"""
+    )
+    assert fits and all(ok for _, ok in fits), fits
+
+
+def test_labelloop_app_prints_one_start_line_and_no_line_per_request(run_dataset, cvat_server):  # noqa: F811
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    from tests.cli.helpers import REPO
+
+    run_dataset.persistent = True
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "labelloop", "app", run_dataset.name, "--port", "0", "--no-browser"],
+        cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        first = process.stdout.readline()
+        assert first.startswith("App running at "), first
+        url = first.split()[3]
+        for path in ("api/samples", "api/runs", "api/runs/first/status", "api/version"):
+            assert httpx.get(url + path, timeout=120).status_code == 200, path
+    finally:
+        process.send_signal(signal.SIGINT)
+        out, err = process.communicate(timeout=60)
+    printed = first + out + err
+    assert printed.count("App running at") == 1, printed
+    assert "HTTP Request" not in printed and "INFO" not in printed, printed

@@ -109,19 +109,17 @@ export class RunsPanel {
             el("td", {}, link(task.url, `task ${taskId}`)),
             el("td", { textContent: field }),
             el("td", { textContent: task.status ?? "" }),
-            el("td", { textContent: task.assignee?.username ?? "—" }),
-            el("td", {})));
+            el("td", { textContent: task.assignee?.username ?? "—" })));
           for (const [jobId, job] of Object.entries(task.jobs)) {
             rows.push(el("tr", { className: "job", dataset: { job: jobId } },
               el("td", {}, link(job.url, `job ${jobId}`)),
               el("td", { textContent: job.stage ?? "" }),
               el("td", { textContent: job.state ?? "" }),
-              el("td", { textContent: job.assignee?.username ?? "—" }),
-              el("td", { textContent: job.status ?? "" })));
+              el("td", { textContent: job.assignee?.username ?? "—" })));
           }
         }
       }
-      const head = el("tr", {}, ...["", "field / stage", "status / state", "assignee", ""].map((t) => el("th", { textContent: t })));
+      const head = el("tr", {}, ...["task / job", "field / stage", "status / state", "assignee"].map((t) => el("th", { textContent: t })));
       box.replaceChildren(rows.length ? el("table", {}, head, ...rows) : el("em", { textContent: "no tasks left" }));
     } catch (err) {
       box.replaceChildren();
