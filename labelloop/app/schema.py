@@ -80,6 +80,16 @@ def summary(collection: Any, version: int, count: int) -> dict[str, Any]:
     }
 
 
+def _text(value: Any) -> str:
+    """A value as the page's ``String(value)`` writes it (``true``, not ``True``)."""
+    return str(value).lower() if isinstance(value, bool) else str(value)
+
+
+def _counts(collection: Any, path: str) -> dict[str, int]:
+    """``{value as text: count}`` of ``path`` (``None`` left out)."""
+    return {str(v): n for v, n in collection.count_values(path).items() if v is not None}
+
+
 def statistics(collection: Any) -> dict[str, Any]:
     """What the filters offer: classes, confidence, categorical attributes, bounds, tags.
 
@@ -94,18 +104,22 @@ def statistics(collection: Any) -> dict[str, Any]:
             fields[field["name"]] = {"classes": [], "has_confidence": False, "attributes": {}}
             continue
         path = field["items_path"]
-        classes = collection.distinct(f"{path}.label")
+        class_counts = _counts(collection, f"{path}.label")
         low, _ = collection.bounds(f"{path}.confidence")
-        attributes = {}
+        attributes, attribute_counts = {}, {}
         for attr in sorted({*evaluations, *seen_attributes.get(field["name"], ())}):
-            values = [v for v in collection.distinct(f"{path}.{attr}") if v is not None]
+            counts = {v: n for v, n in collection.count_values(f"{path}.{attr}").items()}
+            values = [v for v in counts if v is not None]
             categorical = all(isinstance(v, (str, int, bool)) for v in values)
             if values and categorical and len(values) <= _MAX_ATTRIBUTE_VALUES:
                 attributes[attr] = sorted(values, key=str)
+                attribute_counts[attr] = {_text(v): counts[v] for v in values}
         fields[field["name"]] = {
-            "classes": sorted(str(c) for c in classes if c is not None),
+            "classes": sorted(class_counts),
+            "class_counts": class_counts,  # labels per class in the view, shown by the filters
             "has_confidence": low is not None,
             "attributes": attributes,
+            "attribute_counts": attribute_counts,
         }
     numeric = {
         name: list(collection.bounds(name))

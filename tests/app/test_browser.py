@@ -282,3 +282,37 @@ def test_clips_view_shows_each_clip_and_its_own_frames(page, video_dataset):
             "() => document.getElementById('sample-status').textContent.startsWith('frame 7')"
         )
         page.wait_for_selector("#sample-fields .label-row >> text=car #7")
+
+
+def test_boxes_coloured_by_field_and_filter_values_show_counts(
+    page, session, image_dataset, tmp_path
+):
+    session.view = image_dataset.select_fields("ground_truth")
+    _open(page, session)
+    field = page.locator(".field[data-field='ground_truth']")
+    field.locator("summary").click()
+    birds = sum(d.label == "bird" for s in image_dataset for d in s.ground_truth.detections)
+    row = field.locator("label.row", has=page.locator("input[data-value='bird']"))
+    assert row.inner_text().strip() == f"bird ({birds})"
+
+    page.click(".cell[data-index='1']")
+    page.wait_for_function(
+        "() => { const m = document.getElementById('sample-media');"
+        " return m && m.complete && m.naturalWidth > 0; }"
+    )
+    sample = list(image_dataset)[1]
+    page.wait_for_function(
+        "(p) => document.querySelector('#sample-fields .filepath')?.textContent === p",
+        arg=sample.filepath,
+    )
+    rect = page.locator("#sample-media").bounding_box()
+    (det,) = sample.ground_truth.detections
+    _assert_box_drawn(_screenshot(page), rect, det.bounding_box, color_for(det.label))
+    page.select_option("#color-by", "field")  # ground truth vs predictions, not classes
+    _assert_box_drawn(_screenshot(page), rect, det.bounding_box, color_for("ground_truth"))
+    assert color_for("ground_truth") != color_for(det.label)
+    swatch = page.locator("#sample-fields .label-row .swatch").first
+    assert swatch.evaluate("e => e.style.background") == "rgb({}, {}, {})".format(
+        *color_for("ground_truth")
+    )
+    page.screenshot(path=str(tmp_path / "colour-by-field.png"))

@@ -1,5 +1,6 @@
 // Entry point: loads the dataset description, wires the sidebar, grid and sample view,
 // and polls the server's version so the page follows session.view / refresh().
+import { setColorBy } from "./draw.js";
 import { Grid } from "./grid.js";
 import { RunsPanel } from "./runs.js";
 import { SampleView } from "./sample.js";
@@ -95,6 +96,12 @@ class App {
     this.sampleView.draw();
   }
 
+  colorByChanged(mode) {
+    setColorBy(mode);
+    this.visibilityChanged();
+    if (this.sampleView.sample) this.sampleView.renderPanel();  // its swatches too
+  }
+
   openSample(index) {
     this.sampleView.open(index);
   }
@@ -115,4 +122,6 @@ class App {
 
 const app = new App();
 app.runs = new RunsPanel(document.getElementById("runs"), app);
+const colorBy = document.getElementById("color-by");
+colorBy.addEventListener("change", () => app.colorByChanged(colorBy.value));
 app.load().catch((err) => app.showError(err)).finally(() => app.poll());

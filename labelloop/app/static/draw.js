@@ -63,6 +63,18 @@ export function labelText(lab, field) {
   return text;
 }
 
+// "class": a label's colour is its class's (the same class looks the same in every field);
+// "field": its field's, so e.g. ground truth and predictions of one class differ.
+let colorBy = "class";
+
+export function setColorBy(mode) {
+  colorBy = mode === "field" ? "field" : "class";
+}
+
+export function labelColor(field, lab) {
+  return colorFor(colorBy === "field" || lab.label == null ? field : lab.label);
+}
+
 // Draw every visible field's labels. `fields` maps field name -> drawables.
 // opts: {lineWidth, font, showText, onAsset(callback when a mask image arrives), scale}
 export function drawLabels(ctx, rect, fields, opts = {}) {
@@ -79,7 +91,7 @@ export function drawLabels(ctx, rect, fields, opts = {}) {
   }
   for (const [field, labels] of Object.entries(fields)) {
     for (const lab of labels) {
-      const color = colorFor(lab.label != null ? lab.label : field);
+      const color = labelColor(field, lab);
       ctx.strokeStyle = color;
       ctx.fillStyle = color;
       ctx.lineWidth = lw;
@@ -184,7 +196,7 @@ export function chipsFor(sample, visible) {
     for (const lab of labels) {
       if (lab.type !== "classification") continue;
       const conf = lab.confidence != null ? ` ${lab.confidence.toFixed(2)}` : "";
-      out.push(chip(`${lab.label}${conf}`, colorFor(lab.label ?? field), "classification"));
+      out.push(chip(`${lab.label}${conf}`, labelColor(field, lab), "classification"));
     }
   }
   return out;

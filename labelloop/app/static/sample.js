@@ -1,6 +1,6 @@
 // The sample view: full-size media with labels, zoom (wheel, buttons) and pan (drag),
 // video playback with frame labels and track ids, and a list of every field.
-import { chipsFor, colorFor, containRect, drawLabels, labelText } from "./draw.js";
+import { chipsFor, containRect, drawLabels, labelColor, labelText } from "./draw.js";
 
 const FRAME_CHUNK = 300;
 
@@ -244,7 +244,7 @@ export class SampleView {
         row.className = "label-row";
         const sw = document.createElement("span");
         sw.className = "swatch";
-        sw.style.background = colorFor(lab.label ?? name);
+        sw.style.background = labelColor(name, lab);
         row.append(sw, document.createTextNode(labelText(lab, lab.type)));
         rows.push(row);
         const attrs = Object.entries(lab.attributes || {}).filter(([, v]) => v !== "" && v != null);

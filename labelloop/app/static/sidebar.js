@@ -43,6 +43,11 @@ function section(root, title) {
   return box;
 }
 
+// "cat (12)": how many labels a filter value matches in the current view.
+function withCount(text, count) {
+  return count == null ? text : `${text} (${count})`;
+}
+
 function checkRow(text, checked, onChange, data = {}, color = null) {
   const label = document.createElement("label");
   label.className = "row";
@@ -87,7 +92,7 @@ function fieldControls(field, app) {
     const classes = document.createElement("div");
     classes.className = "classes";
     for (const cls of field.classes) {
-      classes.append(checkRow(cls, (current.classes || []).includes(cls), (on) => {
+      classes.append(checkRow(withCount(cls, (field.class_counts || {})[cls]), (current.classes || []).includes(cls), (on) => {
         const f = fieldFilter(app, field.name);
         const set = new Set(f.classes || []);
         on ? set.add(cls) : set.delete(cls);
@@ -127,7 +132,7 @@ function fieldControls(field, app) {
     details.append(head);
     for (const value of values) {
       const chosen = ((current.attributes || {})[attr] || []).includes(value);
-      details.append(checkRow(String(value), chosen, (on) => {
+      details.append(checkRow(withCount(String(value), ((field.attribute_counts || {})[attr] || {})[String(value)]), chosen, (on) => {
         const f = fieldFilter(app, field.name);
         f.attributes = f.attributes || {};
         const set = new Set(f.attributes[attr] || []);
