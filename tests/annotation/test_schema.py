@@ -397,16 +397,6 @@ INVALID = [
         ["'x'", "slider"],
     ),
     (
-        "attribute in group and field",
-        {
-            "label_field": "new",
-            "label_type": "detections",
-            "classes": [{"classes": ["a"], "attributes": {"x": {"type": "text"}}}],
-            "attributes": {"x": {"type": "text"}},
-        },
-        ["'x'", "both"],
-    ),
-    (
         "attributes wrong type",
         {"label_field": "new", "label_type": "detections", "classes": ["a"], "attributes": 3},
         ["attributes"],
@@ -665,6 +655,20 @@ def test_invalid_schemas_are_refused_with_a_message_naming_the_problem(backend, 
         build_label_schema(_gt_source(), backend, **kwargs)
     for word in words:
         assert word in str(info.value), (word, str(info.value))
+
+
+def test_attribute_in_group_and_field_the_group_wins_for_its_classes(backend):
+    # the reference accepts it (e.g. attributes=True inferring what a class group redefines)
+    schema = build_label_schema(
+        _gt_source(),
+        backend,
+        label_field="new",
+        label_type="detections",
+        classes=[{"classes": ["a"], "attributes": {"x": {"type": "select", "values": [1]}}}, "b"],
+        attributes={"x": {"type": "text"}},
+    )["new"]
+    assert schema_attributes(schema, "a")["x"]["type"] == "select"
+    assert schema_attributes(schema, "b")["x"]["type"] == "text"
 
 
 def test_catalogue_is_large_enough():
