@@ -127,9 +127,7 @@ def collect_videos(samples: Any, config: CVATBackendConfig) -> list[VideoRow]:
                 f"0-based) of video {path!r}; lower frame_start for this video"
             )
         video_id, view_id = (clip[0], sample_id) if clip is not None else (sample_id, None)
-        rows.append(
-            VideoRow(video_id, path, count, frame_range, view_id, header, needs_metadata)
-        )
+        rows.append(VideoRow(video_id, path, count, frame_range, view_id, header, needs_metadata))
     if not rows:
         raise ValueError("The collection is empty; there is nothing to annotate")
     return rows
