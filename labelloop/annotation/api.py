@@ -16,7 +16,9 @@ from typing import Any
 from labelloop.annotation import views
 from labelloop.annotation.base import AnnotationAPI, AnnotationBackend, AnnotationResults
 from labelloop.annotation.collection import CollectionSource, field_spec
-from labelloop.annotation.merge import Merger, MergeReport, resolve_dest
+from labelloop.annotation.diff import CONFLICT_MODES
+from labelloop.annotation.merge import MergeConflictError, Merger, MergeReport, resolve_dest
+from labelloop.annotation.merge_base import RunBase, record_base
 from labelloop.annotation.registry import build_config
 from labelloop.annotation.schema import build_label_schema
 from labelloop.annotation.unexpected import UnexpectedLabels
@@ -124,6 +126,17 @@ def record_run(samples: Any, anno_key: str, results: AnnotationResults) -> None:
     with dataset.transaction():
         runs.register_run(samples, RUN_TYPE, anno_key, config.serialize(), method=config.name)
         runs.save_results(dataset, anno_key, results)
+        # the merge base: what was sent, so loads tell annotators' changes from local ones
+        # (runs on frames/clips views merge through their videos, without one)
+        if views.FRAMES in results.id_map or views.CLIPS in results.id_map:
+            return
+        record_base(
+            samples,
+            anno_key,
+            config.label_schema or {},
+            results.id_map,
+            results.backend.spatial_attributes,
+        )
 
 
 def _abort(backend: Any, samples: Any, anno_key: str, error: BaseException) -> None:
@@ -163,19 +176,35 @@ def load_annotations(
     cleanup: bool = False,
     progress: bool | None = None,
     dry_run: bool = False,
+    conflicts: str = "cvat",
     **credentials: Any,
 ) -> Any:
     """Download run ``anno_key`` and merge it into the dataset in one transaction.
 
-    Returns the :class:`MergeReport` (added/deleted/edited counts and refused
-    changes per field); with ``unexpected="return"`` returns the unexpected
-    labels (or ``None``) as the reference API does. ``dry_run=True`` writes
-    nothing and returns the report of what would change.
+    A three-way merge: for each label, what the run sent (its base), what CVAT
+    holds now and what the dataset holds now. Only what annotators changed is
+    applied, local edits are kept, and where both changed the same thing
+    differently (or one deleted what the other edited) ``conflicts`` decides:
+    ``"cvat"`` (default), ``"dataset"``, or ``"error"`` (refuse the whole load
+    before writing; :class:`MergeConflictError`). Nothing that could not be read
+    is deleted.
+
+    Returns the :class:`MergeReport` (counts, itemised changes, conflicts,
+    refusals and skipped tasks/jobs per field); with ``unexpected="return"``
+    returns the unexpected labels (or ``None``) as the reference API does.
+    ``dry_run=True`` writes nothing and returns the report of what would change.
     """
     dataset = samples._dataset
+    if conflicts not in CONFLICT_MODES:
+        raise ValueError(f"conflicts must be one of {list(CONFLICT_MODES)}, not {conflicts!r}")
     results = load_annotation_results(dataset, anno_key, **credentials)
     report, handler = merge_results(
-        results, dest_field, unexpected, dry_run=dry_run, progress=bool(progress)
+        results,
+        dest_field,
+        unexpected,
+        dry_run=dry_run,
+        progress=bool(progress),
+        conflicts=conflicts,
     )
     if dry_run:
         return report
@@ -206,6 +235,7 @@ def merge_results(
     unexpected: Any = "ignore",
     dry_run: bool = False,
     progress: bool = False,
+    conflicts: str = "cvat",
 ) -> tuple[MergeReport, UnexpectedLabels]:
     """Merge (or with ``dry_run`` only diff) ``results``' download into its dataset.
 
@@ -225,10 +255,32 @@ def merge_results(
     handler = UnexpectedLabels(unexpected, dataset, schema, dry_run)
     backend = results.backend
 
+    # runs on frames/clips views merge through their videos without a base (two-way)
+    derived = views.FRAMES in results.id_map or views.CLIPS in results.id_map
+    legacy = derived or not RunBase.exists(dataset, results.anno_key)
+    if legacy and not derived:
+        logger.warning(
+            "Annotation run %r was recorded before runs kept what they sent (their merge base): "
+            "this load compares CVAT with the dataset as it is now, so local edits made since "
+            "annotate() may be replaced by CVAT's values; later loads of the run are three-way",
+            results.anno_key,
+        )
+
     def merger_for(id_map: dict[str, Any]) -> Merger:
         if frames_run is not None:
             id_map = frames_run.to_videos(id_map)
-        return Merger(dataset, schema, id_map, dests, handler, backend.spatial_attributes, dry_run)
+        return Merger(
+            dataset,
+            schema,
+            id_map,
+            dests,
+            handler,
+            backend.spatial_attributes,
+            dry_run,
+            base=None if derived else RunBase(dataset, results.anno_key),
+            conflicts=conflicts,
+            legacy=legacy,
+        )
 
     chunks: Any = backend.iter_annotations(results)
     if type(backend).iter_annotations is AnnotationBackend.iter_annotations:
@@ -255,7 +307,9 @@ def merge_results(
         )
         chunks = bar(chunks, total=total, desc=f"Merging {results.anno_key}", unit="sample")
     if dry_run:
-        return merger_for(results.id_map).run(chunks), handler
+        report = merger_for(results.id_map).run(chunks)
+        _log_conflicts(report)
+        return report, handler
     previous = results.id_map
     try:
         with dataset.transaction():
@@ -263,6 +317,9 @@ def merge_results(
             # downloaded: merge against the id_map stored now, under the write lock
             merger = merger_for(_stored_id_map(dataset, results))
             report = merger.run(chunks)
+            _log_conflicts(report)
+            if conflicts == "error" and merger.conflicts:
+                raise MergeConflictError(report)  # rolls the whole merge back
             # the new id_map commits with the labels it describes: a process killed
             # after the merge never leaves merged labels a re-run would not recognise
             new_map = merger.id_map  # destination-field runs leave it as it was
@@ -290,6 +347,23 @@ def _summary(report: MergeReport) -> str:
     return "; ".join(
         f"{name}: +{d.added} -{d.deleted} ~{d.edited}" for name, d in report.fields.items()
     )
+
+
+def _log_conflicts(report: MergeReport) -> None:
+    for name, diff in report.fields.items():
+        for item in diff.conflicts:
+            logger.warning(
+                "Field %r, sample %s%s%s: %s (%s); kept %s's side",
+                name,
+                item.sample_id,
+                f" frame {item.frame}" if item.frame is not None else "",
+                f" label {item.label_id}" if item.label_id else "",
+                item.reason,
+                ", ".join(
+                    f"{k}: dataset {v[0]!r} / CVAT {v[1]!r}" for k, v in item.changes.items()
+                ),
+                "CVAT" if item.resolution == "cvat" else "the dataset",
+            )
 
 
 def _log_refusals(report: MergeReport) -> None:

@@ -21,13 +21,15 @@ from typing import Any
 from labelloop.annotation.base import SampleChunk, Skip, skips_of
 from labelloop.annotation.collection import field_spec, get_value, split_path
 from labelloop.annotation.diff import (
+    Change,
     FieldDiff,
     Location,
+    ThreeWay,
     derived_id,
-    diff_labels,
-    diff_scalar,
+    same,
     uploaded_ids,
 )
+from labelloop.annotation.merge_base import RunBase
 from labelloop.annotation.schema import LABEL_TYPES, RETURN_TYPES
 from labelloop.annotation.unexpected import UnexpectedLabels
 from labelloop.core.labels import LIST_LABELS, Label
@@ -75,17 +77,48 @@ class MergeReport:
         return [r for diff in self.fields.values() for r in diff.refused]
 
     def to_dict(self) -> dict[str, Any]:
-        """Counts per field, refusals by reason, unexpected labels and what happened to them."""
+        """Counts per field, refusals by reason, unexpected labels and what happened to them,
+        what was skipped, and the itemised review per field (``items``)."""
         return {
             "dry_run": self.dry_run,
             "fields": {name: diff.to_dict() for name, diff in self.fields.items()},
             "unexpected": self.unexpected,
             "missing_samples": self.missing_samples,
             "skipped": self.skipped,
+            "items": {
+                name: [c.to_dict() for c in diff.items] for name, diff in self.fields.items()
+            },
+            "items_left_out": {
+                name: diff.items_left_out
+                for name, diff in self.fields.items()
+                if diff.items_left_out
+            },
         }
 
     def __repr__(self) -> str:
         return json.dumps(self.to_dict(), indent=4)
+
+
+class MergeConflictError(ValueError):
+    """``conflicts="error"`` and the annotators' changes conflict with local edits: nothing
+    was written; ``report`` lists every conflict."""
+
+    def __init__(self, report: MergeReport) -> None:
+        conflicts = [c for d in report.fields.values() for c in d.conflicts]
+        shown = "; ".join(
+            f"{c.field} sample {c.sample_id}"
+            + (f" frame {c.frame}" if c.frame is not None else "")
+            + (f" label {c.label_id}" if c.label_id else "")
+            + f": {c.reason} ({', '.join(c.changes)})"
+            for c in conflicts[:5]
+        )
+        more = f" and {len(conflicts) - 5} more" if len(conflicts) > 5 else ""
+        super().__init__(
+            f"{len(conflicts)} conflict(s) between CVAT and local edits: {shown}{more}. "
+            "Nothing was loaded; review them with dry_run=True, then load with "
+            "conflicts='cvat' or conflicts='dataset'"
+        )
+        self.report = report
 
 
 def expected_types(spec: dict[str, Any]) -> set[str]:
@@ -158,13 +191,22 @@ class Merger:
         unexpected: UnexpectedLabels,
         spatial_attrs: tuple[str, ...] = (),
         dry_run: bool = False,
+        base: RunBase | None = None,
+        conflicts: str = "cvat",
+        legacy: bool = False,
     ) -> None:
         self._dataset = dataset
         self._schema = schema
         self._dests = dests
         self._unexpected = unexpected
-        self._spatial_attrs = spatial_attrs
+        self._rules = ThreeWay(conflicts, spatial_attrs)
         self._dry_run = dry_run
+        self._base = base
+        #: a run without a stored base: the dataset's labels stand in for it, and this
+        #: load (if it writes) gives the run its base
+        self._legacy = legacy or base is None
+        self._base_rows: list[tuple[str, int, dict[str, Any]]] = []
+        self._sample_bases: dict[str, dict[str, Any]] = {}
         self.id_map = copy.deepcopy(id_map)
         self.report = MergeReport(dry_run, {name: FieldDiff() for name in schema})
         self._dirty = False
@@ -185,11 +227,29 @@ class Merger:
         for batch in _batches(((sid, {}) for sid in rest), size):
             self._merge_batch(batch)
         self.report.unexpected = self._unexpected.summary
+        self._flush_base()
+        if self._legacy and self._base is not None and not self._dry_run:
+            if any(self._writes_base(name) for name in self._schema):
+                self._base.mark()
         return self.report
+
+    @property
+    def conflicts(self) -> list[Change]:
+        """Every conflict of this merge."""
+        return [c for diff in self.report.fields.values() for c in diff.conflicts]
+
+    def _writes_base(self, name: str) -> bool:
+        return self._base is not None and not self._dry_run and self._dests[name] == name
+
+    def _flush_base(self) -> None:
+        if self._base is not None and self._base_rows:
+            self._base.write(self._base_rows)
+        self._base_rows = []
 
     def _merge_batch(self, batch: list[SampleChunk]) -> None:
         ids = [sid for sid, _ in batch]
         samples = {s.id: s for s in self._dataset.select(ids).iter_samples()}
+        self._sample_bases = self._base.samples(ids) if self._base is not None else {}
         for sample_id, chunk in batch:
             sample = samples.pop(sample_id, None)  # released once merged
             if sample is None:
@@ -200,6 +260,7 @@ class Merger:
                 continue
             if self._merge_sample(sample, chunk) and not self._dry_run:
                 sample.save()
+        self._flush_base()
 
     def _merge_sample(self, sample: Any, chunk: dict[str, dict[str, Any]]) -> bool:
         """Merge one sample's chunk; whether anything was written to it. What could not
@@ -211,6 +272,8 @@ class Merger:
         if any(skip.frames is None for skip in skips):
             return False
         self._skips = skips
+        old_doc = self._sample_bases.get(sample.id, {})
+        base_doc = dict(old_doc)
         for name, spec in self._schema.items():
             by_type = chunk.get(name, {})
             expected = set() if spec.get("unnamed") else expected_types(spec)
@@ -230,15 +293,26 @@ class Merger:
                 if self._dests[name] == name:
                     entries[sample.id] = synced
             else:
-                synced_entry, new = self._merge_at(
-                    sample, sample, name, spec, None, entries.get(sample.id), value
+                synced_entry, new, new_base = self._merge_at(
+                    sample,
+                    sample,
+                    name,
+                    spec,
+                    None,
+                    entries.get(sample.id),
+                    value,
+                    old_doc.get(name),
                 )
                 if new is not _UNCHANGED:
                     sample[split_path(self._dests[name])[1]] = new
                     self._dirty = True
                 if self._dests[name] == name:
                     entries[sample.id] = synced_entry
+                if self._writes_base(name):
+                    base_doc[name] = new_base
             self.id_map[name] = entries
+        if not same(base_doc, old_doc):
+            self._base_rows.append((sample.id, 0, base_doc))
         return self._dirty
 
     def _merge_frames(
@@ -258,6 +332,7 @@ class Merger:
                 for frame in sample.frames.iter_frames(window[0], window[-1])
                 if frame.frame_number in wanted
             }
+            bases = self._base.frames(sample.id, window[0], window[-1]) if self._base else {}
             changed: dict[int, Any] = {}
             for number in window:
                 if any(skip.covers(number) for skip in self._skips):
@@ -268,13 +343,24 @@ class Merger:
                 doc = stored.pop(number, None)
                 if doc is None:  # no such frame yet: merged against an empty one
                     doc = Frame()
-                synced[number], new = self._merge_at(
-                    sample, doc, name, spec, number, uploaded.get(number), downloaded.get(number)
+                old_doc = bases.get(number, {})
+                synced[number], new, new_base = self._merge_at(
+                    sample,
+                    doc,
+                    name,
+                    spec,
+                    number,
+                    uploaded.get(number),
+                    downloaded.get(number),
+                    old_doc.get(name),
                 )
                 if new is not _UNCHANGED:
                     changed[number] = new
+                if self._writes_base(name) and not same(old_doc.get(name), new_base):
+                    self._base_rows.append((sample.id, number, {**old_doc, name: new_base}))
             if changed and not self._dry_run:
                 self._write_frames(sample, split_path(self._dests[name])[1], changed)
+            self._flush_base()
         return synced
 
     @staticmethod
@@ -297,29 +383,36 @@ class Merger:
         frame: int | None,
         entry: Any,
         down: Any,
-    ) -> tuple[Any, Any]:
+        base: Any,
+    ) -> tuple[Any, Any, Any]:
         """Merge one location (``doc`` is the sample or the frame): its new ``id_map``
-        entry and the value to write there (``_UNCHANGED`` when nothing is written)."""
+        entry, the value to write there (``_UNCHANGED`` when nothing is written) and its
+        new base. ``base`` is the stored base entry (``None`` when there is none)."""
         dest = self._dests[name]
         current = get_value(doc, split_path(name)[1])
         where = Location(name, sample.id, frame)
         diff = self.report.fields[name]
         if spec["type"] == "scalar":
-            # nothing uploaded and nothing downloaded: the annotator did not touch it
-            untouched = entry is None and down is None
-            new = current if untouched else diff_scalar(where, spec, current, down, diff)
-            new_entry: Any = None if untouched or new is None else True
+            if self._legacy:  # no base: what was sent is what the dataset holds now
+                base_value = current if entry is not None or down is not None else None
+            else:
+                base_value = (base or {}).get("value")
+            new, new_base_value = self._rules.scalar(where, spec, current, down, base_value, diff)
+            new_entry: Any = None if new_base_value is None else True
+            new_base: Any = {"value": new_base_value}
         else:
-            new, synced = diff_labels(
+            label_base = None if self._legacy else base or {}
+            new, new_base = self._rules.labels(
                 where,
                 spec,
                 current,
                 down or {},
+                label_base,
                 uploaded_ids(entry),
                 self._taken[name],
                 diff,
-                self._spatial_attrs,
             )
+            synced = list(new_base)
             if LABEL_TYPES[spec["type"]] in LIST_LABELS:
                 new_entry = synced
             else:
@@ -327,8 +420,8 @@ class Merger:
         if dest != name:
             new = _relabel_ids(new, dest)
         if self._dry_run or (dest == name and new is current):
-            return new_entry, _UNCHANGED
-        return new_entry, new
+            return new_entry, _UNCHANGED, new_base
+        return new_entry, new, new_base
 
 
 def _relabel_ids(value: Any, dest: str) -> Any:

@@ -256,8 +256,8 @@ def rename_run(
     if dataset._store.get_run(dataset._id, new_key) is not None:
         raise ValueError(f"A run with key '{new_key}' already exists on dataset '{dataset.name}'")
     info["key"] = new_key
-    with dataset._store.transaction():
-        dataset._store.delete_run(dataset._id, key)
+    with dataset._store.transaction():  # rename_run carries the run's per-sample documents
+        dataset._store.rename_run(dataset._id, key, new_key)
         dataset._store.save_run(dataset._id, new_key, run_type, info, results)
     cached = _CACHE.get(dataset, {})
     if key in cached:
@@ -270,6 +270,32 @@ def delete_run(collection: SampleCollection, key: str, type: str | None = None) 
     _record(collection, key, type)
     dataset._store.delete_run(dataset._id, key)
     _CACHE.get(dataset, {}).pop(key, None)
+
+
+def save_run_docs(
+    collection: SampleCollection, key: str, rows: list[tuple[str, int, dict[str, Any]]]
+) -> None:
+    """Store run ``key``'s ``(sample_id, frame_number, doc)`` rows (frame 0: sample level);
+    they are renamed, copied and deleted with the run."""
+    dataset = collection._dataset
+    dataset._store.save_run_docs(dataset._id, key, rows)
+
+
+def get_run_docs(
+    collection: SampleCollection,
+    key: str,
+    sample_ids: list[str],
+    frame_range: tuple[int, int] | None = None,
+) -> list[tuple[str, int, dict[str, Any]]]:
+    """Run ``key``'s rows of these samples (frames within ``frame_range``, inclusive)."""
+    dataset = collection._dataset
+    return dataset._store.get_run_docs(dataset._id, key, sample_ids, frame_range)
+
+
+def has_run_docs(collection: SampleCollection, key: str) -> bool:
+    """Whether run ``key`` keeps per-sample documents."""
+    dataset = collection._dataset
+    return dataset._store.has_run_docs(dataset._id, key)
 
 
 def delete_runs(collection: SampleCollection, type: str | None = None) -> None:

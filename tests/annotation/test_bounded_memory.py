@@ -72,13 +72,13 @@ def live_frames(monkeypatch):
 def _frames_held_per_merged_location(live_frames, monkeypatch) -> list[int]:
     """Frames alive each time the merge diffs one location (one frame of one video)."""
     held: list[int] = []
-    diff_labels = merge.diff_labels
+    labels = merge.ThreeWay.labels
 
     def counting(*args, **kwargs):
         held.append(live_frames())
-        return diff_labels(*args, **kwargs)
+        return labels(*args, **kwargs)
 
-    monkeypatch.setattr(merge, "diff_labels", counting)
+    monkeypatch.setattr(merge.ThreeWay, "labels", counting)
     return held
 
 

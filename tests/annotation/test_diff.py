@@ -4,8 +4,20 @@ from __future__ import annotations
 
 import numpy as np
 
-from labelloop.annotation.diff import FieldDiff, Location, derived_id, diff_labels, diff_scalar
+from labelloop.annotation.diff import FieldDiff, Location, ThreeWay, derived_id
 from labelloop.core import labels as fol
+
+
+def diff_labels(where, spec, current, downloaded, uploaded, taken, diff, spatial_attrs=()):
+    """The merge of a run without a stored base: the dataset's labels stand in for it."""
+    rules = ThreeWay("cvat", spatial_attrs)
+    value, base = rules.labels(where, spec, current, downloaded, None, uploaded, taken, diff)
+    return value, list(base)
+
+
+def diff_scalar(where, spec, current, new, diff):
+    return ThreeWay().scalar(where, spec, current, new, current, diff)[0]
+
 
 SPEC = {
     "type": "detections",
