@@ -104,6 +104,14 @@ def _load_options(func: Callable[..., Any]) -> Callable[..., Any]:
             show_default=True,
             help="What to do with labels of a type the run did not ask for.",
         ),
+        click.option(
+            "--conflicts",
+            type=click.Choice(["cvat", "dataset", "error"]),
+            default="cvat",
+            show_default=True,
+            help="When CVAT and a local edit changed the same label differently: take CVAT's "
+            "value, keep the dataset's, or load nothing (error).",
+        ),
         click.option("--cleanup", is_flag=True, help="Delete the run's tasks after loading."),
     ]
     for option in reversed(options):
@@ -118,29 +126,79 @@ def _dest(text: str | None) -> Any:
 
 
 def print_report(report: Any, title: str) -> None:
-    """Added/deleted/edited/refused per field, plus unexpected labels and missing samples."""
+    """Counts per field, then the itemised review: what is added, deleted, edited (before ->
+    after), refused (why), conflicting (and which side won), and what was skipped."""
     rows = []
     for name, diff in report.fields.items():
         refused = ", ".join(f"{n} {why}" for why, n in sorted(diff.refused_counts().items()))
-        rows.append((name, diff.added, diff.deleted, diff.edited, refused or 0))
-    console.print(table(title, ("field", "added", "deleted", "edited", "refused"), rows))
+        rows.append(
+            (name, diff.added, diff.deleted, diff.edited, refused or 0, len(diff.conflicts))
+        )
+    columns = ("field", "added", "deleted", "edited", "refused", "conflicts")
+    console.print(table(title, columns, rows))
+    for name, diff in report.fields.items():
+        for item in diff.items:
+            console.print(_item_line(item))
+        if diff.items_left_out:
+            console.print(f"  ... and {diff.items_left_out} more change(s) in {name!r}")
+    for skip in report.skipped:
+        frames = f" frames {skip['frames'][0]}-{skip['frames'][1]}" if skip["frames"] else ""
+        console.print(
+            f"skipped {skip['source']}{frames} ({skip['reason']}): "
+            f"{len(skip['samples'])} sample(s) left as they are"
+        )
     for name, kinds in report.unexpected.items():
         console.print(f"unexpected labels in {name!r}: {json.dumps(kinds, default=str)}")
     if report.missing_samples:
         console.print(f"{report.missing_samples} sample(s) of the run no longer exist")
 
 
+def _item_line(item: Any) -> str:
+    where = f"{item.field} sample {item.sample_id}"
+    if item.frame is not None:
+        where += f" frame {item.frame}"
+    what = f"label {item.label_id}" if item.label_id else "value"
+    if item.label is not None:
+        what += f" ({item.label})"
+    changes = "; ".join(f"{name}: {old!r} -> {new!r}" for name, (old, new) in item.changes.items())
+    line = f"  {item.kind:<8} {where} {what}"
+    if changes:
+        line += f": {changes}"
+    if item.reason:
+        line += f" [{item.reason}" + (f", kept {item.resolution}]" if item.resolution else "]")
+    return line
+
+
 def _load(
-    dataset: Any, key: str, dry_run: bool, dest: Any, unexpected: str, cleanup: bool, creds: Any
+    dataset: Any,
+    key: str,
+    dry_run: bool,
+    dest: Any,
+    unexpected: str,
+    cleanup: bool,
+    creds: Any,
+    conflicts: str = "cvat",
+    as_json: bool = False,
 ) -> None:
-    report = dataset.load_annotations(
-        key,
-        dest_field=_dest(dest),
-        unexpected=unexpected,
-        cleanup=cleanup and not dry_run,
-        dry_run=dry_run,
-        **server_kwargs(**creds),
-    )
+    from labelloop.annotation.merge import MergeConflictError
+
+    try:
+        report = dataset.load_annotations(
+            key,
+            dest_field=_dest(dest),
+            unexpected=unexpected,
+            cleanup=cleanup and not dry_run,
+            dry_run=dry_run,
+            conflicts=conflicts,
+            **server_kwargs(**creds),
+        )
+    except MergeConflictError as err:
+        raise CLIError(
+            str(err).replace("dry_run=True", "--dry-run").replace("conflicts='", "--conflicts '")
+        ) from None
+    if as_json:
+        click.echo(json.dumps(report.to_dict(), indent=2, default=str))
+        return
     print_report(report, "Dry run: nothing written" if dry_run else f"Loaded {key!r}")
 
 
@@ -148,8 +206,11 @@ def _load(
 @click.argument("dataset_name")
 @click.argument("key")
 @click.option(
-    "--dry-run", is_flag=True, help="Only show what would be added/deleted/edited/refused."
+    "--dry-run",
+    is_flag=True,
+    help="Only show what would be added/deleted/edited/refused, label by label.",
 )
+@click.option("--json", "as_json", is_flag=True, help="Print the merge report as JSON.")
 @_load_options
 @server_options
 @click.pass_context
@@ -158,14 +219,18 @@ def load(
     dataset_name: str,
     key: str,
     dry_run: bool,
+    as_json: bool,
     dest_field: str | None,
     unexpected: str,
+    conflicts: str,
     cleanup: bool,
     **creds: Any,
 ) -> None:
-    """Download run KEY's annotations and merge them into DATASET_NAME."""
+    """Download run KEY's annotations and merge them into DATASET_NAME (three-way: only what
+    annotators changed is applied; local edits are kept; conflicts as --conflicts says)."""
     setup_logging(ctx)
-    _load(_run(dataset_name, key), key, dry_run, dest_field, unexpected, cleanup, creds)
+    dataset = _run(dataset_name, key)
+    _load(dataset, key, dry_run, dest_field, unexpected, cleanup, creds, conflicts, as_json)
 
 
 @runs.command("wait")
@@ -187,6 +252,7 @@ def wait(
     no_load: bool,
     dest_field: str | None,
     unexpected: str,
+    conflicts: str,
     cleanup: bool,
     **creds: Any,
 ) -> None:
@@ -196,7 +262,7 @@ def wait(
     wait_for_jobs(_results(dataset, key, creds), interval=interval, timeout=timeout)
     console.print("Every job is completed.")
     if not no_load:
-        _load(dataset, key, False, dest_field, unexpected, cleanup, creds)
+        _load(dataset, key, False, dest_field, unexpected, cleanup, creds, conflicts)
 
 
 @runs.command("rename")

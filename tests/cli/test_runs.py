@@ -53,6 +53,17 @@ def test_annotate_status_dry_run_wait_load_rename_cleanup_delete(cvat_server, tm
     row = next(line for line in dry.output.splitlines() if line.strip("│┃ ").startswith("gt"))
     assert [c.strip() for c in row.strip("│┃ ").split("│")][1:4] == ["0", "1", "1"]
     assert _labels("cli-runs") == before  # nothing written
+    # the itemised review: which label is deleted, which moved and from where to where
+    deleted = next(line for line in dry.output.splitlines() if line.strip().startswith("deleted"))
+    edited = next(line for line in dry.output.splitlines() if line.strip().startswith("edited"))
+    assert "gt sample" in deleted and "label" in deleted
+    assert "bounding_box: [" in edited and "->" in edited
+    as_json = run_cli("runs", "load", "cli-runs", "fix", "--dry-run", "--json", *_creds(server))
+    assert as_json.exit_code == 0, as_json.output
+    review = json.loads(as_json.output)
+    assert review["dry_run"] is True
+    assert sorted(item["kind"] for item in review["items"]["gt"]) == ["deleted", "edited"]
+    assert _labels("cli-runs") == before
 
     with Annotator(server.url, server.username, server.password) as person:
         person.complete(job_id)
