@@ -149,6 +149,8 @@ def test_runs_panel_in_the_browser(page, app_session, run_dataset, cvat_server):
     added = run.locator("table.diff tr[data-field='ground_truth'] td").nth(1)
     added.wait_for()
     assert added.inner_text() == "1"
+    review = run.locator("ul.review li.review-added")  # the itemised review, before merging
+    assert review.count() == 1 and "ground_truth" in review.first.inner_text()
     assert _labels(run_dataset) == before
     run.locator(".run-merge-btn").click()
     run.locator(".merged").wait_for()

@@ -137,6 +137,26 @@ export class RunsPanel {
     return el("table", { className: "diff" }, head, ...rows);
   }
 
+  // The itemised review: each label added, deleted, edited (before -> after), refused (why),
+  // conflicting (which side won), and what could not be read (left as it is).
+  reviewList(report) {
+    const show = (v) => JSON.stringify(v);
+    const lines = [];
+    for (const [field, items] of Object.entries(report.items || {})) {
+      for (const item of items.slice(0, 500)) {
+        const where = `${field} · sample ${item.sample_id}` + (item.frame != null ? ` · frame ${item.frame}` : "");
+        const what = item.label_id ? `${item.label_id}${item.label != null ? ` (${item.label})` : ""}` : "value";
+        const changes = Object.entries(item.changes || {}).map(([k, [a, b]]) => `${k}: ${show(a)} → ${show(b)}`).join("; ");
+        const why = item.reason ? ` [${item.reason}${item.resolution ? `, kept ${item.resolution}` : ""}]` : "";
+        lines.push(el("li", { className: `review-${item.kind}`, textContent: `${item.kind} ${where} ${what}${changes ? ": " + changes : ""}${why}` }));
+      }
+    }
+    for (const skip of report.skipped || []) {
+      lines.push(el("li", { className: "review-skipped", textContent: `skipped ${skip.source} (${skip.reason}): ${skip.samples.length} sample(s) left as they are` }));
+    }
+    return el("ul", { className: "review" }, ...lines);
+  }
+
   loadOptions(options) {
     const dest = options.querySelector("input[name='dest_field']").value.trim();
     return { unexpected: options.querySelector("select[name='unexpected']").value, dest_field: dest || null };
@@ -153,7 +173,7 @@ export class RunsPanel {
         textContent: "merge into the dataset",
         onclick: () => this.merge(key, box, chosen),
       });
-      box.replaceChildren(el("div", { textContent: "Would change:" }), this.reportTable(report), merge);
+      box.replaceChildren(el("div", { textContent: "Would change:" }), this.reportTable(report), this.reviewList(report), merge);
     } catch (err) {
       box.replaceChildren();
       this.message(err.message, true);
