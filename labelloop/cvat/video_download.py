@@ -355,6 +355,33 @@ class _VideoTask:
         except (UnsupportedObjectError, ValueError) as err:
             self.problems[f"track not expandable: {err}"] += 1
             return None
+        if self.frame_range.step > 1:
+            return self._fill_steps(out, track.get("id"))
+        return out
+
+    def _fill_steps(
+        self, sampled: list[tuple[int, str, Label]], track_id: Any
+    ) -> list[tuple[int, str, Label]]:
+        """With ``frame_step > 1`` a track covers the source frames between the sampled ones
+        too (as the reference loads it): interpolated between two visible sampled frames,
+        held after the last one up to the next sampled frame (or the task's last frame)."""
+        step = self.frame_range.step
+        stop = self.frame_range.stop
+        # the task's last source frame (1-based): frame_stop, else one step past the last index
+        if stop is not None:
+            last = stop + 1
+        else:
+            last = self.frame_range.to_frame_number(self.size - 1) + step - 1
+        out: list[tuple[int, str, Label]] = []
+        for i, (number, own, label) in enumerate(sampled):
+            out.append((number, own, label))
+            after = sampled[i + 1] if i + 1 < len(sampled) else None
+            following = after[2] if after is not None and after[0] == number + step else None
+            for between in range(number + 1, min(number + step, last + 1)):
+                filled = _between(label, following, (between - number) / step)
+                filled["keyframe"] = False
+                filled["id"] = server_object_id("track", track_id, self.task_id, between)
+                out.append((between, filled.id, filled))
         return out
 
     def _claimed(
@@ -384,3 +411,27 @@ class _VideoTask:
             for label_id in state.by_track_frame.get((index, number), ()):
                 return label_id
         return own
+
+
+def _between(label: Label, following: Label | None, t: float) -> Label:
+    """A copy of ``label`` a fraction ``t`` of the way to ``following`` (boxes and points move
+    linearly, as CVAT interpolates; anything else, or no ``following``, is held)."""
+    out = label.copy()
+    if following is None:
+        return out
+    for name in ("bounding_box", "points"):
+        a, b = label.get_field(name), following.get_field(name)
+        if a is not None and b is not None:
+            moved = _lerp(a, b, t)
+            if moved is not None:
+                out[name] = moved
+    return out
+
+
+def _lerp(a: Any, b: Any, t: float) -> Any:
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)):
+        return a + (b - a) * t
+    if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)) and len(a) == len(b):
+        parts = [_lerp(x, y, t) for x, y in zip(a, b)]
+        return None if any(p is None for p in parts) else list(parts)
+    return None
