@@ -176,7 +176,10 @@ def test_local_server_binds_loopback_and_refuses_path_traversal(server, tmp_path
     for target in TRAVERSALS:
         target = target.replace("/tasks/1/", f"/tasks/{task_id}/")
         status, body = _raw_get(server.url, target, server.admin_token)
-        assert status in (400, 404), (target, status)
+        if status == 500:  # a non-numeric frame number: CVAT 2.73's own 500 page, copied
+            assert b"Server Error (500)" in body, (target, body[:200])
+        else:
+            assert status in (400, 404), (target, status)
         assert b"root:" not in body
     assert server_get(server, f"/api/tasks/{task_id}")["id"] == task_id
     results.cleanup()
