@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 import labelloop as ll
+from labelloop import progress
 from labelloop.core.labels import Classification, Detection, Detections
 
 
@@ -140,7 +141,15 @@ def test_adding_a_sample_of_another_dataset_adds_a_copy(image_dataset):
     dataset.delete()
 
 
-def test_add_samples_options_and_failure_leaves_samples_free(dataset, tmp_path, capsys):
+def test_add_samples_options_and_failure_leaves_samples_free(
+    dataset, tmp_path, capsys, monkeypatch
+):
+    # a pipe gets no bar (no carriage-return clutter); a terminal gets one
+    piped = ll.Dataset()
+    piped.add_samples([ll.Sample(str(tmp_path / "p.jpg"), score=0)], progress=True)
+    assert "Adding samples" not in capsys.readouterr().err
+    piped.delete()
+    monkeypatch.setattr(progress, "on_terminal", lambda: True)
     dataset.add_samples([ll.Sample(str(tmp_path / "a.jpg"), score=1)], progress=True)
     assert "Adding samples" in capsys.readouterr().err
     with pytest.raises(ValueError, match="no sample field 'extra'"):
