@@ -108,14 +108,27 @@ class RemoteCVAT:
                         _check(response, f"delete {name} {item_id}")
 
 
+_SESSIONS: dict[tuple[str, str], RemoteCVAT] = {}
+
+
 def from_environment() -> RemoteCVAT | None:
-    """The CVAT named by ``LABELLOOP_TEST_CVAT_*``, or ``None`` when the URL is unset."""
+    """The CVAT named by ``LABELLOOP_TEST_CVAT_*``, or ``None`` when the URL is unset.
+
+    One object per server and user for the whole process: every test directory's
+    conftest declares its own ``cvat_server`` fixture, and they must share one
+    baseline, or what one directory's last test left would count as "there before"
+    for the next directory and survive its resets.
+    """
     import os
 
     url = os.environ.get(URL_ENV, "")
     if not url:
         return None
-    return RemoteCVAT(url, os.environ.get(USERNAME_ENV, ""), os.environ.get(PASSWORD_ENV, ""))
+    username = os.environ.get(USERNAME_ENV, "")
+    key = (url, username)
+    if key not in _SESSIONS:
+        _SESSIONS[key] = RemoteCVAT(url, username, os.environ.get(PASSWORD_ENV, ""))
+    return _SESSIONS[key]
 
 
 def _eq(field: str, value: Any) -> str:
