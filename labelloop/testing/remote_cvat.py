@@ -97,7 +97,14 @@ class RemoteCVAT:
         return {"id": user_id, "username": username, "token": _login(self.url, username, password)}
 
     def reset(self) -> None:
-        """Delete the tasks, projects, organizations and users made since start-up."""
+        """Delete the tasks, projects, organizations and users made since start-up.
+
+        Logs in again first if the token was revoked: a logout as the superuser (by any
+        client) deletes its one REST token on CVAT, and cleanup must still happen.
+        """
+        with self.client() as client:
+            if client.get("/api/users/self").status_code == 401:
+                self.admin_token = _login(self.url, self.username, self.password)
         with self.client() as client:
             for name in (*_RESOURCES, "users"):
                 for item_id in _ids(client, name):

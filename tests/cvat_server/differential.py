@@ -81,9 +81,16 @@ class Side:
 
     def client(self, auth: str = "session") -> httpx.Client:
         """A client per way of authenticating; the default is a logged-in session, as
-        labelloop's client uses (HTTP Basic costs a password hash per request on CVAT)."""
+        labelloop's client uses (HTTP Basic costs a password hash per request on CVAT).
+
+        ``fresh-session`` logs in as the world's throwaway user: a logout deletes the
+        user's one REST token on CVAT, and the superuser's must outlive the run.
+        """
         if auth == "fresh-session":
-            return self._session_client()
+            client, self.ids["leaver_token"] = self._login(
+                self.ids["leaver"], self.ids["leaver_password"]
+            )
+            return client
         if auth not in self._clients:
             if auth in ("session", "session-nocsrf"):
                 client = self._session_client(csrf=auth == "session")
@@ -97,14 +104,16 @@ class Side:
         return self._clients[auth]
 
     def _session_client(self, csrf: bool = True) -> httpx.Client:
+        return self._login(self.username, self.password, csrf)[0]
+
+    def _login(self, username: str, password: str, csrf: bool = True) -> tuple[httpx.Client, str]:
+        """A client logged in as ``username``, and the REST token the login answered."""
         client = httpx.Client(base_url=self.url, timeout=120)
-        answer = client.post(
-            "/api/auth/login", json={"username": self.username, "password": self.password}
-        )
+        answer = client.post("/api/auth/login", json={"username": username, "password": password})
         answer.raise_for_status()
         if csrf:
             client.headers["X-CSRFToken"] = client.cookies.get("csrftoken", "")
-        return client
+        return client, answer.json()["key"]
 
     def api(self, method: str, path: str, expect: int | tuple[int, ...], **kwargs: Any) -> Any:
         """A setup call: fails loudly if the server refuses it; returns the JSON answer."""

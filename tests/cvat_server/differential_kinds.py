@@ -81,6 +81,14 @@ SERVER_AND_AUTH = [
         json={"name": "{prefix}-csrf", "labels": []},
     ),
     K("logout", "POST", "/api/auth/logout", auth="fresh-session"),
+    # a logout deletes the user's one REST token (dj-rest-auth): it no longer authenticates
+    K(
+        "token after logout",
+        "GET",
+        "/api/users/self",
+        auth="none",
+        headers={"Authorization": "Token {leaver_token}"},
+    ),
 ]
 
 USERS = [

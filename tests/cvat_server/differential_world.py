@@ -10,6 +10,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import httpx
+
 from tests.cvat_server.differential import Side
 from tests.cvat_server.helpers import write_images, write_video
 
@@ -66,6 +68,7 @@ def build_world(side: Side, prefix: str) -> None:
     ids = side.ids
     ids.update(prefix=prefix, username=side.username)
     ids["user"] = side.api("GET", "/api/users/self", 200)["id"]
+    _register_leaver(side, f"{prefix}-leaver")
     for name in side.media:
         ids[f"{name}_name"] = side.media[name].name
     ids["video_size"] = side.media["video"].stat().st_size
@@ -147,3 +150,27 @@ def build_world(side: Side, prefix: str) -> None:
             json={"name": f"{prefix}-{name}", "project_id": project["id"]},
         )
         ids[name] = empty["id"]
+
+
+def _register_leaver(side: Side, username: str) -> None:
+    """Register the user the logout kinds log in as, through CVAT's registration API."""
+    password = "Mirror-Lake-5081-q"
+    with httpx.Client(base_url=side.url, timeout=120) as anonymous:
+        answer = anonymous.post(
+            "/api/auth/register",
+            json={
+                "username": username,
+                "email": f"{username}@example.com",
+                "password1": password,
+                "password2": password,
+                "first_name": "Lea",
+                "last_name": "Ver",
+            },
+        )
+    if answer.status_code != 201:
+        raise AssertionError(
+            f"{side.name}: register {username}: {answer.status_code} {answer.text}"
+        )
+    found = side.api("GET", "/api/users", 200, params={"search": username})["results"]
+    side.created.append(f"/api/users/{found[0]['id']}")
+    side.ids.update(leaver=username, leaver_password=password)

@@ -23,15 +23,17 @@ def test_anonymous_requests_get_401(cvat_server):
 
 
 def test_login_sets_session_and_csrf_cookies_and_enforces_csrf(cvat_server):
+    # its own user: the logout at the end revokes the user's token, which the admin's
+    # token of the other tests must survive
+    cvat_server.create_user("sessionuser", "Session-pw-2026", group="admin")
     with checked_client(cvat_server.url) as client:
         response = client.post(
-            "/api/auth/login",
-            json={"username": cvat_server.username, "password": cvat_server.password},
+            "/api/auth/login", json={"username": "sessionuser", "password": "Session-pw-2026"}
         )
         assert response.status_code == 200
         assert {"sessionid", "csrftoken"} <= set(client.cookies.keys())
         # reads with the session cookie alone work
-        assert client.get("/api/users/self").json()["username"] == cvat_server.username
+        assert client.get("/api/users/self").json()["username"] == "sessionuser"
         # writes without the CSRF header are refused, with it they pass
         missing = client.post("/api/projects", json={"name": "csrf"})
         assert missing.status_code == 403
@@ -62,6 +64,10 @@ def test_login_sets_session_and_csrf_cookies_and_enforces_csrf(cvat_server):
             == 200
         )
         assert client.get("/api/users/self").status_code == 401
+        # as in dj-rest-auth, logging out deletes the user's one REST token: every client
+        # that holds it is logged out too, and the next login issues a new one
+        with checked_client(cvat_server.url, headers={"Authorization": f"Token {token}"}) as other:
+            assert other.get("/api/users/self").status_code == 401
 
 
 def test_bad_credentials(cvat_server):

@@ -35,6 +35,31 @@ def test_users_and_reset_keep_what_the_server_held_before(cvat_server_fresh):
     assert users == [cvat_server_fresh.username]
 
 
+def test_reset_still_cleans_up_after_a_logout_revoked_the_token(cvat_server_fresh):
+    # a superuser of its own: logging out deletes the user's one REST token, and the
+    # session's admin token must stay valid for the other tests
+    with cvat_server_fresh.client() as admin:
+        before = admin.get("/api/users").json()["count"]
+    cvat_server_fresh.create_user("resetter", "Reset-Loop-2026", group="admin")
+    remote = remote_cvat.RemoteCVAT(cvat_server_fresh.url, "resetter", "Reset-Loop-2026")
+    with remote.client() as client:
+        made = client.post("/api/projects", json={"name": "orphan", "labels": []}).json()["id"]
+    with httpx.Client(base_url=remote.url) as browser:
+        browser.post(
+            "/api/auth/login", json={"username": "resetter", "password": "Reset-Loop-2026"}
+        )
+        out = browser.post(
+            "/api/auth/logout", headers={"X-CSRFToken": browser.cookies["csrftoken"]}
+        )
+        assert out.status_code == 200
+    with remote.client() as client:
+        assert client.get("/api/users/self").status_code == 401  # the token is gone
+    remote.reset()
+    with cvat_server_fresh.client() as admin:
+        assert admin.get(f"/api/projects/{made}").status_code == 404
+        assert admin.get("/api/users").json()["count"] == before + 1  # resetter came before
+
+
 def test_environment_names_the_server_or_nothing(monkeypatch):
     monkeypatch.delenv(remote_cvat.URL_ENV, raising=False)
     assert remote_cvat.from_environment() is None

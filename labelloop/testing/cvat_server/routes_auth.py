@@ -53,6 +53,10 @@ async def login(ctx: Ctx) -> Response:
 
 
 async def logout(ctx: Ctx) -> Response:
+    """Ends the session and, as dj-rest-auth does, deletes the user's REST token: every
+    other client holding that token (another process of the same user) is logged out too."""
+    if ctx.user is not None:
+        ctx.store.execute("DELETE FROM tokens WHERE user_id = ?", (ctx.user.id,))
     session = ctx.request.cookies.get("sessionid")
     if session:
         ctx.store.execute("DELETE FROM sessions WHERE key = ?", (session,))
