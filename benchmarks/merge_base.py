@@ -11,7 +11,9 @@ time and the Python heap peak (tracemalloc) of:
   where CVAT changed things).
 
 The download is simulated in memory (every 10th box moved, one deleted per sample or
-frame), so the numbers are the framework's own cost, not the network's.
+frame), so the numbers are the framework's own cost, not the network's; ``simulated
+download`` times producing those chunks alone (it is part of both merge rows). Each row
+ends with the machine's 1-minute load average, since the machine may be shared.
 
     .venv/bin/python benchmarks/merge_base.py [--images N] [--videos V F T]
     (default: --images 1000 --videos 10 1000 20)
@@ -38,8 +40,11 @@ def _timed(label: str, func):
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
     peak = tracemalloc.get_traced_memory()[1] / 2**20
     tracemalloc.stop()
+    load = os.getloadavg()[0]
     print(
-        f"  {label:<18} wall {wall:7.2f} s  cpu {cpu:7.2f} s  heap peak {peak:7.1f} MiB", flush=True
+        f"  {label:<18} wall {wall:7.2f} s  cpu {cpu:7.2f} s  heap peak {peak:7.1f} MiB"
+        f"  (load {load:.1f})",
+        flush=True,
     )
     return out
 
@@ -100,6 +105,12 @@ def _images(n: int) -> None:
     print(f"images: {n} x 10 boxes", flush=True)
     _timed("record base", lambda: record_base(dataset, "run", schema, id_map, ()))
 
+    def chunks(ds):
+        for sample in ds.iter_samples():
+            yield sample.id, {"gt": {"detections": _edited(sample.gt)}}
+
+    _timed("simulated download", lambda: sum(1 for _ in chunks(dataset)))
+
     for legacy in (True, False):
         name = "merge two-way" if legacy else "merge three-way"
         # both merges start from the same dataset: a clone per measurement
@@ -108,13 +119,8 @@ def _images(n: int) -> None:
         if not legacy:
             record_base(clone, "run", schema, clone_map, ())
         ids = {s.id for s in clone.iter_samples()}
-
-        def clone_chunks(clone=clone):
-            for sample in clone.iter_samples():
-                yield sample.id, {"gt": {"detections": _edited(sample.gt)}}
-
         counts = _timed(
-            name, functools.partial(_merge, clone, "run", schema, clone_map, clone_chunks(), legacy)
+            name, functools.partial(_merge, clone, "run", schema, clone_map, chunks(clone), legacy)
         )
         print(f"  {'':<18} added/deleted/edited {counts} over {len(ids)} samples", flush=True)
     _rss()
@@ -149,6 +155,12 @@ def _videos(v: int, f: int, t: int) -> None:
             }
         return {"frames.gt": out}
 
+    def chunks(ds):
+        for sample in ds.iter_samples():
+            frames = {fr.frame_number: _edited(fr.gt) for fr in sample.frames.iter_frames()}
+            yield sample.id, {"frames.gt": {"detections": frames}}
+
+    _timed("simulated download", lambda: sum(1 for _ in chunks(dataset)))
     for legacy in (True, False):
         name = "merge two-way" if legacy else "merge three-way"
         clone = dataset.clone()
@@ -157,14 +169,8 @@ def _videos(v: int, f: int, t: int) -> None:
             _timed(
                 "record base", functools.partial(record_base, clone, "run", schema, clone_map, ())
             )
-
-        def chunks(clone=clone):
-            for sample in clone.iter_samples():
-                frames = {fr.frame_number: _edited(fr.gt) for fr in sample.frames.iter_frames()}
-                yield sample.id, {"frames.gt": {"detections": frames}}
-
         counts = _timed(
-            name, functools.partial(_merge, clone, "run", schema, clone_map, chunks(), legacy)
+            name, functools.partial(_merge, clone, "run", schema, clone_map, chunks(clone), legacy)
         )
         print(f"  {'':<18} added/deleted/edited {counts}", flush=True)
     _rss()
