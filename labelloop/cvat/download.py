@@ -127,7 +127,7 @@ def _bucket(
     assign_ids(
         [(k, o, m) for k, o, m, name, _, _ in placed if not cvat_schema.fields[name].is_scalar],
         known_ids,
-        task_id,
+        read.source,
     )
     buckets: Buckets = defaultdict(lambda: defaultdict(list))
     frame_sizes: dict[str, tuple[int, int]] = {}

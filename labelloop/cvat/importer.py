@@ -36,6 +36,7 @@ from labelloop.cvat.import_media import (
     download_target,
 )
 from labelloop.cvat.import_report import ImportReport
+from labelloop.cvat.read import server_identity
 from labelloop.cvat.tracks import FrameRange
 from labelloop.cvat.video_download import frame_range_of
 
@@ -121,7 +122,7 @@ def import_annotations(
         report.media_downloaded = len(downloads) - len(failed)
         for item, message in failed.items():
             report.skip("media downloads that failed", f"{item.target}: {message}")
-        provenance = api.base_url
+        provenance = server_identity(api.base_url)
     outside = set() if sample_collection is dataset else set(dataset.values("filepath"))
     writer = _Writer(dataset, existing, outside - set(existing), kinds, insert_new, report)
     updates = [

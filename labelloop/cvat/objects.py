@@ -49,10 +49,12 @@ def run_schema(config: Any) -> CVATSchema:
     )
 
 
-def server_object_id(kind: str, object_id: Any, task_id: int, *where: Any) -> str:
-    """The label id of a server object that carries no known one: derived from its task
-    and server id (and ``where``, e.g. a frame), so every load gives it the same id."""
-    text = "|".join([f"{kind}{object_id}", str(task_id), *map(str, where)])
+def server_object_id(kind: str, object_id: Any, source: str, *where: Any) -> str:
+    """The label id of a server object that carries no known one: derived from its task's
+    ``source`` (:func:`~labelloop.cvat.read.task_source`: server and task id) and its
+    server id (and ``where``, e.g. a frame), so every load gives it the same id and two
+    servers' objects never share one."""
+    text = "|".join([f"{kind}{object_id}", source, *map(str, where)])
     return hashlib.sha1(text.encode()).hexdigest()[:24]
 
 
@@ -97,7 +99,7 @@ def set_label_id(model: dict[str, Any], label_id: str) -> None:
 def assign_ids(
     objects: list[tuple[str, dict[str, Any], dict[str, Any]]],
     known_ids: dict[str, dict[int, str]],
-    task_id: int,
+    source: str,
 ) -> None:
     """Give every ``(kind, server object, model)`` a label id, the same on every load.
 
@@ -110,7 +112,7 @@ def assign_ids(
     for kind, obj, model in objects:
         label_id = label_id_of(model)
         if label_id is None:
-            set_label_id(model, server_object_id(kind, obj.get("id"), task_id))
+            set_label_id(model, server_object_id(kind, obj.get("id"), source))
         else:
             holders[label_id].append((kind, obj, model))
     for label_id, group in holders.items():
@@ -125,7 +127,7 @@ def assign_ids(
             recorded = {min(range(len(group)), key=lambda i: int(group[i][1].get("id") or 0))}
         for i, (kind, obj, model) in enumerate(group):
             if i not in recorded:
-                set_label_id(model, server_object_id(kind, obj.get("id"), task_id))
+                set_label_id(model, server_object_id(kind, obj.get("id"), source))
 
 
 def convert_objects(

@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 from labelloop.cvat.errors import CVATAuthError, CVATError, CVATNotFound
 from labelloop.cvat.resources.labels import LabelMaps
@@ -21,6 +22,27 @@ from labelloop.cvat.resources.labels import LabelMaps
 logger = logging.getLogger(__name__)
 
 _OBJECT_KINDS = ("tags", "shapes", "tracks")
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def server_identity(url: str) -> str:
+    """A CVAT server's URL spelt one way: scheme and host in lower case, no default port,
+    no user info, query, fragment or trailing slash. Ids derived from it are the same
+    however the user wrote the address, and differ between servers."""
+    parts = urlsplit(url.strip())
+    scheme = parts.scheme.lower()
+    host = parts.hostname or ""
+    if ":" in host:  # IPv6
+        host = f"[{host}]"
+    port = parts.port
+    netloc = host if port is None or port == _DEFAULT_PORTS.get(scheme) else f"{host}:{port}"
+    return f"{scheme}://{netloc}{parts.path.rstrip('/')}"
+
+
+def task_source(url: str, task_id: int) -> str:
+    """Where a task's objects come from: its server (:func:`server_identity`) and id. Task
+    ids repeat across servers, so ids derived for server objects include both."""
+    return f"{server_identity(url)}/tasks/{int(task_id)}"
 
 
 @dataclass
@@ -37,11 +59,13 @@ class Gap:
 class TaskRead:
     """One task as read: ``objects`` by kind (each server object once), and the ``gaps``.
 
-    ``maps`` and ``meta`` are ``None`` when the task itself could not be read
-    (then one gap covers every frame: ``last`` is ``None``).
+    ``source`` is the task's :func:`task_source`. ``maps`` and ``meta`` are ``None``
+    when the task itself could not be read (then one gap covers every frame: ``last``
+    is ``None``).
     """
 
     task_id: int
+    source: str
     maps: LabelMaps | None = None
     meta: dict[str, Any] | None = None
     objects: dict[str, list[dict[str, Any]]] = field(
@@ -73,7 +97,7 @@ def _unreadable(err: CVATError) -> str | None:
 
 def read_task(api: Any, task_id: int, per_job: bool = True) -> TaskRead:
     """Read a task: per job (``per_job``; images) or as a whole (videos)."""
-    read = TaskRead(task_id)
+    read = TaskRead(task_id, task_source(api.base_url, task_id))
     try:
         maps = api.labels.task_maps(task_id)
         meta = api.tasks.data_meta(task_id)

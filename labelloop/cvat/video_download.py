@@ -37,7 +37,7 @@ from labelloop.cvat.objects import (
     scalar_value,
     server_object_id,
 )
-from labelloop.cvat.read import read_task
+from labelloop.cvat.read import TaskRead, read_task
 from labelloop.cvat.schema import ID_ATTR, CVATSchema, FieldLabels
 from labelloop.cvat.tracks import FrameRange, track_labels
 
@@ -123,9 +123,7 @@ def iter_video_annotations(backend: Any, results: CVATAnnotationResults) -> Iter
             read = read_task(api, task_id, per_job=False)
             if not read.readable:
                 return {}, [Skip(gap.source, gap.reason) for gap in read.gaps]
-            video = _VideoTask(
-                read.task_id, read.meta, read.maps, results, cvat_schema, backend.config
-            )
+            video = _VideoTask(read, results, cvat_schema, backend.config)
             return video.convert(dataset[sample_id], read.objects), []
 
         yield sample_id, LazyChunk(convert, cvat_schema.fields)
@@ -181,19 +179,19 @@ class _VideoTask:
 
     def __init__(
         self,
-        task_id: int,
-        meta: dict[str, Any],
-        maps: Any,
+        read: TaskRead,
         results: CVATAnnotationResults,
         cvat_schema: CVATSchema,
         config: Any,
     ) -> None:
+        task_id, meta = read.task_id, read.meta or {}
         self.task_id = task_id
+        self.source = read.source
         self.frame_range: FrameRange = frame_range_of(meta)
         self.size = int(meta["size"])
         first = (meta.get("frames") or [{}])[0]
         self.frame_size = (int(first.get("width", 1)), int(first.get("height", 1)))
-        self.maps = maps
+        self.maps = read.maps
         self.results = results
         self.cvat_schema = cvat_schema
         self.config = config
@@ -263,7 +261,7 @@ class _VideoTask:
                 if not spec.is_scalar:
                     placed.append((kind, obj, model))
                 buckets[(spec.name, number)][cls].append(model)
-        assign_ids(placed, self.known, self.task_id)
+        assign_ids(placed, self.known, self.source)
         for (name, number), by_class in buckets.items():
             spec = self.cvat_schema.fields[name]
             state = states[name]
@@ -314,7 +312,7 @@ class _VideoTask:
                     label["keyframe"] = False
                 label["id"] = self._track_label_id(own_id, [index, *claimed], number, state)
                 if label.id in per_frame:
-                    label["id"] = derived_id(own_id, self.task_id, track.get("id"), number)
+                    label["id"] = derived_id(own_id, self.source, track.get("id"), number)
                 restore_types(label, spec, state.templates.get(label.id), self.coerce)
                 per_frame[label.id] = label
 
@@ -350,7 +348,7 @@ class _VideoTask:
                     continue
                 own = label.id
                 if own not in state.uploaded.get(number, ()):
-                    own = server_object_id("track", track.get("id"), self.task_id, number)
+                    own = server_object_id("track", track.get("id"), self.source, number)
                 out.append((number, own, label))
         except (UnsupportedObjectError, ValueError) as err:
             self.problems[f"track not expandable: {err}"] += 1
@@ -380,7 +378,7 @@ class _VideoTask:
             for between in range(number + 1, min(number + step, last + 1)):
                 filled = _between(label, following, (between - number) / step)
                 filled["keyframe"] = False
-                filled["id"] = server_object_id("track", track_id, self.task_id, between)
+                filled["id"] = server_object_id("track", track_id, self.source, between)
                 out.append((between, filled.id, filled))
         return out
 
