@@ -16,7 +16,6 @@ from labelloop.cli.common import (
     split_values,
 )
 from labelloop.cli.errors import CLIError
-from labelloop.cli.main import cli
 from labelloop.cli.output import console, setup_logging, table
 
 
@@ -39,7 +38,7 @@ def _schema(path: Path | None) -> dict[str, Any] | None:
     return schema
 
 
-@cli.command("annotate")
+@click.command("annotate")
 @click.argument("dataset_name")
 @click.argument("anno_key")
 @click.option("--label-field", help="Field to annotate (or use --schema).")

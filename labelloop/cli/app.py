@@ -11,11 +11,10 @@ from urllib.parse import urlsplit
 
 import click
 
-from labelloop.cli.main import cli
 from labelloop.cli.output import setup_logging
 
 
-@cli.command("app")
+@click.command("app")
 @click.argument("dataset_name")
 @click.option("--port", default=5151, show_default=True, type=click.IntRange(0, 65535),
               help="Port; 0 picks a free one.")  # fmt: skip

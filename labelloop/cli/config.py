@@ -10,13 +10,12 @@ from typing import Any
 import click
 
 from labelloop.cli.errors import CLIError
-from labelloop.cli.main import cli
 from labelloop.cli.output import console, setup_logging
 
 _STRING_KEYS = {"url", "username", "password", "email", "token", "access_token", "api_key"}
 
 
-@cli.group("config")
+@click.group("config")
 def config() -> None:
     """The annotation configuration (file, environment, defaults)."""
 

@@ -8,11 +8,10 @@ import click
 
 from labelloop.cli.common import open_dataset, server_kwargs, server_options, split_values
 from labelloop.cli.errors import CLIError
-from labelloop.cli.main import cli
 from labelloop.cli.output import console, setup_logging, table
 
 
-@cli.group("cvat")
+@click.group("cvat")
 def cvat() -> None:
     """Work that lives in CVAT."""
 

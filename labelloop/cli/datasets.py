@@ -9,14 +9,17 @@ from pathlib import Path
 import click
 
 from labelloop.cli.common import open_dataset
+from labelloop.cli.datasets_copy import copy_cmd
 from labelloop.cli.errors import CLIError
-from labelloop.cli.main import cli
 from labelloop.cli.output import console, setup_logging, table
 
 
-@cli.group("datasets")
+@click.group("datasets")
 def datasets() -> None:
     """Stored datasets."""
+
+
+datasets.add_command(copy_cmd)
 
 
 @datasets.command("list")

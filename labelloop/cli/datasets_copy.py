@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import click
 
-from labelloop.cli.datasets import datasets
 from labelloop.cli.errors import SERVER_ERROR, CLIError
 from labelloop.cli.output import console, setup_logging
 
 
-@datasets.command("copy")
+@click.command("copy")
 @click.argument("name")
 @click.option(
     "--to",

@@ -26,9 +26,8 @@ import click
 from PIL import Image
 from rich.rule import Rule
 
-from labelloop.cli.main import cli
 from labelloop.cli.output import console, setup_logging, table
-from labelloop.cli.runs import print_report
+from labelloop.cli.report import print_report
 from labelloop.cli.waiting import wait_for_jobs
 from labelloop.core.expressions import ViewField as F
 
@@ -83,7 +82,7 @@ def _gt_counts(sample: Any) -> Counter[str]:
     return Counter(d.label for d in (value.detections if value is not None else []))
 
 
-@cli.command("demo")
+@click.command("demo")
 @click.option(
     "--local",
     is_flag=True,

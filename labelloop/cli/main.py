@@ -1,10 +1,19 @@
-"""Root command group; subcommands live in sibling modules and register here."""
+"""Root command group: the subcommands live in sibling modules and are added here."""
 
 from __future__ import annotations
 
 import click
 
+from labelloop.cli.annotate import annotate
+from labelloop.cli.app import app
+from labelloop.cli.config import config
+from labelloop.cli.cvat_import import cvat
+from labelloop.cli.datasets import datasets
+from labelloop.cli.demo import demo
 from labelloop.cli.errors import LabelloopGroup
+from labelloop.cli.runs import runs
+from labelloop.cli.zoo import zoo
+from labelloop.testing.cvat_server.command import cvat_server
 
 
 @click.group(cls=LabelloopGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -20,18 +29,10 @@ def cli(ctx: click.Context, debug: bool, verbose: bool) -> None:
     ctx.obj = {"debug": debug, "verbose": verbose}
 
 
+for _command in (annotate, app, config, cvat, cvat_server, datasets, demo, runs, zoo):
+    cli.add_command(_command)
+
+
 def main() -> None:
     """Console-script entry point."""
     cli()
-
-
-import labelloop.cli.annotate  # noqa: E402,F401  (registers `annotate`)
-import labelloop.cli.app  # noqa: E402,F401  (registers `app`)
-import labelloop.cli.config  # noqa: E402,F401  (registers `config show|set`)
-import labelloop.cli.cvat_import  # noqa: E402,F401  (registers `cvat import`)
-import labelloop.cli.cvat_server  # noqa: E402,F401  (registers `cvat-server`)
-import labelloop.cli.datasets  # noqa: E402,F401  (registers `datasets ...`)
-import labelloop.cli.datasets_copy  # noqa: E402,F401  (registers `datasets copy`)
-import labelloop.cli.demo  # noqa: E402,F401  (registers `demo`)
-import labelloop.cli.runs  # noqa: E402,F401  (registers `runs ...`)
-import labelloop.cli.zoo  # noqa: E402,F401  (registers `zoo list|load`)

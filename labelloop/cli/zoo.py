@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import click
 
-from labelloop.cli.main import cli
 from labelloop.cli.output import console, setup_logging, table
 
 
-@cli.group("zoo")
+@click.group("zoo")
 def zoo() -> None:
     """Ready-made datasets (quickstart ones are generated offline)."""
 
