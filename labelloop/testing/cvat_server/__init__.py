@@ -22,7 +22,7 @@ __all__ = ["DEFAULT_VERSION", "LocalCVATServer", "ServerConfig", "create_app", "
 _LAZY = {
     "LocalCVATServer": "labelloop.testing.cvat_server.server",
     "serve": "labelloop.testing.cvat_server.server",
-    "ServerConfig": "labelloop.testing.cvat_server.app",
+    "ServerConfig": "labelloop.testing.cvat_server.state",
     "create_app": "labelloop.testing.cvat_server.app",
 }
 

@@ -7,8 +7,6 @@ import re
 import shutil
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from starlette.applications import Starlette
@@ -26,8 +24,8 @@ from labelloop.testing.cvat_server import (
     routes_tasks,
 )
 from labelloop.testing.cvat_server.access import resolve_org
-from labelloop.testing.cvat_server.defaults import DEFAULT_VERSION
 from labelloop.testing.cvat_server.faults import BodyTooLarge, FaultError, FaultMiddleware, Faults
+from labelloop.testing.cvat_server.state import ServerConfig, ServerState
 from labelloop.testing.cvat_server.store import Store
 from labelloop.testing.cvat_server.web import (
     ApiError,
@@ -38,31 +36,6 @@ from labelloop.testing.cvat_server.web import (
 )
 
 logger = logging.getLogger(__name__)
-
-
-@dataclass
-class ServerConfig:
-    """Settings of one server instance (see ``labelloop cvat-server --help``)."""
-
-    data_dir: Path
-    username: str = "admin"
-    password: str = field(default="admin", repr=False)
-    version: str = DEFAULT_VERSION
-    max_body_size: int | None = None
-
-
-@dataclass
-class ServerState:
-    config: ServerConfig
-    store: Store
-    faults: Faults
-    admin_id: int
-    uploads: dict[int, list[str]] = field(default_factory=dict)
-    tus: dict[str, dict[str, Any]] = field(default_factory=dict)
-    tus_done: dict[int, list[str]] = field(default_factory=dict)
-
-    def task_dir(self, task_id: int) -> Path:
-        return self.config.data_dir / "tasks" / str(task_id)
 
 
 def open_state(config: ServerConfig) -> ServerState:

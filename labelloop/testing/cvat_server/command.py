@@ -78,8 +78,8 @@ def cvat_server(
 ) -> None:
     """Run a local CVAT-compatible server (for tests, CI and offline trials)."""
     try:
-        from labelloop.testing.cvat_server.app import ServerConfig
         from labelloop.testing.cvat_server.server import serve
+        from labelloop.testing.cvat_server.state import ServerConfig
     except ImportError as exc:
         raise click.ClickException(
             f"the local CVAT server needs the 'server' extra ({exc}); "

@@ -19,7 +19,7 @@ from labelloop.testing.cvat_server import media
 from labelloop.testing.cvat_server.store import dumps, now
 
 if TYPE_CHECKING:
-    from labelloop.testing.cvat_server.app import ServerState
+    from labelloop.testing.cvat_server.state import ServerState
 
 logger = logging.getLogger(__name__)
 

@@ -22,7 +22,7 @@ from labelloop.testing.cvat_server.web import (
 )
 
 
-def _filter_common(ctx: Ctx, rows: list[Any]) -> list[Any]:
+def filter_common(ctx: Ctx, rows: list[Any]) -> list[Any]:
     """The filters projects and tasks share: search, name, id, owner, assignee."""
     query = ctx.query
     if query.get("search"):
@@ -47,7 +47,7 @@ async def projects(ctx: Ctx) -> Response:
     if ctx.request.method == "GET":
         rows = ctx.store.all("SELECT * FROM projects ORDER BY id DESC")
         rows = [r for r in rows if access.in_scope(ctx, r) and access.can_view_project(ctx, r)]
-        return paginate(ctx, _filter_common(ctx, rows), lambda row: render.project(ctx, row))
+        return paginate(ctx, filter_common(ctx, rows), lambda row: render.project(ctx, row))
     access.require_creator(ctx)
     data = await ctx.json()
     if not isinstance(data, dict):

@@ -8,7 +8,7 @@ from typing import Any
 from starlette.responses import Response
 
 from labelloop.testing.cvat_server import access, labelspec, render
-from labelloop.testing.cvat_server.routes_projects import _filter_common, delete_task_everything
+from labelloop.testing.cvat_server.routes_projects import delete_task_everything, filter_common
 from labelloop.testing.cvat_server.store import now
 from labelloop.testing.cvat_server.web import (
     ApiError,
@@ -25,7 +25,7 @@ from labelloop.testing.cvat_server.web import (
 
 
 def _task_filters(ctx: Ctx, rows: list[Any]) -> list[Any]:
-    rows = _filter_common(ctx, rows)
+    rows = filter_common(ctx, rows)
     query = ctx.query
     if query.get("project_id"):
         rows = [r for r in rows if str(r["project_id"]) == query["project_id"]]

@@ -18,9 +18,10 @@ from typing import Any
 
 import httpx
 
-from labelloop.testing.cvat_server.app import ServerConfig, create_app
+from labelloop.testing.cvat_server.app import create_app
 from labelloop.testing.cvat_server.auth import login_token
 from labelloop.testing.cvat_server.defaults import DEFAULT_VERSION, PASSWORD_ENV, READY_FILE
+from labelloop.testing.cvat_server.state import ServerConfig
 
 PARENT_ENV = "LABELLOOP_CVAT_SERVER_PARENT_PID"
 

@@ -20,7 +20,7 @@ from starlette.responses import Response
 if TYPE_CHECKING:
     from starlette.datastructures import QueryParams
 
-    from labelloop.testing.cvat_server.app import ServerState
+    from labelloop.testing.cvat_server.state import ServerState
     from labelloop.testing.cvat_server.store import Store
 
 JSON_TYPE = "application/vnd.cvat+json"
