@@ -94,6 +94,11 @@ class Dialect:
         keys' order and text; ``None`` when the engine cannot (the caller edits in Python)."""
         return None
 
+    def generated(self, attr: str, kind: str) -> str:
+        """Type and ``GENERATED`` clause of a column holding ``data``'s top-level ``attr``
+        when it has JSON ``kind`` (NULL otherwise); see :mod:`labelloop.store.hot`."""
+        raise NotImplementedError
+
 
 class SQLiteDialect(Dialect):
     """SQLite 3.38+: JSON1 functions with ``'$."a"."b"'`` paths."""
@@ -133,6 +138,15 @@ class SQLiteDialect(Dialect):
 
     def json_set(self, column: str) -> str | None:
         return f"json_set({column}, ?, json(?))"
+
+    def generated(self, attr: str, kind: str) -> str:
+        types = {NUMBER: "('integer','real')", STRING: "('text')"}
+        path = "'" + self.path(attr).replace("'", "''") + "'"
+        # no declared type for numbers: no affinity, so 1.0 stays a float and 1 an integer
+        return (
+            f"{'TEXT ' if kind == STRING else ''}GENERATED ALWAYS AS (CASE WHEN "
+            f"json_type(data, {path}) IN {types[kind]} THEN data ->> {path} END) VIRTUAL"
+        )
 
 
 def _kind_sql(column: str) -> str:
@@ -183,6 +197,15 @@ class PostgresDialect(Dialect):
 
     def number_in(self, value: Any) -> Any:
         return None if value is None else json.loads(value)
+
+    def generated(self, attr: str, kind: str) -> str:
+        key = "'" + attr.replace("'", "''") + "'"
+        cast = self._CASTS[kind]
+        return (
+            f"{cast}{self.collate if kind == STRING else ''} GENERATED ALWAYS AS (CASE WHEN "
+            f"json_typeof(data::json -> {key}) = '{kind}' THEN (data::json ->> {key})::{cast} "
+            "END) STORED"
+        )
 
     def array_has(self, column: str) -> str:
         return f"COALESCE(({column}::jsonb #> ?::text[]) @> jsonb_build_array(?::text), FALSE)"

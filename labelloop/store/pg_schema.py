@@ -14,6 +14,9 @@ keys and rewrite numbers); queries read into them with the ``json`` operators.
 
 from __future__ import annotations
 
+from labelloop.store import hot
+from labelloop.store.dialect import POSTGRES
+
 _T = 'TEXT COLLATE "C" NOT NULL'
 
 _V1 = f"""
@@ -44,6 +47,7 @@ CREATE TABLE IF NOT EXISTS users(
 #: ``MIGRATIONS[i]`` brings a database from version ``i`` to ``i + 1``.
 MIGRATIONS: list[list[str]] = [
     [s for s in _V1.split(";") if s.strip()],
+    hot.schema(POSTGRES),  # 2: hot label attributes in stored generated columns
 ]
 
 #: The layout this labelloop writes.

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from labelloop.store import hot
 from labelloop.store.dialect import STRING, Dialect, kind_of
 
 _CMP = {"==": "=", "!=": "<>", "<": "<", "<=": "<=", ">": ">", ">=": ">="}
@@ -68,6 +69,9 @@ class LabelCompiler:
         kind = kind_of(value)
         if attribute(expr) == "id":  # a string: never equal to another kind
             return (self.id if kind == STRING else "NULL"), []
+        column = hot.typed(self.data, attribute(expr), kind)
+        if column is not None:
+            return column, []
         path = self.d.path(attribute(expr))
         return self.d.json_typed(self.data, kind), [path, path]
 

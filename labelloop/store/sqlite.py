@@ -14,14 +14,16 @@ import threading
 from collections.abc import Sequence
 from typing import Any
 
+from labelloop.store import hot
 from labelloop.store.base import SAMPLE_LEVEL
 from labelloop.store.dialect import SQLITE
 from labelloop.store.sqlcore import SQLStore
 
 logger = logging.getLogger(__name__)
 
-#: Bump when the layout changes, and add a step to ``_MIGRATIONS``.
-SCHEMA_VERSION = 1
+#: Bump when the layout changes, and make :meth:`SQLiteStore._upgrade` bring older ones up.
+#: 2: hot label attributes (:mod:`labelloop.store.hot`).
+SCHEMA_VERSION = 2
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -42,7 +44,6 @@ CREATE TABLE IF NOT EXISTS labels(
     data TEXT NOT NULL, PRIMARY KEY(dataset_id, id));
 CREATE INDEX IF NOT EXISTS labels_loc
     ON labels(dataset_id, sample_id, field, frame_number, position);
-CREATE INDEX IF NOT EXISTS labels_field ON labels(dataset_id, field, frame_number);
 CREATE TABLE IF NOT EXISTS runs(
     dataset_id TEXT NOT NULL, key TEXT NOT NULL, type TEXT NOT NULL, info TEXT NOT NULL,
     results TEXT, PRIMARY KEY(dataset_id, key));
@@ -79,14 +80,21 @@ class SQLiteStore(SQLStore):
             )
         if version != SCHEMA_VERSION:  # only then write: readers never wait for a writer here
             with self.transaction():
-                for statement in _SCHEMA.split(";"):
-                    if statement.strip():
-                        self._conn.execute(statement)
+                self._upgrade()
                 self._conn.execute(
                     "INSERT OR REPLACE INTO meta(key, value) VALUES('schema_version', ?)",
                     (str(SCHEMA_VERSION),),
                 )
         logger.debug("Opened SQLite store %s", path)
+
+    def _upgrade(self) -> None:
+        """Create or complete the layout (every step is idempotent)."""
+        for statement in _SCHEMA.split(";"):
+            if statement.strip():
+                self._conn.execute(statement)
+        present = frozenset(r[1] for r in self._conn.execute("PRAGMA table_xinfo(labels)"))
+        for statement in hot.schema(SQLITE, present):
+            self._conn.execute(statement)
 
     # -- plumbing ----------------------------------------------------------
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
-from labelloop.store import codec
+from labelloop.store import codec, hot
 from labelloop.store.base import CONTAINER, LabelRow
 from labelloop.store.dialect import NUMBER, STRING
 from labelloop.store.sqlconn import SQLConnection, decode_texts
@@ -215,11 +215,16 @@ class LabelQueries(SQLConnection):
         self, dataset_id: str, field: str, frames: bool, items: bool, attr: str, where: Any = None
     ) -> Iterator[tuple[str, int, Any]]:
         sql, params = self._label_filter(field, frames, items, where)
+        d = self.dialect
+        name, kind = hot.HOT.get(attr, (None, None))
         if attr == "id":
-            select, select_params = "id", []
+            select, select_params = "id, NULL", []
+        elif name is not None and kind is not None:  # the JSON only where the column is NULL
+            text = d.json_text("data")
+            select = f"{hot.select(d, name, kind)}, CASE WHEN {name} IS NULL THEN {text} END"
+            select_params = [d.path(attr)]
         else:
-            select = self.dialect.json_text("data")
-            select_params = [self.dialect.path(attr)]
+            select, select_params = f"NULL, {d.json_text('data')}", [d.path(attr)]
         rows = self._all(
             f"SELECT sample_id, frame_number, {select} FROM labels WHERE dataset_id=?"
             + sql
@@ -229,24 +234,59 @@ class LabelQueries(SQLConnection):
         if attr == "id":
             values = [r[2] for r in rows]
         else:
-            values = decode_texts([r[2] for r in rows])
+            texts = decode_texts([r[3] for r in rows])
+            values = [
+                t if r[2] is None else hot.decode(d, kind or "", r[2]) for r, t in zip(rows, texts)
+            ]
         for r, value in zip(rows, values):
             yield r[0], r[1], value
+
+    def _hot_rows(
+        self,
+        dataset_id: str,
+        attr: str,
+        where: tuple[str, list[Any]],
+        select: str,
+        by_value: bool = False,
+    ) -> tuple[str | None, Any, list[tuple]]:
+        """Aggregates ``select`` (``{c}``: the column) of a hot attribute's column, one row
+        (or one per value, ``by_value``), with ``(sql of the rows left to JSON, or None when
+        there are none; the column's kind)``. ``(sql, None, [])`` for other attributes."""
+        sql, params = where
+        name, kind = hot.HOT.get(attr, (None, None))
+        if name is None:
+            return sql, None, []
+        groups = f"{name} IS NULL" + (f", {name}" if by_value else "")
+        rows = self._all(
+            f"SELECT {name} IS NULL, {select.format(c=name)} FROM labels WHERE dataset_id=?"
+            f"{sql} GROUP BY {groups}",
+            (dataset_id, *params),
+        )
+        rest = f"{sql} AND {name} IS NULL" if any(r[0] for r in rows) else None
+        return rest, kind, [r[1:] for r in rows if not r[0]]
 
     def label_value_counts(
         self, dataset_id: str, field: str, frames: bool, items: bool, attr: str, where: Any = None
     ) -> list[tuple[Any, int]]:
         sql, params = self._label_filter(field, frames, items, where)
-        text = self.dialect.json_text("data")
-        rows = self._all(
-            f"SELECT {text}, COUNT(*) FROM labels WHERE dataset_id=?" + sql + " GROUP BY 1",
-            (self.dialect.path(attr), dataset_id, *params),
+        d = self.dialect
+        kind = hot.HOT.get(attr, ("", ""))[1]
+        rest, _, found = self._hot_rows(
+            dataset_id, attr, (sql, params), f"{hot.select(d, '{c}', kind)}, COUNT(*)", True
         )
-        values = decode_texts([r[0] for r in rows])
+        rows: list[tuple[Any, int]] = [(hot.decode(d, kind, r[0]), r[1]) for r in found]
+        if rest is not None:
+            found = self._all(
+                f"SELECT {d.json_text('data')}, COUNT(*) FROM labels WHERE dataset_id=?"
+                + rest
+                + " GROUP BY 1",
+                (d.path(attr), dataset_id, *params),
+            )
+            rows += zip(decode_texts([r[0] for r in found]), (r[1] for r in found))
         merged: dict[str, Any] = {}
-        for r, value in zip(rows, values):  # texts differing only in spacing/keys order
+        for value, n in rows:  # texts differing only in spacing/keys order
             key = codec.dumps(value)
-            merged[key] = (value, merged.get(key, (None, 0))[1] + r[1])
+            merged[key] = (value, merged.get(key, (None, 0))[1] + n)
         return list(merged.values())
 
     def label_bounds(
@@ -254,15 +294,22 @@ class LabelQueries(SQLConnection):
     ) -> list[tuple[Any, Any]] | None:
         sql, params = self._label_filter(field, frames, items, where)
         d = self.dialect
-        path = d.path(attr)
-        number, string = d.json_typed("data", NUMBER), d.json_typed("data", STRING) + d.collate
-        rows = self._all(
-            f"SELECT {d.json_kind('data')}, {d.number_out(f'MIN({number})')}, "
-            f"{d.number_out(f'MAX({number})')}, MIN({string}), MAX({string}) "
-            "FROM labels WHERE dataset_id=?" + sql + " GROUP BY 1",
-            (path, path, path, path, path, path, path, path, path, dataset_id, *params),
-        )
-        kinds = {r[0]: r[1:] for r in rows}
+        kind = hot.HOT.get(attr, ("", ""))[1]
+        low, high = hot.select(d, "MIN({c})", kind), hot.select(d, "MAX({c})", kind)
+        rest, _, found = self._hot_rows(dataset_id, attr, (sql, params), f"{low}, {high}")
+        # (min, max) of the column's kind, as numbers and as strings
+        kinds: dict[str, list[Any]] = {kind: [*found[0], *found[0]]} if found else {}
+        if rest is not None:
+            path = d.path(attr)
+            number = d.json_typed("data", NUMBER)
+            string = d.json_typed("data", STRING) + d.collate
+            rows = self._all(
+                f"SELECT {d.json_kind('data')}, {d.number_out(f'MIN({number})')}, "
+                f"{d.number_out(f'MAX({number})')}, MIN({string}), MAX({string}) "
+                "FROM labels WHERE dataset_id=?" + rest + " GROUP BY 1",
+                (path, path, path, path, path, path, path, path, path, dataset_id, *params),
+            )
+            kinds.update((r[0], list(r[1:])) for r in rows)  # never the column's kind
         if "other" in kinds:
             return None
         out: list[tuple[Any, Any]] = []
@@ -278,18 +325,31 @@ class LabelQueries(SQLConnection):
     ) -> tuple[int, Any, Any] | None:
         sql, params = self._label_filter(field, frames, items, where)
         d = self.dialect
-        path = d.path(attr)
-        number = d.json_typed("data", NUMBER)
-        rows = self._all(
-            f"SELECT {d.json_kind('data')}, COUNT({number}), {d.number_out(f'SUM({number})')}, "
-            f"{d.number_out(f'SUM({number} * {number})')} "
-            "FROM labels WHERE dataset_id=?" + sql + " GROUP BY 1",
-            (path, *[path] * 8, dataset_id, *params),
-        )
-        kinds = {r[0]: r[1:] for r in rows}
-        if "other" in kinds:
-            return None
-        if "number" not in kinds:
-            return 0, 0, 0
-        count, total, squares = kinds["number"]
-        return count, d.number_in(total), d.number_in(squares)
+        sums = f"COUNT({{c}}), {d.number_out('SUM({c})')}, {d.number_out('SUM({c} * {c})')}"
+        if hot.HOT.get(attr, ("", ""))[1] != NUMBER:
+            sums = "0, NULL, NULL"  # a string column: its values add nothing
+        rest, _, found = self._hot_rows(dataset_id, attr, (sql, params), sums)
+        totals = [0, 0, 0]
+        for count, total, squares in found:
+            if count:
+                totals = [count, d.number_in(total), d.number_in(squares)]
+        if rest is not None:
+            path = d.path(attr)
+            number = d.json_typed("data", NUMBER)
+            rows = self._all(
+                f"SELECT {d.json_kind('data')}, COUNT({number}), "
+                f"{d.number_out(f'SUM({number})')}, {d.number_out(f'SUM({number} * {number})')} "
+                "FROM labels WHERE dataset_id=?" + rest + " GROUP BY 1",
+                (path, *[path] * 8, dataset_id, *params),
+            )
+            kinds = {r[0]: r[1:] for r in rows}
+            if "other" in kinds:
+                return None
+            if "number" in kinds:
+                count, total, squares = kinds["number"]
+                totals = [
+                    totals[0] + count,
+                    totals[1] + d.number_in(total),
+                    totals[2] + d.number_in(squares),
+                ]
+        return totals[0], totals[1], totals[2]

