@@ -338,6 +338,7 @@ def _stored_id_map(dataset: Any, results: AnnotationResults) -> dict[str, Any]:
     return results.id_map if stored is None else stored.id_map
 
 
+@implements("diff_annotations")
 def diff_annotations(results: AnnotationResults, dest_field: Any = None) -> MergeReport:
     """What ``load_annotations`` would change, without writing anything."""
     return merge_results(results, dest_field, "ignore", dry_run=True)[0]

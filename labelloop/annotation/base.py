@@ -21,9 +21,10 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 from urllib.parse import urlsplit, urlunsplit
 
+from labelloop.annotation.classpath import class_path, import_class
 from labelloop.annotation.config import SECRET_PARAMS, is_secret, resolve_credentials
-from labelloop.annotation.registry import class_path, import_class
 from labelloop.annotation.schema_io import deserialize_schema, serialize_schema
+from labelloop.core import extensions
 
 logger = logging.getLogger(__name__)
 
@@ -399,9 +400,7 @@ class AnnotationResults(abc.ABC):
 
     def diff(self, dest_field: str | dict[str, str] | None = None) -> Any:
         """Dry run: what ``load_annotations`` would add, delete, edit and refuse, per field."""
-        from labelloop.annotation.api import diff_annotations
-
-        return diff_annotations(self, dest_field)
+        return extensions.call("diff_annotations", self, dest_field)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict: ``cls``, the config (no credentials), every public attribute."""

@@ -7,39 +7,16 @@ the backend. Nothing here knows any backend by name.
 
 from __future__ import annotations
 
-import importlib
 import inspect
 import logging
 import re
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from labelloop.annotation.base import AnnotationBackendConfig
+from labelloop.annotation.classpath import import_class
 from labelloop.annotation.config import annotation_config, env_params
 
 logger = logging.getLogger(__name__)
-
-if TYPE_CHECKING:
-    from labelloop.annotation.base import AnnotationBackendConfig
-
-
-def import_class(path: str, what: str = "class") -> type:
-    """Import ``"package.module.Name"`` (``ValueError`` naming the path when it fails)."""
-    if not isinstance(path, str) or "." not in path:
-        raise ValueError(f"{what} must be a dotted path like 'package.module.Class', not {path!r}")
-    module_name, _, attr = path.rpartition(".")
-    try:
-        module = importlib.import_module(module_name)
-    except ImportError as err:
-        raise ValueError(f"Cannot import {what} {path!r}: {err}") from None
-    try:
-        return getattr(module, attr)
-    except AttributeError:
-        raise ValueError(f"Cannot import {what} {path!r}: {module_name} has no {attr!r}") from None
-
-
-def class_path(obj: type | object) -> str:
-    """The dotted path that :func:`import_class` turns back into ``obj``'s class."""
-    cls = obj if isinstance(obj, type) else type(obj)
-    return f"{cls.__module__}.{cls.__qualname__}"
 
 
 def backend_names() -> list[str]:
@@ -55,8 +32,6 @@ def build_config(
     ``backend`` is a configured name, ``None`` for the default backend, or an
     :class:`AnnotationBackendConfig` subclass.
     """
-    from labelloop.annotation.base import AnnotationBackendConfig
-
     if backend is None:
         backend = annotation_config.default_backend
     if isinstance(backend, type):

@@ -56,8 +56,9 @@ def _value(param: str, text: str) -> Any:
 def _check_param(backend: str, param: str, value: Any) -> None:
     """Refuse a parameter the backend does not take, or a value it refuses, before the
     file is written (else every later run would fail on it)."""
+    from labelloop.annotation.classpath import import_class
     from labelloop.annotation.config import AnnotationConfig
-    from labelloop.annotation.registry import backend_parameters, import_class
+    from labelloop.annotation.registry import backend_parameters
 
     if param == "config_cls":
         return

@@ -5,6 +5,7 @@
 work lives in ``labelloop.evaluation`` and ``labelloop.annotation``, which the
 core must not import. Those packages register their implementations here when
 ``labelloop`` is imported; the collection methods look them up by name.
+(``AnnotationResults.diff`` reaches the annotation flows the same way.)
 """
 
 from __future__ import annotations
