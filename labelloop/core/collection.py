@@ -11,7 +11,7 @@ import logging
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
-from labelloop.core import aggregations, extensions, runs, writer
+from labelloop.core import aggregations, derived, editing, extensions, planner, runs, writer
 from labelloop.core import label_stages as ls
 from labelloop.core import stages as st
 
@@ -47,35 +47,25 @@ class SampleCollection:
     @property
     def _view_schema(self) -> Any:
         """What the samples of this collection look like: the dataset, or a derived view's schema."""
-        from labelloop.core.derived import view_schema
-
-        return view_schema(self._dataset, self._stages)
+        return derived.view_schema(self._dataset, self._stages)
 
     @property
     def _is_derived(self) -> bool:
         """Whether this is a patches, frames or clips view (its samples are not the dataset's)."""
-        from labelloop.core.derived import last_derivation
-
-        return last_derivation(self._stages) is not None
+        return derived.last_derivation(self._stages) is not None
 
     def _iter_docs(self, frames: bool = False) -> Iterator[dict[str, Any]]:
-        from labelloop.core.planner import iter_docs
-
-        return iter_docs(self, frames)
+        return planner.iter_docs(self, frames)
 
     def _sample_maker(self) -> Callable[[dict[str, Any]], Sample]:
         """Turns this collection's documents into samples (derived views: derived samples)."""
         if self._is_derived:
-            from labelloop.core.derived import sample_maker
-
-            return sample_maker(self)
+            return derived.sample_maker(self)
         return lambda doc: self._dataset._make_sample(doc, self._stages)
 
     def _save_batch(self, samples: list[Sample]) -> None:
         if self._is_derived:
-            from labelloop.core.derived import save_samples
-
-            save_samples(self._dataset, samples)  # type: ignore[arg-type]
+            derived.save_samples(self._dataset, samples)  # type: ignore[arg-type]
         else:
             writer.save_samples(self._dataset, samples)  # one write per table
 
@@ -377,9 +367,7 @@ class SampleCollection:
 
     def set_values(self, path: str, values: list[Any]) -> None:
         """Set ``path`` on each sample of the view from a list aligned with ``values(path)``."""
-        from labelloop.core.editing import set_values
-
-        set_values(self, path, values)
+        editing.set_values(self, path, values)
 
     # -- whole-collection operations ------------------------------------------
 
@@ -389,21 +377,15 @@ class SampleCollection:
 
     def compute_metadata(self, overwrite: bool = False) -> None:
         """Read media headers into ``sample.metadata`` (only missing ones unless ``overwrite``)."""
-        from labelloop.core.editing import compute_metadata
-
-        compute_metadata(self, overwrite)
+        editing.compute_metadata(self, overwrite)
 
     def tag_samples(self, tags: Any) -> None:
         """Add tags to every sample of the collection."""
-        from labelloop.core.editing import edit_tags
-
-        edit_tags(self, st.as_list(tags), add=True)
+        editing.edit_tags(self, st.as_list(tags), add=True)
 
     def untag_samples(self, tags: Any) -> None:
         """Remove tags from every sample of the collection."""
-        from labelloop.core.editing import edit_tags
-
-        edit_tags(self, st.as_list(tags), add=False)
+        editing.edit_tags(self, st.as_list(tags), add=False)
 
     # -- evaluation runs ---------------------------------------------------
 

@@ -15,9 +15,21 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from labelloop.core import extensions, labelops, lifecycle, reader, writer
+from labelloop.core import (
+    clips,
+    extensions,
+    frames_view,
+    label_stages,
+    labelops,
+    lifecycle,
+    map_labels,
+    patches,
+    reader,
+    writer,
+)
 from labelloop.core.collection import SampleCollection
 from labelloop.core.dataset_fields import FieldSchema
+from labelloop.core.editing import human_size, media_stats
 from labelloop.core.fields import (
     FRAME_BUILTINS,
     SAMPLE_BUILTINS,
@@ -26,9 +38,13 @@ from labelloop.core.ids import new_id
 from labelloop.core.labels import Label
 from labelloop.core.sample import Frame, Sample
 from labelloop.core.stages import Stage, load_stage
+from labelloop.core.view import DatasetView
 from labelloop.store.base import get_store
 
 logger = logging.getLogger(__name__)
+
+#: The modules whose stage classes ``load_stage`` rebuilds stored views from, by name.
+STAGE_MODULES = (label_stages, map_labels, patches, frames_view, clips)
 
 _INSTANCES: weakref.WeakValueDictionary[str, Dataset] = weakref.WeakValueDictionary()
 _SCHEMA_KEYS = ("sample_fields", "frame_fields", "media_type")
@@ -436,8 +452,6 @@ class Dataset(FieldSchema, SampleCollection):
 
     def _load_view(self, stages: list[dict[str, Any]]) -> Any:
         """Rebuild a view from ``view._serialize()`` output."""
-        from labelloop.core.view import DatasetView
-
         view = DatasetView(self, [])
         for data in stages:
             view = view._add_stage(load_stage(data))
@@ -483,8 +497,6 @@ class Dataset(FieldSchema, SampleCollection):
 
     def stats(self, include_media: bool = False) -> dict[str, Any]:
         """Counts and sizes of samples, frames, labels (and media with ``include_media``)."""
-        from labelloop.core.editing import human_size, media_stats
-
         raw = self._store.stats(self._id)
         out: dict[str, Any] = {
             "samples_count": raw["samples_count"],

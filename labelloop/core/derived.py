@@ -29,9 +29,6 @@ if TYPE_CHECKING:
     from labelloop.core.collection import SampleCollection
     from labelloop.core.dataset import Dataset
 
-#: Derived documents are fetched by id this many at a time.
-FETCH_BATCH = 200
-
 
 class ViewSchema:
     """What stages after a derivation see as their dataset: fields, media type, name."""
@@ -139,60 +136,6 @@ def source_locator(doc: Doc) -> dict[str, Any]:
     if source is not None:
         return source
     return {"sample_id": doc["id"], "frame_number": None}
-
-
-class DerivedSource:
-    """The documents of a derived view: the parent view's documents, expanded."""
-
-    def __init__(self, dataset: Dataset, parent_stages: list[Stage], stage: Stage) -> None:
-        from labelloop.core.planner import source_of
-
-        assert isinstance(stage, Derivation)
-        self.dataset = dataset
-        self.parent, self.parent_stages = source_of(dataset, parent_stages)
-        self.stage = stage
-        self.schema = stage.view_schema(self.parent.schema)
-        self._parents: dict[str, str] = {}  # derived id -> parent id (filled by ids())
-
-    def _parent_docs(self, ids: list[str] | None, frames: bool = False) -> Iterator[Doc]:
-        from labelloop.core.planner import fetch, run
-
-        frames = frames or self.stage.parent_frames
-        if ids is None:
-            return run(self.parent, self.parent_stages, frames)
-        return fetch(self.parent, self.parent_stages, ids, frames)
-
-    def docs(self, ids: list[str] | None, frames: bool) -> Iterator[Doc]:
-        """Every derived document, or those with ``ids`` in that order."""
-        if ids is None:
-            for parent in self._parent_docs(None, frames):
-                yield from self.stage.expand(parent, self.parent.schema, frames)
-            return
-        if any(i not in self._parents for i in ids):
-            self.ids()
-        for offset in range(0, len(ids), FETCH_BATCH):
-            chunk = ids[offset : offset + FETCH_BATCH]
-            wanted = set(chunk)
-            parents = list(dict.fromkeys(self._parents[i] for i in chunk if i in self._parents))
-            found: dict[str, Doc] = {}
-            for parent in self._parent_docs(parents, frames):
-                for doc in self.stage.expand(parent, self.parent.schema, frames):
-                    if doc["id"] in wanted:
-                        found[doc["id"]] = doc
-            for derived_id in chunk:
-                if derived_id in found:
-                    yield found.pop(derived_id)
-
-    def ids(self, limit: int | None = None) -> list[str]:
-        """Ids of the derived documents in order (remembering their parents)."""
-        out = []
-        for parent in self._parent_docs(None):
-            for doc in self.stage.expand(parent, self.parent.schema, False):
-                self._parents[doc["id"]] = parent["id"]
-                out.append(doc["id"])
-                if limit is not None and len(out) >= limit:
-                    return out
-        return out
 
 
 # -- samples of derived views ------------------------------------------------------

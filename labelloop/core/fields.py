@@ -142,8 +142,6 @@ def example(spec: dict[str, Any]) -> Any:
     if spec["kind"] == "label":
         return label_class(spec["cls"])()
     if spec["kind"] == "metadata":
-        from labelloop.core.metadata import Metadata
-
         return Metadata()
     if spec["kind"] == "array":
         import numpy as np

@@ -27,6 +27,7 @@ from labelloop.core.derived import (
 )
 from labelloop.core.fields import SAMPLE_BUILTINS, is_label_spec
 from labelloop.core.ids import derived_id
+from labelloop.core.planner import run, source_of
 from labelloop.core.sample import Frame, Frames, Sample
 from labelloop.core.stages import Doc
 
@@ -186,8 +187,6 @@ class ToFrames(Derivation):
 
         ``collection`` is the view this stage is applied to.
         """
-        from labelloop.core.planner import run, source_of
-
         dataset = collection._dataset
         source, stages = source_of(dataset, collection._stages)
         for doc in run(source, stages, frames=True):

@@ -10,11 +10,20 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from labelloop.core.docs import label_rows
+from labelloop.core.docs import label_data, label_rows
 from labelloop.core.fields import is_label_spec
 from labelloop.core.ids import new_id
-from labelloop.core.labels import Label, label_class
-from labelloop.store.base import CONTAINER, SAMPLE_LEVEL
+from labelloop.core.label_stages import label_paths
+from labelloop.core.labels import (
+    Detections,
+    Keypoints,
+    Label,
+    Polylines,
+    TemporalDetections,
+    label_class,
+)
+from labelloop.core.stages import as_list
+from labelloop.store.base import CONTAINER, SAMPLE_LEVEL, LabelRow
 
 if TYPE_CHECKING:
     from labelloop.core.dataset import Dataset
@@ -90,9 +99,6 @@ def set_label(
             position = stored.get(label.id)
             if position is None:
                 position = max(stored.values(), default=-1) + 1
-            from labelloop.core.docs import label_data
-            from labelloop.store.base import LabelRow
-
             rows.append(LabelRow(sample_id, number, field, position, label.id, label_data(label)))
         else:
             if not isinstance(label, container_cls):
@@ -113,8 +119,6 @@ def delete_labels(
     dataset: Dataset, ids: Any = None, tags: Any = None, view: Any = None, fields: Any = None
 ) -> None:
     """Delete labels by id, by tag, or all labels of a view (optionally only ``fields``)."""
-    from labelloop.core.label_stages import label_paths
-    from labelloop.core.stages import as_list
 
     # a derived view (patches, frames, clips) names its labels by its own fields
     paths = label_paths(view._view_schema if view is not None else dataset, fields)
@@ -143,8 +147,6 @@ def delete_labels(
 
 def container_for(label: Label) -> type[Label]:
     """Class declared for a new field given one label: objects go in lists, others alone."""
-    from labelloop.core.labels import Detections, Keypoints, Polylines, TemporalDetections
-
     for cls in (Detections, Polylines, Keypoints, TemporalDetections):
         if cls.item_class is type(label):
             return cls

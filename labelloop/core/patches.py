@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
+from labelloop.core import runs
 from labelloop.core.derived import (
     Derivation,
     DerivedSample,
@@ -159,8 +160,6 @@ class ToEvaluationPatches(Derivation):
         return cached
 
     def _read_config(self, parent: Any) -> tuple[str, str, str]:
-        from labelloop.core import runs
-
         root = _root(parent)
         if not runs.has_run(root, self.eval_key, "evaluation"):
             raise ValueError(

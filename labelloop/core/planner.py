@@ -9,8 +9,9 @@ Memory stays bounded by ids and sort keys, and ``view.first()`` after a sort
 reads one document, not all.
 
 The source is the dataset, or, after a derivation stage (``to_patches``,
-``to_frames``, ``to_clips``), a :class:`~labelloop.core.derived.DerivedSource`
-that expands the documents of the view before it (see ``core/derived.py``).
+``to_frames``, ``to_clips``), a :class:`DerivedSource` that expands the
+documents of the view before it through the :class:`~labelloop.core.derived.Derivation`
+(see ``core/derived.py``).
 
 On a dataset source, the longest run of leading stages that have an SQL form
 (:meth:`Stage.sql_step`) is first handed to the store (``Store.view_ids``),
@@ -26,8 +27,9 @@ from collections.abc import Iterator
 from itertools import islice
 from typing import TYPE_CHECKING, Any, Protocol
 
+from labelloop.core.derived import Derivation, last_derivation
 from labelloop.core.fields import is_label_spec, list_attr
-from labelloop.core.stages import Limit, Select, SortBy, Stage
+from labelloop.core.stages import Doc, Limit, Select, SortBy, Stage
 
 if TYPE_CHECKING:
     from labelloop.core.collection import SampleCollection
@@ -62,12 +64,64 @@ class DatasetSource:
 
 def source_of(dataset: Dataset, stages: list[Stage]) -> tuple[DocSource, list[Stage]]:
     """The source of a view's documents and the stages left to apply to them."""
-    from labelloop.core import derived
-
-    cut = derived.last_derivation(stages)
+    cut = last_derivation(stages)
     if cut is None:
         return DatasetSource(dataset), list(stages)
-    return derived.DerivedSource(dataset, stages[:cut], stages[cut]), stages[cut + 1 :]
+    return DerivedSource(dataset, stages[:cut], stages[cut]), stages[cut + 1 :]
+
+
+#: Derived documents are fetched by id this many at a time.
+FETCH_BATCH = 200
+
+
+class DerivedSource:
+    """The documents of a derived view: the parent view's documents, expanded."""
+
+    def __init__(self, dataset: Dataset, parent_stages: list[Stage], stage: Stage) -> None:
+        assert isinstance(stage, Derivation)
+        self.dataset = dataset
+        self.parent, self.parent_stages = source_of(dataset, parent_stages)
+        self.stage = stage
+        self.schema = stage.view_schema(self.parent.schema)
+        self._parents: dict[str, str] = {}  # derived id -> parent id (filled by ids())
+
+    def _parent_docs(self, ids: list[str] | None, frames: bool = False) -> Iterator[Doc]:
+        frames = frames or self.stage.parent_frames
+        if ids is None:
+            return run(self.parent, self.parent_stages, frames)
+        return fetch(self.parent, self.parent_stages, ids, frames)
+
+    def docs(self, ids: list[str] | None, frames: bool) -> Iterator[Doc]:
+        """Every derived document, or those with ``ids`` in that order."""
+        if ids is None:
+            for parent in self._parent_docs(None, frames):
+                yield from self.stage.expand(parent, self.parent.schema, frames)
+            return
+        if any(i not in self._parents for i in ids):
+            self.ids()
+        for offset in range(0, len(ids), FETCH_BATCH):
+            chunk = ids[offset : offset + FETCH_BATCH]
+            wanted = set(chunk)
+            parents = list(dict.fromkeys(self._parents[i] for i in chunk if i in self._parents))
+            found: dict[str, Doc] = {}
+            for parent in self._parent_docs(parents, frames):
+                for doc in self.stage.expand(parent, self.parent.schema, frames):
+                    if doc["id"] in wanted:
+                        found[doc["id"]] = doc
+            for derived_id in chunk:
+                if derived_id in found:
+                    yield found.pop(derived_id)
+
+    def ids(self, limit: int | None = None) -> list[str]:
+        """Ids of the derived documents in order (remembering their parents)."""
+        out = []
+        for parent in self._parent_docs(None):
+            for doc in self.stage.expand(parent, self.parent.schema, False):
+                self._parents[doc["id"]] = parent["id"]
+                out.append(doc["id"])
+                if limit is not None and len(out) >= limit:
+                    return out
+        return out
 
 
 def _compiled(dataset: Dataset, stages: list[Stage]) -> tuple[list[str], int] | None:

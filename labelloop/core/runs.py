@@ -20,6 +20,8 @@ import json
 import weakref
 from typing import TYPE_CHECKING, Any
 
+from labelloop.core.ids import new_id
+
 if TYPE_CHECKING:
     from labelloop.core.collection import SampleCollection
 
@@ -188,8 +190,6 @@ def save_results(collection: SampleCollection, key: str, results: Any, cache: bo
     Each save gets a new ``results_version`` in the run info, so processes that
     cached older results notice and rebuild them.
     """
-    from labelloop.core.ids import new_id
-
     dataset = collection._dataset
     run_type, info, _ = _record(collection, key, None)
     data = results.to_dict() if hasattr(results, "to_dict") else results

@@ -12,8 +12,8 @@ import os
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from labelloop.core.docs import doc_to_value
-from labelloop.core.fields import FRAME_BUILTINS, SAMPLE_BUILTINS
+from labelloop.core.docs import doc_to_value, value_to_doc
+from labelloop.core.fields import FRAME_BUILTINS, SAMPLE_BUILTINS, check_value
 from labelloop.core.ids import new_id
 from labelloop.core.labels import Label
 from labelloop.core.metadata import Metadata
@@ -91,8 +91,6 @@ class _Document:
         self._fields[name] = value
 
     def _check(self, name: str, value: Any) -> None:
-        from labelloop.core.fields import check_value
-
         schema = self._schema()
         if schema is not None:
             check_value(name, schema.get(name), value)
@@ -149,8 +147,6 @@ class _Document:
 
     def to_dict(self) -> dict[str, Any]:
         """Plain dict of the fields (labels and metadata as dicts)."""
-        from labelloop.core.docs import value_to_doc
-
         out = {"id": self._id}
         out.update({k: value_to_doc(v) for k, v in self._fields.items()})
         return out
@@ -233,8 +229,6 @@ class Sample(_Document):
 
     def copy(self) -> Sample:
         """A new sample (not in any dataset) with copies of the fields and frames."""
-        from labelloop.core.docs import value_to_doc
-
         fields = {k: doc_to_value(value_to_doc(v)) for k, v in self._fields.items()}
         for value in fields.values():
             if isinstance(value, Label):
@@ -277,8 +271,6 @@ class Frame(_Document):
 
     def copy(self) -> Frame:
         """A detached copy with fresh label ids."""
-        from labelloop.core.docs import value_to_doc
-
         fields = {
             k: doc_to_value(value_to_doc(v)) for k, v in self._fields.items() if k != "frame_number"
         }

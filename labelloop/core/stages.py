@@ -86,15 +86,8 @@ class Stage:
 
 
 def load_stage(data: dict[str, Any]) -> Stage:
-    """Rebuild a stage from :meth:`Stage.serialize` output."""
-    from labelloop.core import (  # noqa: F401  (register their stages)
-        clips,
-        frames_view,
-        label_stages,
-        map_labels,
-        patches,
-    )
-
+    """Rebuild a stage from :meth:`Stage.serialize` output (the stage's module must have been
+    imported, so its class registered: ``core/dataset.py`` imports every stage module)."""
     cls = _STAGES.get(data.get("_cls", ""))
     if cls is None:
         raise ValueError(f"Unknown view stage {data.get('_cls')!r}")
