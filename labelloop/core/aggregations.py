@@ -19,7 +19,7 @@ from labelloop.core.docs import doc_to_value
 from labelloop.core.expressions import get_path
 from labelloop.core.fields import is_label_spec, list_attr
 from labelloop.core.label_stages import FilterLabels
-from labelloop.core.planner import view_ids
+from labelloop.core.planner import iter_docs, view_ids
 
 if TYPE_CHECKING:
     from labelloop.core.collection import SampleCollection
@@ -169,7 +169,7 @@ def _values(
     result = _store_values(collection, target)
     if result is None:
         frames = target.is_frame
-        result = [get_path(doc, path) for doc in collection._iter_docs(frames=frames)]
+        result = [get_path(doc, path) for doc in iter_docs(collection, frames=frames)]
     labels = is_label_spec(target.spec) and target.attr in (None, "")
     if objects and (labels or (target.spec or {}).get("kind") == "metadata"):
         result = _as_objects(result)
@@ -207,11 +207,11 @@ def _count(collection: SampleCollection, path: str | None) -> int:
         derived = fast_count(collection)
         if derived is not None:
             return derived
-        return sum(1 for _ in collection._iter_docs())
+        return sum(1 for _ in iter_docs(collection))
     if path == "frames":
         if not collection._stages:
             return dataset._store.count_frames(dataset._id)
-        return sum(len(d.get("frames") or []) for d in collection._iter_docs(frames=True))
+        return sum(len(d.get("frames") or []) for d in iter_docs(collection, frames=True))
     target = _Target(collection, path)
     if target.attr == "" and not target.is_frame:
         fast = _fast_filters(collection, target)
@@ -222,7 +222,7 @@ def _count(collection: SampleCollection, path: str | None) -> int:
     target_values = _store_values(collection, target)
     if target_values is not None:
         return _count_leaves(target_values)
-    docs = collection._iter_docs(frames=target.is_frame)
+    docs = iter_docs(collection, frames=target.is_frame)
     return sum(_count_leaves(get_path(doc, path)) for doc in docs)  # streamed, nothing kept
 
 

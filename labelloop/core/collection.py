@@ -54,9 +54,6 @@ class SampleCollection:
         """Whether this is a patches, frames or clips view (its samples are not the dataset's)."""
         return derived.last_derivation(self._stages) is not None
 
-    def _iter_docs(self, frames: bool = False) -> Iterator[dict[str, Any]]:
-        return planner.iter_docs(self, frames)
-
     def _sample_maker(self) -> Callable[[dict[str, Any]], Sample]:
         """Turns this collection's documents into samples (derived views: derived samples)."""
         if self._is_derived:
@@ -79,7 +76,7 @@ class SampleCollection:
 
         ``progress=True`` shows a progress bar.
         """
-        docs: Iterator[dict[str, Any]] = self._iter_docs()
+        docs: Iterator[dict[str, Any]] = planner.iter_docs(self)
         make = self._sample_maker()
         if progress:
             from labelloop.progress import bar

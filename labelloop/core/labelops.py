@@ -22,6 +22,7 @@ from labelloop.core.labels import (
     TemporalDetections,
     label_class,
 )
+from labelloop.core.planner import iter_docs
 from labelloop.core.stages import as_list
 from labelloop.store.base import CONTAINER, SAMPLE_LEVEL, LabelRow
 
@@ -135,7 +136,7 @@ def delete_labels(
     elif tags is not None or view is not None:
         wanted_tags = set(as_list(tags))
         source = view if view is not None else dataset
-        for doc in source._iter_docs(frames=any(p.is_frame for p in paths)):
+        for doc in iter_docs(source, frames=any(p.is_frame for p in paths)):
             for path in paths:
                 for label in path.sample_labels(doc):
                     if not wanted_tags or wanted_tags & set(label.get("tags") or []):

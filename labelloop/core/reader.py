@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from labelloop.core.docs import assemble_labels
 from labelloop.core.fields import is_label_spec, list_attr
 from labelloop.core.label_stages import MatchFrames
+from labelloop.core.planner import iter_docs
 from labelloop.core.sample import Frame, Frames, Sample
 from labelloop.core.stages import Stage
 from labelloop.store.base import SAMPLE_LEVEL
@@ -110,7 +111,7 @@ def make_sample(dataset: Dataset, doc: dict[str, Any], stages: list[Stage]) -> S
 
 def detached(collection: SampleCollection) -> Iterator[Sample]:
     """Samples of a view as new objects keeping ids (for cloning), frames included."""
-    for doc in collection._iter_docs(frames=collection.media_type == "video"):
+    for doc in iter_docs(collection, frames=collection.media_type == "video"):
         sample = Sample(doc["filepath"])
         sample._load_doc(doc)
         object.__setattr__(sample, "_seen", {})

@@ -31,7 +31,7 @@ def media_type_of(filepath: str) -> str:
     return "video" if ext in (".mp4", ".avi", ".mov", ".mkv", ".webm", ".m4v") else "image"
 
 
-class _Document:
+class Document:
     """Fields reachable as ``doc["name"]`` and ``doc.name``."""
 
     _BUILTINS: ClassVar[dict[str, dict[str, Any]]] = {}
@@ -159,7 +159,7 @@ class _Document:
     __hash__ = None  # type: ignore[assignment]
 
 
-class Sample(_Document):
+class Sample(Document):
     """One image or video with its fields; ``Sample(filepath=..., **fields)``."""
 
     _BUILTINS = SAMPLE_BUILTINS
@@ -250,7 +250,7 @@ def _renew_ids(label: Any) -> None:
         item._values["id"] = new_id()
 
 
-class Frame(_Document):
+class Frame(Document):
     """One frame of a video sample; frame numbers start at 1."""
 
     _BUILTINS = FRAME_BUILTINS

@@ -18,7 +18,7 @@ from labelloop.store.base import CONTAINER, SAMPLE_LEVEL, LabelRow
 
 if TYPE_CHECKING:
     from labelloop.core.dataset import Dataset
-    from labelloop.core.sample import Frame, Sample, _Document
+    from labelloop.core.sample import Document, Frame, Sample
 
 
 class Batch:
@@ -69,7 +69,7 @@ def _declare(
 
 
 def _fields_doc(
-    dataset: Dataset, doc: _Document, frame: bool, expand: bool = True
+    dataset: Dataset, doc: Document, frame: bool, expand: bool = True
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """``(plain fields, label fields)`` of a sample or frame, declaring new fields."""
     schema = dataset._frame_schema if frame else dataset._sample_schema
@@ -90,7 +90,7 @@ def _fields_doc(
 
 def _label_changes(
     dataset: Dataset,
-    doc: _Document,
+    doc: Document,
     sample_id: str,
     frame_number: int,
     labels: dict[str, Any],

@@ -149,7 +149,7 @@ def _python(view):
     store = view._dataset._store
     store.view_ids = lambda *args, **kwargs: None  # the instance attribute hides the method
     try:
-        return [doc["id"] for doc in view._iter_docs()]
+        return [doc["id"] for doc in planner.iter_docs(view)]
     finally:
         del store.view_ids
 
