@@ -26,7 +26,7 @@ from typing import Any
 
 import httpx
 
-from labelloop.cvat import annotate
+from labelloop.cvat import run_tasks
 
 
 class RequestCounter:
@@ -66,8 +66,8 @@ def add_server_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--concurrency",
         type=int,
-        default=annotate.TASK_CONCURRENCY,
-        help=f"tasks uploaded at once (default {annotate.TASK_CONCURRENCY}; 1: one after another)",
+        default=run_tasks.TASK_CONCURRENCY,
+        help=f"tasks uploaded at once (default {run_tasks.TASK_CONCURRENCY}; 1: one after another)",
     )
 
 
@@ -88,7 +88,7 @@ def child_process(args: argparse.Namespace) -> tuple[list[str], dict[str, str]]:
 @contextlib.contextmanager
 def cvat_server(args: argparse.Namespace, work: Path) -> Iterator[dict[str, str]]:
     """``annotate()`` credentials of the server to benchmark (a local one if none given)."""
-    annotate.TASK_CONCURRENCY = args.concurrency
+    run_tasks.TASK_CONCURRENCY = args.concurrency
     if args.url:
         print(f"server: {args.url} (task concurrency {args.concurrency})")
         yield {"url": args.url, "username": args.username, "password": args.password}

@@ -28,6 +28,17 @@ PROGRESS_MIN_FILES = 200
 _SHOWN_PROBLEMS = 10
 
 
+def media_path(sample: Any, media_field: str) -> str:
+    """The existing media file ``media_field`` of ``sample`` names (else a clear error)."""
+    path = sample.get_field(media_field) if sample.has_field(media_field) else None
+    if not isinstance(path, str) or not path:
+        raise ValueError(
+            f"Sample {sample.id} has no media path in field {media_field!r}; set "
+            "media_field to the field holding the files to upload"
+        )
+    return path
+
+
 def _workers() -> int:
     return min(16, 4 * (os.cpu_count() or 1))
 

@@ -1,8 +1,9 @@
-"""Server objects -> labels: what the image and video downloads share.
+"""Server objects <-> the CVAT object model, and server objects -> labels.
 
 A job's or task's objects arrive with server label and attribute ids;
 :func:`object_model` turns one into the CVAT object model (names, and the
-label id it carries as provenance), :func:`assign_ids` gives objects without
+label id it carries as provenance), and :func:`to_wire` is its inverse for
+uploads (:func:`server_ids` reads the ids the server gave back); :func:`assign_ids` gives objects without
 a known label id (drawn, copy-pasted, split) ids derived from their server
 identity, :func:`convert_objects` runs the converters, and
 :func:`restore_types` gives text attributes back the types they had.
@@ -83,6 +84,40 @@ def object_model(
                 attrs.insert(0, {"name": ID_ATTR, "value": fallback})
     model["attributes"] = attrs
     return model
+
+
+def to_wire(obj: dict[str, Any], spec: FieldLabels, maps: LabelMaps) -> dict[str, Any]:
+    """An object-model dict with the server's label and attribute spec ids."""
+    cls = obj["label"]
+    cvat_name = spec.name if spec.scalar_value_label else spec.cvat_names.get(cls, cls)
+    try:
+        label_id = maps.label_ids[cvat_name]
+    except KeyError:
+        raise ValueError(
+            f"The CVAT task has no label {cvat_name!r} for class {cls!r} of field "
+            f"'{spec.name}'; add the class to the project or the label schema"
+        ) from None
+    attr_ids = maps.attr_ids.get(cvat_name, {})
+    wire = {k: v for k, v in obj.items() if k not in ("label", "attributes", "elements")}
+    wire["label_id"] = label_id
+    wire["attributes"] = [
+        {"spec_id": attr_ids[a["name"]], "value": a["value"]}
+        for a in obj.get("attributes") or ()
+        if a["name"] in attr_ids
+    ]
+    return wire
+
+
+def server_ids(saved: dict[str, Any], maps: LabelMaps) -> dict[str, dict[int, str]]:
+    """``{kind: {cvat object id: label id}}`` from the server's answer to the ``PUT``."""
+    id_specs = {spec_id for spec_id, name in maps.attr_names.items() if name == ID_ATTR}
+    out: dict[str, dict[int, str]] = {"tags": {}, "shapes": {}, "tracks": {}}
+    for kind in out:
+        for obj in saved.get(kind) or ():
+            for attr in obj.get("attributes") or ():
+                if attr.get("spec_id") in id_specs and attr.get("value") and "id" in obj:
+                    out[kind][int(obj["id"])] = attr["value"]
+    return out
 
 
 def label_id_of(model: dict[str, Any]) -> str | None:

@@ -19,27 +19,26 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from labelloop.annotation.diff import items_of
 from labelloop.core import labels as labels_module
 from labelloop.core.derived import clip_of
-from labelloop.core.labels import LIST_LABELS, Label
-from labelloop.cvat.annotate import (
+from labelloop.core.labels import Label
+from labelloop.cvat.convert import scalar
+from labelloop.cvat.errors import CVATUploadError
+from labelloop.cvat.media_check import media_path, read_headers
+from labelloop.cvat.objects import server_ids, to_wire
+from labelloop.cvat.resources.labels import LabelMaps
+from labelloop.cvat.run_tasks import (
     RunState,
     assign_jobs,
     create_task,
     data_options,
     default_task_name,
     id_map_entry,
-    media_path,
     prepare_project,
     process_media,
     run_tasks,
-    server_ids,
-    to_wire,
 )
-from labelloop.cvat.convert import scalar
-from labelloop.cvat.errors import CVATUploadError
-from labelloop.cvat.media_check import read_headers
-from labelloop.cvat.resources.labels import LabelMaps
 from labelloop.cvat.schema import ID_ATTR, CVATSchema, FieldLabels
 from labelloop.cvat.tracks import FrameRange, TrackUpload, build_tracks
 from labelloop.cvat.upload import unique_names
@@ -47,7 +46,7 @@ from labelloop.progress import bar
 
 if TYPE_CHECKING:
     from labelloop.cvat.api import CVATAnnotationAPI
-    from labelloop.cvat.backend import CVATBackendConfig
+    from labelloop.cvat.config import CVATBackendConfig
 
 logger = logging.getLogger(__name__)
 
@@ -133,12 +132,6 @@ def collect_videos(samples: Any, config: CVATBackendConfig) -> list[VideoRow]:
     return rows
 
 
-def _items(value: Any) -> list[Label]:
-    if isinstance(value, LIST_LABELS):
-        return list(value.items())
-    return [value] if isinstance(value, Label) else []
-
-
 def iter_field_frames(samples: Any, sample_id: str, field: str) -> Iterator[tuple[int, Any]]:
     """``(frame_number, value)`` of one video's frame field, streamed in frame ranges."""
     name = field[len("frames.") :]
@@ -199,7 +192,7 @@ def upload_videos(
     schema: dict[str, Any],
     state: RunState,
 ) -> None:
-    """One task per video, several at a time (:func:`~labelloop.cvat.annotate.run_tasks`),
+    """One task per video, several at a time (:func:`~labelloop.cvat.run_tasks.run_tasks`),
     filled in ``state`` (which the caller removes on failure)."""
     project_id, cvat_schema = prepare_project(
         api, config, schema, state, lambda cvat_schema, _: check_videos(samples, cvat_schema, rows)
@@ -309,7 +302,7 @@ def _field_objects(
             if cvat_frame is None or cvat_frame >= last:
                 continue
             entries[number] = id_map_entry(spec, value)
-            for item in _items(value):
+            for item in items_of(value):
                 if spec.label_type in _BOX_TYPES and item.get_field("mask") is not None:
                     item = item.copy()  # a detections field sends boxes, as for images
                     item["mask"] = None

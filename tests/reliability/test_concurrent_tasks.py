@@ -17,7 +17,7 @@ from datetime import datetime
 
 import pytest
 
-from labelloop.cvat import annotate
+from labelloop.cvat import run_tasks
 from labelloop.cvat.errors import CVATError
 from tests.reliability.helpers import (
     creds,
@@ -49,7 +49,7 @@ def _timeline(server) -> tuple[list[datetime], dict[int, dict]]:
 
 @LOCAL_ONLY
 def test_image_tasks_are_in_flight_together_three_at_a_time(server, tmp_path):
-    assert annotate.TASK_CONCURRENCY == 3
+    assert run_tasks.TASK_CONCURRENCY == 3
     dataset = image_dataset(tmp_path, 4)
     method, path = DATA_UPLOAD
     server.inject_fault(method=method, path=path, action="delay", delay=0.5)
@@ -68,7 +68,7 @@ def test_concurrent_run_records_what_a_sequential_run_does(server, tmp_path, mon
     dataset = image_dataset(tmp_path, 7, per_sample=3)
     runs = {}
     for concurrency in (1, 3):
-        monkeypatch.setattr(annotate, "TASK_CONCURRENCY", concurrency)
+        monkeypatch.setattr(run_tasks, "TASK_CONCURRENCY", concurrency)
         results = dataset.annotate(
             f"run{concurrency}", label_field="gt", task_size=2, task_name="batch", **creds(server)
         )
