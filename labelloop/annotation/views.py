@@ -28,6 +28,7 @@ from labelloop.core.derived import last_derivation
 from labelloop.core.frames_view import ToFrames
 from labelloop.core.labels import Label
 from labelloop.core.patches import ToEvaluationPatches, ToPatches
+from labelloop.core.view import DatasetView
 
 FRAMES = "_frames"
 FRAME_NUMBERS = "_frame_numbers"
@@ -62,8 +63,6 @@ def upload_collection(samples: Any) -> Any:
 
 def _patch_sources(samples: Any, stage: Any) -> Any:
     """``<view before the patches>.select_labels(ids=<the patches' labels>, fields=...)``."""
-    from labelloop.core.view import DatasetView
-
     stages = samples._stages
     cut = stages.index(stage)
     parent = DatasetView(samples._dataset, stages[:cut])

@@ -32,6 +32,11 @@ class SampleCollection:
     def _dataset(self) -> Dataset:
         raise NotImplementedError  # Dataset and DatasetView define it
 
+    def _new_view(self, stages: list[st.Stage]) -> DatasetView:
+        """A view of this collection's dataset through ``stages`` (defined by Dataset and
+        DatasetView, which live above this module)."""
+        raise NotImplementedError
+
     # -- basics ------------------------------------------------------------
 
     @property
@@ -134,16 +139,12 @@ class SampleCollection:
 
     def view(self) -> DatasetView:
         """This collection as a view."""
-        from labelloop.core.view import DatasetView
-
-        return DatasetView(self._dataset, list(self._stages))
+        return self._new_view(list(self._stages))
 
     def _add_stage(self, stage: st.Stage) -> DatasetView:
-        from labelloop.core.view import DatasetView
-
         self._dataset._sync_schema()
         stage.validate(self._view_schema)
-        return DatasetView(self._dataset, [*self._stages, stage])
+        return self._new_view([*self._stages, stage])
 
     # -- schema (delegated to the dataset) ---------------------------------
 

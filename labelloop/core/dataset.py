@@ -147,6 +147,9 @@ class Dataset(FieldSchema, SampleCollection):
     def _dataset(self) -> Dataset:
         return self
 
+    def _new_view(self, stages: list[Stage]) -> DatasetView:
+        return DatasetView(self, stages)
+
     @property
     def _sample_schema(self) -> dict[str, dict[str, Any]]:
         return self._doc["sample_fields"]

@@ -23,6 +23,9 @@ class DatasetView(SampleCollection):
     def _dataset(self) -> Dataset:
         return self._root
 
+    def _new_view(self, stages: list[Stage]) -> DatasetView:
+        return DatasetView(self._root, stages)
+
     def __getitem__(self, sample_id: str) -> Sample:
         for sample in self.select(sample_id) if isinstance(sample_id, str) else ():
             return sample
