@@ -106,7 +106,7 @@ def main() -> None:
             container.mux(packet)
 
     with LocalCVATServer(work / "server") as server, server.client(timeout=600) as client:
-        pid = server._process.pid
+        pid = server.pid
         with _Timer(pid) as timer:
             task = _create(client, "bench-images", images, segment_size=500)
         print(f"image task: {task['size']} images, {task['jobs']['count']} jobs: {timer}")

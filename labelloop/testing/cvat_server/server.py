@@ -225,6 +225,11 @@ class LocalCVATServer:
 
     # ------------------------------------------------------------------ helpers
     @property
+    def pid(self) -> int | None:
+        """The server process's id while it runs (benchmarks measure its CPU time)."""
+        return None if self._process is None else self._process.pid
+
+    @property
     def headers(self) -> dict[str, str]:
         """Headers that authenticate as the administrator."""
         return {"Authorization": f"Token {self.admin_token}"}
