@@ -1,5 +1,8 @@
 """What datasets and views share: iteration, view stages, aggregations, runs.
 
+The derived-view entry points (patches, frames, clips) come from
+:class:`~labelloop.core.derived_views.DerivedViews`.
+
 A collection is a dataset plus a list of stages (empty for the dataset
 itself). Stage methods return new :class:`~labelloop.core.view.DatasetView`
 objects; nothing is read until the view is iterated or aggregated.
@@ -14,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from labelloop.core import aggregations, derived, editing, extensions, planner, runs, writer
 from labelloop.core import label_stages as ls
 from labelloop.core import stages as st
+from labelloop.core.derived_views import DerivedViews
 
 if TYPE_CHECKING:
     from labelloop.core.dataset import Dataset
@@ -23,7 +27,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 
-class SampleCollection:
+class SampleCollection(DerivedViews):
     """Base of :class:`Dataset` and :class:`DatasetView`."""
 
     _stages: list[st.Stage]
@@ -280,47 +284,6 @@ class SampleCollection:
         from labelloop.core.map_labels import MapLabels
 
         return self._add_stage(MapLabels(field, map))
-
-    # -- derived views (core/derived.py) ---------------------------------------------
-
-    def to_patches(self, field: str) -> DatasetView:
-        """One sample per object of ``field``; edits of the patches' labels reach the dataset."""
-        from labelloop.core.patches import ToPatches
-
-        return self._add_stage(ToPatches(field))
-
-    def to_evaluation_patches(self, eval_key: str) -> DatasetView:
-        """One sample per true positive, false positive and false negative of an evaluation."""
-        from labelloop.core.patches import ToEvaluationPatches
-
-        return self._add_stage(ToEvaluationPatches(eval_key))
-
-    def to_frames(
-        self,
-        sample_frames: bool = False,
-        fps: float | None = None,
-        max_fps: float | None = None,
-        output_dir: str | None = None,
-    ) -> DatasetView:
-        """One image sample per video frame (``fps``/``max_fps``: a subset at that rate).
-
-        ``sample_frames=True`` writes the frame images (JPEG) to ``output_dir``
-        (default ``<LABELLOOP_HOME>/frames/<dataset id>``) now; otherwise
-        nothing is written and ``filepath`` says where the images would be.
-        """
-        from labelloop.core.frames_view import ToFrames
-
-        stage = ToFrames(sample_frames, fps, max_fps, output_dir)
-        view = self._add_stage(stage)
-        if sample_frames:
-            stage.sample_images(self)
-        return view
-
-    def to_clips(self, field_or_expr: Any, tol: int = 0, min_len: int = 0) -> DatasetView:
-        """One video sample per segment of a frame field/expression, temporal detection or support."""
-        from labelloop.core.clips import ToClips
-
-        return self._add_stage(ToClips(field_or_expr, tol, min_len))
 
     # -- aggregations ------------------------------------------------------
 
