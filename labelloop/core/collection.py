@@ -18,6 +18,7 @@ from labelloop.core import aggregations, derived, editing, extensions, planner, 
 from labelloop.core import label_stages as ls
 from labelloop.core import stages as st
 from labelloop.core.derived_views import DerivedViews
+from labelloop.core.map_labels import MapLabels
 
 if TYPE_CHECKING:
     from labelloop.core.dataset import Dataset
@@ -281,8 +282,6 @@ class SampleCollection(DerivedViews):
 
     def map_labels(self, field: str, map: dict[str, Any]) -> DatasetView:
         """A view where the labels of ``field`` whose class is a key of ``map`` show its value."""
-        from labelloop.core.map_labels import MapLabels
-
         return self._add_stage(MapLabels(field, map))
 
     # -- aggregations ------------------------------------------------------
