@@ -28,27 +28,10 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def _run_size(n: int) -> None:
+    from samples import detection_samples
+
     import labelloop as ll
     from labelloop import ViewField as F
-
-    rng = random.Random(0)
-    classes = ["cat", "dog", "person", "car", "bike"]
-
-    def samples():
-        for i in range(n):
-            dets = [
-                ll.Detection(
-                    label=rng.choice(classes),
-                    bounding_box=[rng.random() * 0.5, rng.random() * 0.5, 0.2, 0.2],
-                    confidence=rng.random(),
-                )
-                for _ in range(10)
-            ]
-            yield ll.Sample(
-                f"/data/img{i:07d}.jpg",
-                tags=["train" if i % 3 else "val"],
-                predictions=ll.Detections(detections=dets),
-            )
 
     ds = ll.Dataset()
 
@@ -63,7 +46,7 @@ def _run_size(n: int) -> None:
         )
         return result
 
-    timed("add_samples", lambda: ds.add_samples(samples()))
+    timed("add_samples", lambda: ds.add_samples(detection_samples(n, "predictions", tags=True)))
     timed("iterate, read a field", lambda: [s.filepath for s in ds])
     high = timed(
         "filter_labels(conf>0.8).count",
@@ -96,7 +79,7 @@ def _run_size(n: int) -> None:
         lambda: ds.set_values("predictions.detections.eval", evals),
     )
     timed("App first page (class filter)", lambda: _app_first_page(ds))
-    _add_ground_truth(ds, rng)  # setup, not timed
+    _add_ground_truth(ds, random.Random(0))  # setup, not timed
     timed(
         "evaluate_detections(eval_key)",
         lambda: ds.evaluate_detections("predictions", gt_field="ground_truth", eval_key="ev"),

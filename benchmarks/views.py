@@ -13,7 +13,6 @@ with the number of patches. Each size runs in its own process.
 from __future__ import annotations
 
 import os
-import random
 import resource
 import subprocess
 import sys
@@ -28,26 +27,13 @@ def _rss_mb() -> float:
 
 
 def _run_size(n: int) -> None:
+    from samples import detection_samples
+
     import labelloop as ll
     from labelloop import ViewField as F
 
-    rng = random.Random(0)
-    classes = ["cat", "dog", "person", "car", "bike"]
-
-    def samples():
-        for i in range(n):
-            dets = [
-                ll.Detection(
-                    label=rng.choice(classes),
-                    bounding_box=[rng.random() * 0.5, rng.random() * 0.5, 0.2, 0.2],
-                    confidence=rng.random(),
-                )
-                for _ in range(10)
-            ]
-            yield ll.Sample(f"/data/img{i:07d}.jpg", ground_truth=ll.Detections(detections=dets))
-
     ds = ll.Dataset()
-    ds.add_samples(samples())
+    ds.add_samples(detection_samples(n, "ground_truth"))
     before = _rss_mb()
     rows = []
 

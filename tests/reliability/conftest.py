@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-import functools
 import logging
 
 import pytest
 
-from labelloop.cvat import client as cvat_client
-from labelloop.testing.fixtures import ADMIN_PASSWORD, cvat_server, cvat_server_fresh  # noqa: F401
+from labelloop.testing.fixtures import ADMIN_PASSWORD
+from tests.server_fixtures import (  # noqa: F401
+    cvat_server,
+    cvat_server_fresh,
+    emptied_server,
+    use_fast_retries,
+)
 
 #: secret values no log record of the catalogue may contain (tests add theirs)
 SECRETS: set[str] = {ADMIN_PASSWORD}
@@ -50,13 +54,4 @@ def no_secret_in_logs(request):
 @pytest.fixture(autouse=True)
 def fast_retries(monkeypatch):
     """Small backoffs so transient faults cost milliseconds, still bounded in attempts/time."""
-    policy = functools.partial(
-        cvat_client.RetryPolicy, max_attempts=4, backoff=0.02, max_delay=0.2, max_total=8.0
-    )
-    monkeypatch.setattr(cvat_client, "RetryPolicy", policy)
-
-
-@pytest.fixture
-def server(cvat_server_fresh):  # noqa: F811
-    """The session's server, emptied before the test; faults cleared after."""
-    return cvat_server_fresh
+    use_fast_retries(monkeypatch, max_attempts=4, max_total=8.0)
