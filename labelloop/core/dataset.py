@@ -39,7 +39,7 @@ from labelloop.core.labels import Label
 from labelloop.core.sample import Frame, Sample
 from labelloop.core.stages import Stage, load_stage
 from labelloop.core.view import DatasetView
-from labelloop.store.base import get_store
+from labelloop.store.config import get_store
 
 logger = logging.getLogger(__name__)
 

@@ -14,7 +14,8 @@ import logging
 import os
 import socket
 
-from labelloop.store.base import Store, get_store
+from labelloop.store.base import Store
+from labelloop.store.config import get_store
 
 logger = logging.getLogger(__name__)
 

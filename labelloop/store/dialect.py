@@ -89,10 +89,15 @@ class Dialect:
         """Whether the JSON array at path ``?`` of ``column`` holds the string ``?``."""
         raise NotImplementedError
 
-    def json_set(self, column: str) -> str | None:
-        """``column`` with the key at path ``?`` set to the JSON text ``?``, keeping the other
-        keys' order and text; ``None`` when the engine cannot (the caller edits in Python)."""
+    def json_set(self, column: str, value: str) -> str | None:
+        """``column`` with the key at path ``?`` set to the JSON text ``value``, keeping the
+        other keys' order and text; ``None`` when the engine cannot (the caller edits in
+        Python)."""
         return None
+
+    def pairs(self, rows: list[tuple[str, str]]) -> tuple[str, list[Any]]:
+        """A subquery of the rows as columns ``(id, value)`` and its parameters."""
+        raise NotImplementedError
 
     def generated(self, attr: str, kind: str) -> str:
         """Type and ``GENERATED`` clause of a column holding ``data``'s top-level ``attr``
@@ -136,8 +141,8 @@ class SQLiteDialect(Dialect):
     def array_has(self, column: str) -> str:
         return f"EXISTS (SELECT 1 FROM json_each({column}, ?) WHERE value = ?)"
 
-    def json_set(self, column: str) -> str | None:
-        return f"json_set({column}, ?, json(?))"
+    def json_set(self, column: str, value: str) -> str | None:
+        return f"json_set({column}, ?, json({value}))"
 
     def generated(self, attr: str, kind: str) -> str:
         types = {NUMBER: "('integer','real')", STRING: "('text')"}
@@ -206,6 +211,11 @@ class PostgresDialect(Dialect):
             f"json_typeof(data::json -> {key}) = '{kind}' THEN (data::json ->> {key})::{cast} "
             "END) STORED"
         )
+
+    def pairs(self, rows: list[tuple[str, str]]) -> tuple[str, list[Any]]:
+        # one JSON text: psycopg escapes a text[] of JSON strings slowly, in Python
+        sql = "(SELECT e ->> 0 AS id, e ->> 1 AS value FROM json_array_elements(?::json) e)"
+        return sql, [json.dumps(rows)]
 
     def array_has(self, column: str) -> str:
         return f"COALESCE(({column}::jsonb #> ?::text[]) @> jsonb_build_array(?::text), FALSE)"

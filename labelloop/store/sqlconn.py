@@ -71,8 +71,9 @@ class SQLConnection(ABC):
             with self.transaction():
                 self._executemany(self.dialect.sql(sql), rows)
 
-    def _chunks(self, items: Sequence[Any]) -> Iterator[list[Any]]:
-        size = self.dialect.chunk
+    def _chunks(self, items: Sequence[Any], times: int = 1) -> Iterator[list[Any]]:
+        """``items`` in lists of the dialect's chunk size (``times`` that many)."""
+        size = self.dialect.chunk * times
         for start in range(0, len(items), size):
             yield list(items[start : start + size])
 

@@ -136,29 +136,35 @@ class LabelQueries(SQLConnection):
 
     def set_label_values(self, dataset_id: str, attr: str, rows: Sequence[tuple[str, Any]]) -> None:
         # only the named labels are written; their JSON text keeps its key order
-        setter = self.dialect.json_set("data")
-        if setter is not None:
-            path = self.dialect.path(attr)
+        d = self.dialect
+        new = dict(rows)
+        setter = d.json_set("data", "?")
+        if setter is not None:  # in SQL, one statement per label (in-process: no round trip)
+            path = d.path(attr)
             self._write_many(
                 f"UPDATE labels SET data={setter} WHERE dataset_id=? AND id=?",
-                ((path, codec.dumps(value), dataset_id, label_id) for label_id, value in rows),
+                (
+                    (path, codec.dumps(value), dataset_id, label_id)
+                    for label_id, value in new.items()
+                ),
             )
             return
-        new = dict(rows)
         with self.transaction():
-            for chunk in self._chunks(list(new)):
+            for chunk in self._chunks(list(new), 50):
                 cond, params = self._in("id", chunk)
                 found = self._all(
-                    f"SELECT id, sample_id, frame_number, field, position, data FROM labels "
-                    f"WHERE dataset_id=? AND {cond}",
+                    f"SELECT id, data FROM labels WHERE dataset_id=? AND {cond}",
                     (dataset_id, *params),
                 )
-                datas = codec.loads_many([r[5] for r in found])
+                datas = codec.loads_many([r[1] for r in found])
                 for data, r in zip(datas, found):
-                    data[attr] = new[r[0]]
-                # whole rows through the engine's bulk upsert (COPY on PostgreSQL)
-                self._upsert_label_values(
-                    [(dataset_id, *r[:5], codec.dumps(d)) for r, d in zip(found, datas)]
+                    data[attr] = new[r[0]]  # edited in Python: keys keep their order
+                # one UPDATE per chunk, driven by the (id, document) pairs
+                pairs, params = d.pairs([(r[0], codec.dumps(x)) for r, x in zip(found, datas)])
+                self._exec(
+                    f"WITH v(id, value) AS MATERIALIZED {pairs} UPDATE labels "
+                    "SET data=v.value FROM v WHERE labels.dataset_id=? AND labels.id=v.id",
+                    (*params, dataset_id),
                 )
 
     def delete_labels(self, dataset_id: str, ids: Iterable[str]) -> None:

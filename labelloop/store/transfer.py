@@ -15,7 +15,8 @@ import logging
 import secrets
 from collections.abc import Callable
 
-from labelloop.store.base import Store, database_uri, open_store
+from labelloop.store.base import Store
+from labelloop.store.config import database_uri, open_store
 from labelloop.store.uri import redact_uri
 
 logger = logging.getLogger(__name__)

@@ -73,6 +73,28 @@ def test_fast_set_values_equal_the_sample_loop(monkeypatch, view, path, values):
         slow.delete()
 
 
+def test_a_hot_attribute_set_in_place_is_read_back_by_sql(monkeypatch):
+    """confidence is read from its own column: after set_values, filters and aggregates
+    see the new values, of any kind (numbers, strings with quotes, lists, objects)."""
+    ds = _make()
+    try:
+        odd = [0.9, 'say "hi"', [1, 2], {"a": 1}, None, 3, True]
+        ids = ds.values("predictions.detections.id")
+        new = [[odd[(i + j) % len(odd)] for j in range(len(v or []))] for i, v in enumerate(ids)]
+        ds.set_values("predictions.detections.confidence", new)
+        assert ds.values("predictions.detections.confidence") == [
+            v if ids[i] is not None else None for i, v in enumerate(new)
+        ]
+        flat = [v for vs in new for v in vs]
+        numbers = [v for v in flat if type(v) in (int, float)]
+        high = ds.filter_labels("predictions", F("confidence") > 0.5)
+        assert high.count("predictions.detections") == sum(1 for v in numbers if v > 0.5)
+        unwound = numbers + [x for v in flat if isinstance(v, list) for x in v]  # as sum() does
+        assert ds.sum("predictions.detections.confidence") == pytest.approx(sum(unwound))
+    finally:
+        ds.delete()
+
+
 def test_label_attribute_through_a_filtered_view_leaves_hidden_labels(monkeypatch):
     ds = _make()
     try:

@@ -8,21 +8,21 @@ import pytest
 
 import labelloop as ll
 from labelloop.core import extensions
-from labelloop.store import base
+from labelloop.store import config
 from labelloop.store.sqlite import SCHEMA_VERSION, SQLiteStore
 
 
 def test_engine_is_chosen_from_the_uri(monkeypatch, tmp_path):
     monkeypatch.setenv("LABELLOOP_DATABASE_URI", "mysql://db.example/labelloop")
     with pytest.raises(ValueError, match="Unsupported LABELLOOP_DATABASE_URI"):
-        base.get_store()
+        config.get_store()
     path = tmp_path / "other.sqlite"
     monkeypatch.setenv("LABELLOOP_DATABASE_URI", f"sqlite:///{path}")
-    store = base.get_store()
+    store = config.get_store()
     assert isinstance(store, SQLiteStore) and store.path == str(path)
     monkeypatch.delenv("LABELLOOP_DATABASE_URI")
     monkeypatch.setenv("LABELLOOP_DATABASE_DIR", str(tmp_path / "dir"))
-    assert base.database_uri() == f"sqlite:///{tmp_path / 'dir' / 'labelloop.sqlite'}"
+    assert config.database_uri() == f"sqlite:///{tmp_path / 'dir' / 'labelloop.sqlite'}"
 
 
 def test_schema_version_is_recorded_and_checked(tmp_path):

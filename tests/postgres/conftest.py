@@ -45,12 +45,12 @@ def new_database():
         return with_database(ADMIN_URI, name)
 
     yield make
-    from labelloop.store import base
+    from labelloop.store import config
 
-    for key, store in list(base._STORES.items()):
+    for key, store in list(config._STORES.items()):
         if any(key[1].endswith("/" + name) for name in made):
             store.close()
-            del base._STORES[key]
+            del config._STORES[key]
     for name in made:
         conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
     conn.close()

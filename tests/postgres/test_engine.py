@@ -9,7 +9,7 @@ import pytest
 
 import labelloop as ll
 from labelloop import ViewField as F
-from labelloop.store import base
+from labelloop.store import config
 from labelloop.store.transfer import copy_dataset
 from labelloop.store.uri import redact_uri
 from tests.postgres.conftest import with_database
@@ -111,7 +111,7 @@ def _password(uri: str) -> str:
 def test_passwords_never_reach_logs_reprs_or_errors(on_postgres, caplog, tmp_path):
     secret = _password(on_postgres)
     caplog.set_level(logging.DEBUG)
-    store = base.get_store()
+    store = config.get_store()
     dataset = ll.Dataset("pg-credentials")
     dataset.add_sample(ll.Sample("/s/1.jpg"))
     target = copy_dataset("pg-credentials", f"sqlite:///{tmp_path}/copy.sqlite", new_name="copied")
@@ -124,7 +124,7 @@ def test_passwords_never_reach_logs_reprs_or_errors(on_postgres, caplog, tmp_pat
         PostgresStore(wrong)
     assert "Wr0ng-pa55word" not in str(info.value) and "***" in str(info.value)
     with pytest.raises(ValueError) as info:
-        base.open_store("mysql://user:Wr0ng-pa55word@db.example/x")
+        config.open_store("mysql://user:Wr0ng-pa55word@db.example/x")
     assert "Wr0ng-pa55word" not in str(info.value)
     with pytest.raises(ValueError) as info:
         copy_dataset("no-such-dataset", with_database(on_postgres, "elsewhere"))
