@@ -25,6 +25,7 @@ from labelloop.annotation.diff import items_of
 from labelloop.cvat import convert
 from labelloop.cvat.convert import detection, scalar, segmentation
 from labelloop.cvat.errors import CVATUploadError
+from labelloop.cvat.finite import image_values, refuse_non_finite
 from labelloop.cvat.media_check import fill_metadata, media_path, read_headers
 from labelloop.cvat.objects import server_ids, to_wire
 from labelloop.cvat.resources.labels import LabelMaps
@@ -147,13 +148,12 @@ def _upload(
     schema: dict[str, Any],
     state: RunState,
 ) -> None:
-    project_id, cvat_schema = prepare_project(
-        api,
-        config,
-        schema,
-        state,
-        lambda cvat_schema, from_project: check_classes(cvat_schema, rows, from_project),
-    )
+
+    def check(cvat_schema: CVATSchema, from_project: bool) -> None:
+        check_classes(cvat_schema, rows, from_project)
+        refuse_non_finite(cvat_schema, image_values(cvat_schema, rows))
+
+    project_id, cvat_schema = prepare_project(api, config, schema, state, check)
     schema = config.label_schema
     size = config.task_size or len(rows)
     batches = [rows[i : i + size] for i in range(0, len(rows), size)]

@@ -183,16 +183,22 @@ def remove_created(api: CVATAnnotationAPI, state: RunState, err: BaseException) 
         len(state.task_ids),
         len(state.project_ids),
     )
-    for task_id in state.task_ids:
-        try:
-            api.tasks.delete(task_id)
-        except Exception as cleanup_err:  # keep the original error; report the leftover
-            logger.error("Could not delete task %d: %s", task_id, cleanup_err)
-    for project_id in state.project_ids:
-        try:
-            api.projects.delete(project_id)
-        except Exception as cleanup_err:
-            logger.error("Could not delete project %d: %s", project_id, cleanup_err)
+    leftovers = (
+        ("task", state.task_ids, api.tasks, api.task_url),  # a task's delete waits for its media
+        ("project", state.project_ids, api.projects, api.project_url),
+    )
+    for kind, ids, resource, url in leftovers:
+        for item_id in ids:
+            try:
+                resource.delete(item_id)
+            except Exception as cleanup_err:  # keep the original error; name the leftover
+                logger.error(
+                    "Could not delete %s %d (%s): %s; it is left on the server, delete it there",
+                    kind,
+                    item_id,
+                    url(item_id),
+                    cleanup_err,
+                )
 
 
 def _resolve_project(

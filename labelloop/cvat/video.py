@@ -25,6 +25,7 @@ from labelloop.core.derived import clip_of
 from labelloop.core.labels import Label
 from labelloop.cvat.convert import scalar
 from labelloop.cvat.errors import CVATUploadError
+from labelloop.cvat.finite import has_non_finite, refuse_non_finite
 from labelloop.cvat.media_check import media_path, read_headers
 from labelloop.cvat.objects import server_ids, to_wire
 from labelloop.cvat.resources.labels import LabelMaps
@@ -155,9 +156,11 @@ def _label_path(samples: Any, name: str) -> str | None:
 
 
 def check_videos(samples: Any, cvat_schema: CVATSchema, rows: list[VideoRow]) -> None:
-    """Refuse unknown classes and existing tracks with ``frame_step > 1`` before any request.
+    """Refuse unknown classes, NaN/Infinity in labels and existing tracks with
+    ``frame_step > 1`` before any request.
 
-    Both are single store queries (``distinct``), not passes over every frame.
+    Each is a store query (``distinct``), not a pass over every frame; only NaN found
+    reads the frames, to name the label.
     """
     ids = [row.shown_id for row in rows]
     for name, spec in cvat_schema.fields.items():
@@ -172,6 +175,13 @@ def check_videos(samples: Any, cvat_schema: CVATSchema, rows: list[VideoRow]) ->
                 f"not in its classes {sorted(spec.cvat_names)}; add them to the label schema's "
                 "classes (or to the CVAT project) so every existing label can be uploaded"
             )
+        if has_non_finite(samples.select(ids), path, cvat_schema, name):
+            for row in rows:
+                frames = iter_field_frames(samples, row.sample_id, name)
+                described = (
+                    (f"{row.shown_id} ({row.media_path}) frame {n}", name, v) for n, v in frames
+                )
+                refuse_non_finite(cvat_schema, described)
         for row in rows:
             if row.frame_range.step == 1:
                 continue

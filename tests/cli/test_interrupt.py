@@ -1,6 +1,6 @@
 """Ctrl-C during ``labelloop annotate`` at any moment: no task left behind, no traceback.
 
-The command runs as a real process (the console script's code path) against the local
+The command runs as a real process (the console script's code path) against the CVAT
 server and gets SIGINT at delays spread over a whole run, from its first imports to its
 last request (the few milliseconds in which Python finds the package, before any of its
 code runs, are Python's). Afterwards every task on the server belongs to a recorded run.
@@ -17,7 +17,6 @@ import time
 import pytest
 
 import labelloop as ll
-from labelloop.testing.fixtures import on_real_cvat
 from tests.cli.data import boxes_dataset
 from tests.cli.helpers import REPO
 
@@ -48,13 +47,6 @@ def _task_ids(server) -> set[int]:
 
 @pytest.mark.slow
 @pytest.mark.timeout(1200)
-@pytest.mark.xfail(
-    on_real_cvat(),
-    reason="known bug on real CVAT 2.73: deleting a task whose media is still being processed "
-    "answers 500, so the cleanup after Ctrl-C leaves it behind (must wait for the data request "
-    "to end, then delete)",
-    strict=False,
-)
 def test_sigint_at_any_moment_leaves_no_orphan_task_and_no_traceback(cvat_server_fresh, tmp_path):
     server = cvat_server_fresh
     boxes_dataset(tmp_path, "interrupted", count=8)  # 4 tasks of 2 images

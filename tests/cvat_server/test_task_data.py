@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import zipfile
 
 from PIL import Image
 
+from labelloop.testing.fixtures import on_real_cvat
 from tests.cvat_server.helpers import admin_client, create_task, wait_request, write_images
 
 
@@ -152,6 +154,34 @@ def test_processing_failures_are_reported(cvat_server, image_files, video_file, 
             assert needle in status["message"]
             assert client.get(f"/api/tasks/{task['id']}").json()["size"] == 0
             assert client.get("/api/jobs", params={"task_id": task["id"]}).json()["count"] == 0
+
+
+def test_deleting_a_task_while_its_media_is_processed_fails_then_succeeds(cvat_server, tmp_path):
+    """CVAT 2.73's DELETE waits for the worker, answers its 500 page and keeps the task;
+    once the data request has ended, DELETE works. The local server processes fast, so a
+    slow_processing fault holds it; real CVAT gets enough full-HD frames to be slow."""
+    real = on_real_cvat()
+    count = 40 if real else 1
+    files = write_images(tmp_path, count, base=(1920, 1080))
+    with admin_client(cvat_server) as client, contextlib.ExitStack() as stack:
+        if not real:
+            stack.enter_context(cvat_server.fault(action="slow_processing", delay=1.0))
+        task = _new_task(client, "delete-while-processing")
+        multipart = [(f"client_files[{i}]", (p.name, p.read_bytes())) for i, p in enumerate(files)]
+        response = client.post(
+            f"/api/tasks/{task['id']}/data",
+            data={"image_quality": "70", "use_cache": "false"},
+            files=multipart,
+        )
+        refused = client.delete(f"/api/tasks/{task['id']}")
+        assert refused.status_code == 500
+        assert "Server Error (500)" in refused.text
+        left = client.get(f"/api/tasks/{task['id']}")
+        assert left.status_code == 200
+        assert wait_request(client, response.json()["rq_id"])["status"] == "finished"
+        assert client.get(f"/api/tasks/{task['id']}").json()["size"] == count
+        assert client.delete(f"/api/tasks/{task['id']}").status_code == 204
+        assert client.get(f"/api/tasks/{task['id']}").status_code == 404
 
 
 def test_bad_upload_parameters_are_400(cvat_server, image_files):

@@ -162,6 +162,41 @@ def test_failed_processing_names_the_server_message(server, tmp_path, task_size)
     _assert_clean_failure(dataset, server, "run", before)
 
 
+@pytest.mark.parametrize("refusal", ["after-processing", "at-once"])
+def test_a_failure_while_media_is_processed_still_deletes_the_task(
+    server, tmp_path, caplog, refusal
+):
+    """The server refuses to delete a task it is processing: CVAT 2.73 (and the local
+    server) wait for the processing, then answer 500; a server that refused at once would
+    leave the client waiting. Either way the cleanup deletes the task once processing ended."""
+    dataset = image_dataset(tmp_path, 2)
+    before = label_digest(dataset)
+    server.inject_fault(action="slow_processing", delay=2.0)
+    server.inject_fault(method="GET", path=r"^/api/requests/action", status=500, nth=1)
+    if refusal == "at-once":
+        server.inject_fault(method="DELETE", path=r"^/api/tasks/\d+$", status=500, nth=1)
+    with pytest.raises(CVATError, match="500"):
+        _annotate(dataset, server)
+    _assert_clean_failure(dataset, server, "run", before)
+    deletes = [r.getMessage() for r in caplog.records if "HTTP Request: DELETE" in r.getMessage()]
+    assert ["500 Internal Server Error" in d for d in deletes] == [True, False], deletes
+    waited = "waiting for the server to finish its media" in caplog.text
+    assert waited == (refusal == "at-once")
+
+
+def test_a_task_that_cannot_be_deleted_is_named_with_its_url(server, tmp_path, caplog):
+    dataset = image_dataset(tmp_path, 2)
+    server.inject_fault(method="GET", path=r"^/api/requests/action", status=500, nth=1)
+    server.inject_fault(method="DELETE", path=r"^/api/tasks/\d+$", status=500)
+    with pytest.raises(CVATError, match="500"):
+        _annotate(dataset, server)
+    server.clear_faults()
+    [task_id] = task_ids(server)
+    assert f"Could not delete task {task_id} ({server.url}/api/tasks/{task_id})" in caplog.text
+    assert "delete it there" in caplog.text
+    assert not dataset.has_annotation_run("run")
+
+
 def test_oversized_media_group_falls_back_to_smaller_uploads(server, tmp_path):
     dataset = image_dataset(tmp_path, 3)
     server.set_max_body_size(4_000)  # one JPEG fits, a group of three does not

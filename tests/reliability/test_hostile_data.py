@@ -12,19 +12,29 @@ import os
 
 import pytest
 
+from labelloop import Keypoint, Keypoints
 from labelloop.cvat.errors import CVATError
 from labelloop.testing.annotator import Annotator
-from tests.reliability.helpers import creds, image_dataset, label_digest, task_ids
+from tests.reliability.helpers import (
+    creds,
+    image_dataset,
+    label_digest,
+    task_ids,
+    video_dataset,
+)
 
 
 def _media_case(dataset, server, damage):
-    path = next(dataset.iter_samples()).filepath
-    damage(path)
+    """Every file is read on disk first: a bad one is refused before any request, naming
+    its sample and path (CVAT itself would only fail later, naming its own copy)."""
+    sample = next(dataset.iter_samples())
+    damage(sample.filepath)
     before = label_digest(dataset)
-    with pytest.raises((ValueError, OSError, CVATError)) as info:
+    with pytest.raises(ValueError) as info:
         dataset.annotate("media", label_field="gt", **creds(server))
-    assert type(info.value) is not KeyError
-    assert os.path.basename(path) in str(info.value), str(info.value)
+    message = str(info.value)
+    assert f"sample {sample.id}: {sample.filepath!r}" in message, message
+    assert "nothing was created on the server" in message
     assert not dataset.has_annotation_run("media")
     assert task_ids(server) == []
     assert label_digest(dataset) == before
@@ -195,23 +205,75 @@ def test_malformed_annotation_payload_is_a_clear_error_and_nothing_is_written(
     assert label_digest(dataset) == before
 
 
-@pytest.mark.parametrize("bad", [float("nan"), float("inf")], ids=["nan", "inf"])
-def test_non_finite_coordinates_are_refused_and_nothing_is_written(server, tmp_path, caplog, bad):
+@pytest.mark.parametrize("token", ["NaN", "Infinity"])
+def test_the_server_refuses_non_finite_numbers_in_a_patch(server, tmp_path, token):
+    """JSON has no NaN/Infinity: CVAT 2.73 answers 400 to a tampered client's PATCH holding
+    them and keeps the job as it was (the local server too)."""
+
     def edit(person, job):
-        shape = person.annotations(job)["shapes"][0]
-        shape["points"] = [bad, 1.0, 5.0, 5.0]
-        body = {"version": 0, "tags": [], "shapes": [shape], "tracks": []}
-        with server.client() as client:  # raw JSON: NaN/Infinity tokens, as a tampered client sends
-            client.patch(
+        kept = person.annotations(job)["shapes"]
+        shape = dict(kept[0], points=[0.0, 1.0, 5.0, 5.0])
+        body = json.dumps({"version": 0, "tags": [], "shapes": [shape], "tracks": []})
+        with server.client() as client:  # raw JSON tokens, as a tampered client sends them
+            response = client.patch(
                 f"/api/jobs/{job}/annotations",
                 params={"action": "update"},
-                content=json.dumps(body, allow_nan=True),
+                content=body.replace("[0.0, 1.0", f"[{token}, 1.0", 1),
                 headers={"Content-Type": "application/json"},
-            ).raise_for_status()
+            )
+        assert response.status_code == 400, response.text
+        assert "JSON parse error" in response.text
+        after = person.annotations(job)["shapes"]
+        assert [s["points"] for s in after] == [s["points"] for s in kept]
 
-    dataset = _edited_run(server, tmp_path, edit)
+    _edited_run(server, tmp_path, edit)
+
+
+def _with_bad_value(dataset, where, bad):
+    sample = dataset.first()
+    box = sample.gt.detections[0]
+    if where == "coordinates":
+        box.bounding_box = [bad, 0.1, 0.2, 0.2]
+    else:
+        box["score"] = bad
+    sample.save()
+    return sample, box
+
+
+@pytest.mark.parametrize("where", ["coordinates", "attribute"])
+@pytest.mark.parametrize("bad", [float("nan"), float("-inf")], ids=["nan", "inf"])
+def test_non_finite_labels_are_refused_before_any_request(server, tmp_path, where, bad):
+    dataset = image_dataset(tmp_path, 2)
+    sample, box = _with_bad_value(dataset, where, bad)
     before = label_digest(dataset)
-    with pytest.raises(ValueError, match="not finite") as info:
-        dataset.load_annotations("tampered", url=server.url, token=server.admin_token)
-    assert "redraw it in CVAT" in str(info.value)
+    schema = {"gt": {"type": "detections", "classes": ["cat", "dog"], "attributes": ["score"]}}
+    with pytest.raises(ValueError) as info:
+        dataset.annotate("run", label_schema=schema, **creds(server))
+    message = str(info.value)
+    part = "bounding_box" if where == "coordinates" else "attribute 'score'"
+    assert f"Sample {sample.id} ({sample.filepath})" in message
+    assert f"field 'gt': Detection {box.id}" in message and part in message
+    assert "NaN or Infinity" in message and "delete_labels" in message
+    assert task_ids(server) == [] and not dataset.has_annotation_run("run")
     assert label_digest(dataset) == before
+
+
+def test_non_finite_video_labels_are_refused_naming_the_frame(server, tmp_path):
+    dataset = video_dataset(tmp_path, 2)
+    sample = dataset.last()
+    sample.frames[1]["boxes"].detections[0].bounding_box = [0.1, float("inf"), 0.2, 0.2]
+    sample.save()
+    with pytest.raises(ValueError, match=rf"Sample {sample.id} \(.*clip1.mp4\) frame 1"):
+        dataset.annotate("run", label_field="frames.boxes", **creds(server))
+    assert task_ids(server) == [] and not dataset.has_annotation_run("run")
+
+
+def test_missing_keypoints_are_not_refused_as_non_finite(server, tmp_path):
+    dataset = image_dataset(tmp_path, 1)
+    sample = dataset.first()
+    sample["pose"] = Keypoints(
+        keypoints=[Keypoint(label="cat", points=[(0.1, 0.1), (float("nan"), float("nan"))])]
+    )
+    sample.save()
+    results = dataset.annotate("run", label_field="pose", **creds(server))
+    assert len(results.task_ids) == 1

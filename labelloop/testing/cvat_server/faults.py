@@ -6,7 +6,8 @@ A rule fires on its ``nth`` match (1-based) and the ``times - 1`` matches
 after it (``times`` omitted: only the nth; neither given: every match), and
 can answer with a status and body, answer 429 with ``Retry-After``, delay
 the request, or drop the connection in the middle of the response body.
-``fail_processing`` rules instead make task data processing fail.
+``fail_processing`` rules instead make task data processing fail, and
+``slow_processing`` rules make it take ``delay`` seconds longer.
 """
 
 from __future__ import annotations
@@ -21,7 +22,8 @@ from typing import Any
 
 logger = logging.getLogger(__name__)
 
-ACTIONS = ("status", "throttle", "delay", "drop", "fail_processing")
+ACTIONS = ("status", "throttle", "delay", "drop", "fail_processing", "slow_processing")
+_PROCESSING_ACTIONS = ("fail_processing", "slow_processing")
 
 
 class FaultError(ValueError):
@@ -131,7 +133,7 @@ class Faults:
     def match(self, method: str, path: str) -> Rule | None:
         with self._lock:
             for rule in self.rules:
-                if rule.action != "fail_processing" and rule.matches(method, path):
+                if rule.action not in _PROCESSING_ACTIONS and rule.matches(method, path):
                     if rule.should_fire():
                         return rule
         return None
@@ -143,6 +145,15 @@ class Faults:
                     if rule.should_fire():
                         return rule.message
         return None
+
+    def processing_delay(self, task_id: int) -> float:
+        """Seconds the processing of ``task_id``'s data is held up by ``slow_processing``."""
+        with self._lock:
+            for rule in self.rules:
+                if rule.action == "slow_processing" and rule.task_id in (None, task_id):
+                    if rule.should_fire():
+                        return float(rule.delay)
+        return 0.0
 
 
 async def _send_json(send: Any, status: int, body: Any, headers: dict[str, str]) -> None:

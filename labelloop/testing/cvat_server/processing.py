@@ -12,6 +12,7 @@ import logging
 import random
 import re
 import threading
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -93,6 +94,7 @@ def process(state: ServerState, task_id: int, files: list[str], params: dict[str
     store.update("requests", rq, {"status": "started", "started_date": now(), "progress": 0.0})
     store.update("tasks", task_id, {"data_state": "started"})
     try:
+        time.sleep(state.faults.processing_delay(task_id))
         forced = state.faults.processing_failure(task_id)
         if forced is not None:
             raise ProcessingError(forced)

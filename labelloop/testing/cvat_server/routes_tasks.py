@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+import time
 from typing import Any
 
 from starlette.responses import Response
@@ -22,6 +24,9 @@ from labelloop.testing.cvat_server.web import (
     server_error,
     text,
 )
+
+#: Seconds a ``DELETE`` waits for the task's data processing (CVAT's has no bound of its own).
+_DELETE_WAIT = 600.0
 
 
 def _task_filters(ctx: Ctx, rows: list[Any]) -> list[Any]:
@@ -125,6 +130,8 @@ async def task_detail(ctx: Ctx) -> Response:
     if method == "GET":
         return json_response(render.task(ctx, row))
     if method == "DELETE":
+        if await _processing_ended(ctx, task_id):  # as CVAT 2.73: 500, and the task stays
+            raise server_error()
         delete_task_everything(ctx, task_id)
         return Response(status_code=204)
     data = await ctx.json_object()
@@ -179,6 +186,22 @@ def _move_to_project(ctx: Ctx, task: Any, project_id: Any) -> None:
             400, ["Moving an annotated task into a project is not supported by this server"]
         )
     labelspec.delete_owned_labels(ctx.store, "task_id", task["id"])
+
+
+async def _processing_ended(ctx: Ctx, task_id: int) -> bool:
+    """Wait for the task's data processing, if any runs; whether one ran.
+
+    CVAT 2.73's ``DELETE`` of a task whose media its worker is still processing waits
+    on the worker's database transaction, then fails on the segments it wrote: Django's
+    500 page, the task left complete. Deleting it again after that succeeds.
+    """
+    running = "SELECT 1 FROM requests WHERE task_id = ? AND status IN ('queued', 'started')"
+    if ctx.store.one(running, (task_id,)) is None:
+        return False
+    deadline = time.monotonic() + _DELETE_WAIT
+    while ctx.store.one(running, (task_id,)) is not None and time.monotonic() < deadline:
+        await asyncio.sleep(0.05)
+    return True
 
 
 # ------------------------------------------------------------------ requests

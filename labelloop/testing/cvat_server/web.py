@@ -155,9 +155,9 @@ class Ctx:
             return {}
         require_json(self.request)
         try:
-            return json.loads(body)
-        except ValueError:
-            raise ApiError(400, "JSON parse error - invalid JSON body.") from None
+            return json.loads(body, parse_constant=_strict_constant)
+        except ValueError as exc:  # DRF's words, with Python's own parser message
+            raise ApiError(400, f"JSON parse error - {exc}") from None
 
     async def json_object(self) -> dict[str, Any]:
         data = await self.json()
@@ -169,6 +169,11 @@ class Ctx:
         if self.user is None:
             raise ApiError(401, "Authentication credentials were not provided.")
         return self.user
+
+
+def _strict_constant(token: str) -> Any:
+    """DRF's strict JSON: ``NaN`` and ``Infinity`` are not JSON, so a 400."""
+    raise ValueError(f"Out of range float values are not JSON compliant: {token!r}")
 
 
 def require_json(request: Request) -> None:
