@@ -91,6 +91,39 @@ SERVER_AND_AUTH = [
     ),
 ]
 
+
+def _register(name: str, **changes: object) -> Kind:
+    """A registration CVAT 2.73 refuses (none succeeds: a new user's session cookie would
+    stay on the shared anonymous client)."""
+    body: dict[str, object] = {
+        "username": "{prefix}-newbie",
+        "email": "{prefix}-newbie@example.com",
+        "password1": "Quiet-Harbor-7314",
+        "password2": "Quiet-Harbor-7314",
+    }
+    body.update(changes)
+    return K(f"register {name}", "POST", "/api/auth/register", auth="none", json=body)
+
+
+_SIMILAR = "{prefix}-newbie"  # the username as password: too similar, not common or short
+REGISTRATION = [
+    K("register empty body", "POST", "/api/auth/register", auth="none", json={}),
+    _register("short username", username="abcd"),
+    _register("username with a space", username="new bie"),
+    _register("username not a string", username=["newbie"]),
+    _register("taken username", username=Ref("username")),
+    _register("short password", password1="Ab1-x", password2="Ab1-x"),
+    _register("long password", password1="Ab1-" * 70, password2="Ab1-" * 70),
+    _register("common password", password1="password123", password2="password123"),
+    _register("numeric password", password1="8392017465", password2="8392017465"),
+    _register("password like the username", password1=_SIMILAR, password2=_SIMILAR),
+    _register("passwords differ", password2="Quiet-Harbor-7315"),
+    _register("bad email", email="not-an-email"),
+    _register("taken email", email="{prefix}-leaver@example.com"),
+    _register("blank names", first_name="", last_name=""),
+    _register("long first name", first_name="x" * 151),
+]
+
 USERS = [
     K("users self", "GET", "/api/users/self"),
     K("users list", "GET", "/api/users", params={"page_size": 100}),
@@ -133,6 +166,14 @@ TOKENS = [
     K("access token delete", "DELETE", "/api/auth/access_tokens/{pat_id}"),
     K("access token delete again", "DELETE", "/api/auth/access_tokens/{pat_id}"),
 ]
+
+
+def _attribute_project(name: str, suffix: str, attribute: dict[str, object]) -> Kind:
+    """A project whose one label has one attribute (a select unless ``attribute`` says)."""
+    spec = {"name": "x", "input_type": "select", "mutable": False, **attribute}
+    body = {"name": "{prefix}-" + suffix, "labels": [{"name": "a", "attributes": [spec]}]}
+    return K(f"project create attribute with {name}", "POST", "/api/projects", json=body)
+
 
 PROJECTS = [
     K("projects list", "GET", "/api/projects", params={"page_size": 100}),
@@ -192,6 +233,11 @@ PROJECTS = [
             ],
         },
     ),
+    # CVAT 2.73 takes a select without values or a default outside them (it lists the
+    # default as given, "" when absent); a null default is a nested field error
+    _attribute_project("no values", "p8", {"input_type": "select", "values": []}),
+    _attribute_project("default outside values", "p9", {"values": ["x"], "default_value": "z"}),
+    _attribute_project("null default", "p10", {"values": ["x"], "default_value": None}),
     K("project create form-encoded", "POST", "/api/projects", data={"name": "{prefix}-p7"}),
     K(
         "project create invalid json",
@@ -332,6 +378,7 @@ TASKS = [
 
 KINDS: list[Kind] = (
     SERVER_AND_AUTH
+    + REGISTRATION
     + USERS
     + TOKENS
     + PROJECTS

@@ -211,3 +211,89 @@ def test_invitations_and_membership_management(cvat_server):
         assert client.delete(f"/api/memberships/{member['id']}").status_code == 204
     with user_client(cvat_server, guest["token"]) as client:
         assert client.get("/api/projects", headers=org_header).status_code == 403
+
+
+_PASSWORD = "Quiet-Harbor-7314"
+
+
+def _register(server, **changes):
+    body = {
+        "username": "newbie1",
+        "email": "newbie1@example.com",
+        "password1": _PASSWORD,
+        "password2": _PASSWORD,
+        **changes,
+    }
+    with httpx.Client(base_url=server.url, timeout=60) as anonymous:
+        return anonymous.post("/api/auth/register", json=body), anonymous.cookies
+
+
+REFUSED_REGISTRATIONS = [
+    ({"username": "abcd"}, {"username": ["Ensure this field has at least 5 characters."]}),
+    (
+        {"username": "new bie"},
+        {
+            "username": [
+                "Enter a valid username. This value may contain only letters, numbers, and "
+                "@/./+/-/_ characters."
+            ]
+        },
+    ),
+    (
+        {"password1": "Ab1-x", "password2": "Ab1-x"},
+        {
+            "password1": ["Ensure this field has at least 8 characters."],
+            "password2": ["Ensure this field has at least 8 characters."],
+        },
+    ),
+    ({"password1": "password123", "password2": "password123"}, {"password1": ["This password is too common."]}),
+    (
+        {"password1": 12345678, "password2": 12345678},
+        {"password1": ["This password is too common.", "This password is entirely numeric."]},
+    ),
+    ({"password1": "8392017465", "password2": "8392017465"}, {"password1": ["This password is entirely numeric."]}),
+    (
+        {"password1": "newbie1-x", "password2": "newbie1-x"},
+        {"non_field_errors": ["The password is too similar to the username."]},
+    ),
+    (
+        {"first_name": "Marmaduke", "password1": "marmaduke9", "password2": "marmaduke9"},
+        {"non_field_errors": ["The password is too similar to the first name."]},
+    ),
+    ({"password2": _PASSWORD + "!"}, {"non_field_errors": ["The two password fields didn't match."]}),
+    ({"email": "not-an-email"}, {"email": ["Enter a valid email address."]}),
+    (
+        {"first_name": "", "last_name": ""},
+        {"first_name": ["This field may not be blank."], "last_name": ["This field may not be blank."]},
+    ),
+]  # fmt: skip
+
+
+def test_registration_validates_as_cvat(cvat_server_fresh):
+    """CVAT 2.73's rules (dj-rest-auth, allauth and Django's password validators), field
+    errors first, then the match, then similarity to the new user's own attributes."""
+    server = cvat_server_fresh
+    for changes, expected in REFUSED_REGISTRATIONS:
+        response, _ = _register(server, **changes)
+        assert (response.status_code, response.json()) == (400, expected), changes
+    with httpx.Client(base_url=server.url, timeout=60) as anonymous:
+        empty = anonymous.post("/api/auth/register", json={})
+    assert empty.json() == {
+        field: ["This field is required."] for field in ("username", "password1", "password2")
+    }
+
+
+def test_registration_logs_the_new_user_in_and_names_are_optional(cvat_server_fresh):
+    server = cvat_server_fresh
+    response, cookies = _register(server)
+    assert response.status_code == 201, response.text
+    body = response.json()
+    assert (body["username"], body["first_name"], body["last_name"]) == ("newbie1", "", "")
+    assert body["key"] and "sessionid" in cookies and "csrftoken" in cookies
+    with httpx.Client(base_url=server.url, timeout=60) as client:
+        me = client.get("/api/users/self", headers={"Authorization": f"Token {body['key']}"})
+    assert me.json()["username"] == "newbie1"
+    taken, _ = _register(server, username="NEWBIE1", email="other@example.com")
+    assert taken.json() == {"username": ["A user with that username already exists."]}
+    same_email, _ = _register(server, username="newbie2", email="NewBie1@example.com")
+    assert same_email.json() == ["A user is already registered with this e-mail address."]

@@ -72,7 +72,7 @@ def test_label_validation_errors(cvat_server):
                     {
                         "name": "a",
                         "attributes": [
-                            {"name": "x", "mutable": True, "input_type": "select", "values": []}
+                            {"name": "x", "mutable": True, "input_type": "slider", "values": []}
                         ],
                     }
                 ],
@@ -82,6 +82,44 @@ def test_label_validation_errors(cvat_server):
         missing = client.post("/api/tasks", json={"labels": []})
         assert missing.status_code == 400
         assert missing.json() == {"name": ["This field is required."]}
+
+
+def test_attribute_defaults_and_values_read_back_as_on_cvat(cvat_server):
+    """CVAT 2.73 keeps a default as given ("" when absent, unchecked on create) and stores
+    values joined by newlines: [] reads back as [""]; a changed default is checked."""
+    spec = {"mutable": False, "input_type": "select"}
+    attributes = [
+        {**spec, "name": "plain", "values": ["b", "a"]},
+        {**spec, "name": "empty", "values": []},
+        {**spec, "name": "outside", "values": ["x"], "default_value": "z"},
+        {**spec, "name": "given", "values": ["b", "a"], "default_value": "a"},
+        {**spec, "name": "split", "values": ["p\nq"]},
+        {"name": "flag", "mutable": True, "input_type": "checkbox", "values": ["false"]},
+    ]
+    with admin_client(cvat_server) as client:
+        body = {"name": "defaults", "labels": [{"name": "a", "attributes": attributes}]}
+        project = client.post("/api/projects", json=body).json()
+        [label] = client.get("/api/labels", params={"project_id": project["id"]}).json()["results"]
+        read = {a["name"]: (a["default_value"], a["values"]) for a in label["attributes"]}
+        assert read == {
+            "plain": ("", ["b", "a"]),
+            "empty": ("", [""]),
+            "outside": ("z", ["x"]),
+            "given": ("a", ["b", "a"]),
+            "split": ("", ["p", "q"]),
+            "flag": ("", ["false"]),
+        }
+        plain = next(a for a in label["attributes"] if a["name"] == "plain")
+        for default, status in (("c", 400), ("b", 200)):
+            patch = {
+                "id": label["id"],
+                "name": "a",
+                "attributes": [{**plain, "default_value": default}],
+            }
+            answer = client.patch(f"/api/projects/{project['id']}", json={"labels": [patch]})
+            assert answer.status_code == status, answer.text
+        assert answer.status_code == 200
+        client.delete(f"/api/projects/{project['id']}")
 
 
 def test_task_creation_request_progress_and_jobs(cvat_server, image_files):

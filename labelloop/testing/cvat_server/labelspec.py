@@ -119,18 +119,12 @@ def _check_attribute(raw: Any, where: str) -> dict[str, Any]:
     values = raw["values"]
     if not isinstance(values, list):
         raise ApiError(400, {where: [{"values": ["Expected a list of items."]}]})
-    values = [str(v) for v in values]
-    default = raw.get("default_value")
-    if default is None or default == "":
-        default = values[0] if values and raw["input_type"] != "text" else ""
-    if raw["input_type"] in ("select", "radio") and not values:
-        raise ApiError(400, {where: [{"values": ["This list may not be empty."]}]})
-    if (
-        raw["input_type"] in ("select", "radio", "checkbox")
-        and values
-        and str(default) not in values
-    ):
-        raise ApiError(400, {where: [{"default_value": [f"'{default}' is not in values."]}]})
+    # CVAT stores values joined by newlines and splits them on read: [] reads back as [""]
+    values = "\n".join(str(v) for v in values).split("\n")
+    default = raw.get("default_value", "")
+    if default is None:
+        raise ApiError(400, {where: [{"default_value": ["This field may not be null."]}]})
+    # CVAT 2.73 checks a default against the values only when a label update changes it
     return {
         "name": text(raw["name"], "name"),
         "mutable": 1 if raw["mutable"] in (True, "true", "True", 1) else 0,
@@ -187,10 +181,7 @@ def _insert_label(
     if label_type not in LABEL_TYPES:
         raise ApiError(400, {"labels": [{"type": [f'"{label_type}" is not a valid choice.']}]})
     attributes = raw.get("attributes") or []
-    try:
-        checked = [_check_attribute(attr, "attributes") for attr in attributes]
-    except ApiError as exc:  # DRF nests an attribute's errors in its label's
-        raise ApiError(400, {"labels": [exc.detail]}) from None
+    checked = [_nested(attr) for attr in attributes]
     if len({attr["name"] for attr in checked}) != len(checked):
         raise ApiError(400, {"labels": [f"Attribute names of '{raw['name']}' must be unique"]})
     label_id = store.insert(
@@ -224,13 +215,40 @@ def _update_label(store: Store, row: Any, raw: dict[str, Any]) -> None:
                 store.execute("DELETE FROM attributes WHERE id = ?", (attr["id"],))
                 continue
             merged = {**_render_raw(current[attr["id"]]), **attr}
-            store.update("attributes", attr["id"], _check_attribute(merged, "attributes"))
+            checked = _nested(merged)
+            if checked["default_value"] != current[attr["id"]]["default_value"]:
+                _check_default(checked)
+            store.update("attributes", attr["id"], checked)
         elif isinstance(attr, dict) and attr.get("id") is not None:
             raise ApiError(400, {"attributes": [f"Attribute #{attr['id']} does not exist"]})
         else:
-            store.insert(
-                "attributes", {"label_id": row["id"], **_check_attribute(attr, "attributes")}
-            )
+            store.insert("attributes", {"label_id": row["id"], **_nested(attr)})
+
+
+def _nested(raw: Any) -> dict[str, Any]:
+    """:func:`_check_attribute` with its errors nested in the label's, as DRF does."""
+    try:
+        return _check_attribute(raw, "attributes")
+    except ApiError as exc:
+        raise ApiError(400, {"labels": [exc.detail]}) from None
+
+
+def _check_default(attr: dict[str, Any]) -> None:
+    """CVAT 2.73 checks a changed default against the values (only on update)."""
+    value, values, kind = attr["default_value"], json.loads(attr["vals"]), attr["input_type"]
+    if kind == "text":
+        return
+    if kind == "checkbox":
+        valid = value.lower() in ("true", "false")
+    elif kind == "number":
+        try:
+            valid = float(values[0]) <= float(value) <= float(values[1])
+        except (IndexError, ValueError):
+            valid = False
+    else:
+        valid = value in values
+    if not valid:
+        raise ApiError(400, ['Attribute field "default_value" is invalid for attribute input type'])
 
 
 def _render_raw(attr: Any) -> dict[str, Any]:

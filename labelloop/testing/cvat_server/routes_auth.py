@@ -7,7 +7,7 @@ from typing import Any
 
 from starlette.responses import Response
 
-from labelloop.testing.cvat_server import auth, render
+from labelloop.testing.cvat_server import auth, registration, render
 from labelloop.testing.cvat_server.store import now
 from labelloop.testing.cvat_server.web import (
     ApiError,
@@ -67,36 +67,35 @@ async def logout(ctx: Ctx) -> Response:
 
 
 async def register(ctx: Ctx) -> Response:
-    data = await ctx.json_object()
-    errors = {
-        key: ["This field is required."]
-        for key in ("username", "email", "password1", "password2")
-        if not data.get(key)
-    }
-    if errors:
-        raise ApiError(400, errors)
-    if data["password1"] != data["password2"]:
-        raise ApiError(400, {"non_field_errors": ["The two password fields didn't match."]})
+    """A new user, validated as CVAT 2.73 does (:mod:`registration`), logged in at once:
+    the answer carries its token and sets the session cookies."""
+    user = registration.validate(ctx.store, await ctx.json_object())
     user_id = auth.create_user(
         ctx.store,
-        text(data["username"], "username"),
-        text(data["password1"], "password1"),
-        email=text(data["email"], "email"),
-        first_name=text(data.get("first_name", ""), "first_name"),
-        last_name=text(data.get("last_name", ""), "last_name"),
+        user["username"],
+        user["password"],
+        email=user["email"],
+        first_name=user["first_name"],
+        last_name=user["last_name"],
     )
+    ctx.store.update("users", user_id, {"last_login": now()})
+    key = auth.login_token(ctx.store, user_id)
+    session, csrf = auth.new_session(ctx.store, user_id)
     row = ctx.store.one("SELECT * FROM users WHERE id = ?", (user_id,))
-    return json_response(
+    response = json_response(
         {
             "username": row["username"],
             "email": row["email"],
             "first_name": row["first_name"],
             "last_name": row["last_name"],
             "email_verification_required": False,
-            "key": None,
+            "key": key,
         },
         201,
     )
+    response.set_cookie("sessionid", session, httponly=True, samesite="lax")
+    response.set_cookie("csrftoken", csrf, samesite="lax")
+    return response
 
 
 def _users_query(ctx: Ctx) -> list[Any]:
