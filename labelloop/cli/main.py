@@ -1,6 +1,9 @@
-"""Root command group: the subcommands live in sibling modules and are added here."""
+"""Root command group: the subcommands live in sibling modules and are added here, plus
+the commands other packages declare under the ``labelloop.commands`` entry point."""
 
 from __future__ import annotations
+
+from importlib.metadata import entry_points
 
 import click
 
@@ -9,11 +12,9 @@ from labelloop.cli.app import app
 from labelloop.cli.config import config
 from labelloop.cli.cvat_import import cvat
 from labelloop.cli.datasets import datasets
-from labelloop.cli.demo import demo
 from labelloop.cli.errors import LabelloopGroup
 from labelloop.cli.runs import runs
 from labelloop.cli.zoo import zoo
-from labelloop.testing.cvat_server.command import cvat_server
 
 
 @click.group(cls=LabelloopGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -29,8 +30,12 @@ def cli(ctx: click.Context, debug: bool, verbose: bool) -> None:
     ctx.obj = {"debug": debug, "verbose": verbose}
 
 
-for _command in (annotate, app, config, cvat, cvat_server, datasets, demo, runs, zoo):
+for _command in (annotate, app, config, cvat, datasets, runs, zoo):
     cli.add_command(_command)
+# Commands that live outside the library (the local CVAT-compatible server and the demo
+# that runs on it, in labelloop.testing) plug in by entry point: the CLI never imports them.
+for _plugin in entry_points(group="labelloop.commands"):
+    cli.add_command(_plugin.load(), _plugin.name)
 
 
 def main() -> None:

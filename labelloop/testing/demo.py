@@ -4,11 +4,15 @@ Load ``quickstart``, evaluate the predictions, find the sample with the most
 confident false positives, send its ``ground_truth`` to CVAT, have its boxes
 fixed, look at the dry-run diff, merge, compare, clean up. Without
 ``LABELLOOP_CVAT_URL`` the local CVAT-compatible server runs in a temporary
-directory and a scripted annotator (:mod:`labelloop.cli.demo_annotator`) plays
+directory and a scripted annotator (:mod:`labelloop.testing.demo_annotator`) plays
 the person; with it, the editor is opened for a real person and the demo waits
 for the jobs to be completed. Everything the demo creates (a throwaway copy of
 the dataset, the run record, the tasks, the local server) is removed at the
 end, also after an error or Ctrl-C.
+
+It lives beside the local server it starts and plugs into the CLI through the
+``labelloop.commands`` entry point, so the library itself never imports the
+test double.
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ from labelloop.cli.output import console, setup_logging, table
 from labelloop.cli.report import print_report
 from labelloop.cli.waiting import wait_for_jobs
 from labelloop.core.expressions import ViewField as F
+from labelloop.testing.demo_annotator import fix_boxes
 
 logger = logging.getLogger(__name__)
 
@@ -198,8 +203,6 @@ def _annotate_and_merge(
 
     _step(5, "Fix the boxes in CVAT")
     if url is None:
-        from labelloop.cli.demo_annotator import fix_boxes
-
         console.print(
             "[bold yellow]A scripted annotator (a program, not a person) now plays the "
             "annotator[/bold yellow] in the local server, through CVAT's REST API:"
