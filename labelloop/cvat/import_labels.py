@@ -19,6 +19,7 @@ from labelloop.core.labels import Label
 from labelloop.cvat import convert
 from labelloop.cvat.convert.common import UnsupportedObjectError
 from labelloop.cvat.import_report import ImportReport
+from labelloop.cvat.objects import named_attributes
 from labelloop.cvat.resources.labels import LabelMaps
 from labelloop.cvat.schema import ID_ATTR, spec_from_cvat_attribute
 from labelloop.cvat.tracks import track_labels
@@ -87,11 +88,7 @@ class TaskConverter:
         """The object with label and attribute names instead of server ids."""
         model = {k: v for k, v in obj.items() if k not in ("label_id", "attributes")}
         model["label"] = self.maps.label_names.get(int(obj["label_id"]))
-        model["attributes"] = [
-            {"name": self.maps.attr_names[a["spec_id"]], "value": a.get("value")}
-            for a in obj.get("attributes") or ()
-            if a.get("spec_id") in self.maps.attr_names
-        ]
+        model["attributes"] = named_attributes(obj.get("attributes"), self.maps)
         return model
 
     def _wanted(self, obj: Mapping[str, Any], frame: Any) -> bool:

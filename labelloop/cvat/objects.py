@@ -11,10 +11,10 @@ identity, :func:`convert_objects` runs the converters, and
 
 from __future__ import annotations
 
-import hashlib
 from collections import Counter, defaultdict
 from typing import Any
 
+from labelloop.annotation.diff import derived_id
 from labelloop.annotation.schema import RETURN_TYPES
 from labelloop.core.ids import is_id
 from labelloop.core.labels import Classification, Detection, Keypoint, Label, Polyline
@@ -55,8 +55,26 @@ def server_object_id(kind: str, object_id: Any, source: str, *where: Any) -> str
     ``source`` (:func:`~labelloop.cvat.read.task_source`: server and task id) and its
     server id (and ``where``, e.g. a frame), so every load gives it the same id and two
     servers' objects never share one."""
-    text = "|".join([f"{kind}{object_id}", source, *map(str, where)])
-    return hashlib.sha1(text.encode()).hexdigest()[:24]
+    return derived_id(f"{kind}{object_id}", source, *where)
+
+
+def named_attributes(attributes: Any, maps: LabelMaps) -> list[dict[str, Any]]:
+    """Server attributes (``spec_id``, ``value``) by name; unknown spec ids are left out."""
+    return [
+        {"name": maps.attr_names[a["spec_id"]], "value": a.get("value")}
+        for a in attributes or ()
+        if a.get("spec_id") in maps.attr_names
+    ]
+
+
+def wire_attributes(attributes: Any, attr_ids: dict[str, int]) -> list[dict[str, Any]]:
+    """Named attributes with the server's spec ids (``attr_ids`` of one label); names the
+    label does not define are left out. The inverse of :func:`named_attributes`."""
+    return [
+        {"spec_id": attr_ids[a["name"]], "value": a["value"]}
+        for a in attributes or ()
+        if a["name"] in attr_ids
+    ]
 
 
 def object_model(
@@ -70,11 +88,7 @@ def object_model(
     (the ``label_id`` attribute, else the one the run recorded for its server id)."""
     model = {k: v for k, v in obj.items() if k not in ("label_id", "attributes")}
     model["label"] = spec.name if cls is None else cls
-    attrs = [
-        {"name": maps.attr_names[a["spec_id"]], "value": a.get("value")}
-        for a in obj.get("attributes") or ()
-        if a.get("spec_id") in maps.attr_names
-    ]
+    attrs = named_attributes(obj.get("attributes"), maps)
     if not spec.is_scalar:
         current = next((a for a in attrs if a["name"] == ID_ATTR), None)
         if current is None or not is_id(current["value"]):
@@ -100,11 +114,7 @@ def to_wire(obj: dict[str, Any], spec: FieldLabels, maps: LabelMaps) -> dict[str
     attr_ids = maps.attr_ids.get(cvat_name, {})
     wire = {k: v for k, v in obj.items() if k not in ("label", "attributes", "elements")}
     wire["label_id"] = label_id
-    wire["attributes"] = [
-        {"spec_id": attr_ids[a["name"]], "value": a["value"]}
-        for a in obj.get("attributes") or ()
-        if a["name"] in attr_ids
-    ]
+    wire["attributes"] = wire_attributes(obj.get("attributes"), attr_ids)
     return wire
 
 

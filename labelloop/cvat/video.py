@@ -27,7 +27,7 @@ from labelloop.cvat.convert import scalar
 from labelloop.cvat.errors import CVATUploadError
 from labelloop.cvat.finite import has_non_finite, refuse_non_finite
 from labelloop.cvat.media_check import media_path, read_headers
-from labelloop.cvat.objects import server_ids, to_wire
+from labelloop.cvat.objects import server_ids, to_wire, wire_attributes
 from labelloop.cvat.resources.labels import LabelMaps
 from labelloop.cvat.run_tasks import (
     RunState,
@@ -346,11 +346,7 @@ def track_to_wire(track: dict[str, Any], spec: FieldLabels, maps: LabelMaps) -> 
     wire["shapes"] = [
         {
             **{k: v for k, v in shape.items() if k != "attributes"},
-            "attributes": [
-                {"spec_id": attr_ids[a["name"]], "value": a["value"]}
-                for a in shape.get("attributes") or ()
-                if a["name"] in attr_ids
-            ],
+            "attributes": wire_attributes(shape.get("attributes"), attr_ids),
         }
         for shape in track["shapes"]
     ]

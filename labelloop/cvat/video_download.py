@@ -31,6 +31,7 @@ from labelloop.cvat.objects import (
     KIND_OF_CLASS,
     assign_ids,
     convert_objects,
+    named_attributes,
     object_model,
     restore_types,
     run_schema,
@@ -325,11 +326,7 @@ class _VideoTask:
         model["shapes"] = [
             {
                 **{k: v for k, v in shape.items() if k != "attributes"},
-                "attributes": [
-                    {"name": self.maps.attr_names[a["spec_id"]], "value": a.get("value")}
-                    for a in shape.get("attributes") or ()
-                    if a.get("spec_id") in self.maps.attr_names
-                ],
+                "attributes": named_attributes(shape.get("attributes"), self.maps),
             }
             for shape in track.get("shapes") or ()
         ]
