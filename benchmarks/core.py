@@ -25,6 +25,17 @@ from collections.abc import Callable
 from typing import Any
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+#: The reference system (MongoDB backend) on this machine, 100,000 samples x 10 detections,
+#: wall seconds (issue 18); printed scaled to N beside each step it was measured for.
+REFERENCE_100K = {
+    "add_samples": 364.5,
+    "iterate, read a field": 200.0,
+    "filter_labels(conf>0.8).count": 0.90,
+    "values(label)": 0.63,
+    "count_values(label)": 0.48,
+    "match(length>5).count": 0.155,
+    "set_values(scalar)": 6.1,
+}
 
 
 def _run_size(n: int) -> None:
@@ -39,8 +50,10 @@ def _run_size(n: int) -> None:
         start, cpu = time.perf_counter(), time.process_time()
         result = run()
         wall, cpu_s = time.perf_counter() - start, time.process_time() - cpu
+        ref = REFERENCE_100K.get(step)
+        ref_text = f"ref {ref * n / 100_000:7.2f} s" if ref is not None else f"ref {'-':>7}  "
         print(  # as each step ends: a long run shows its progress
-            f"N={n:>7}  {step:<30} {wall:8.2f} s wall {cpu_s:8.2f} s CPU  "
+            f"N={n:>7}  {step:<30} {wall:8.2f} s wall {cpu_s:8.2f} s CPU  {ref_text}  "
             f"{cpu_s / n * 1e6:7.1f} us CPU/sample  (load {os.getloadavg()[0]:.1f})",
             flush=True,
         )
@@ -65,6 +78,11 @@ def _run_size(n: int) -> None:
     timed("count_values(label)", lambda: ds.count_values("predictions.detections.label"))
     timed("distinct(label)", lambda: ds.distinct("predictions.detections.label"))
     timed("bounds(confidence)", lambda: ds.bounds("predictions.detections.confidence"))
+    timed("mean(confidence)", lambda: ds.mean("predictions.detections.confidence"))
+    timed(
+        "histogram_values(confidence)",
+        lambda: ds.histogram_values("predictions.detections.confidence", bins=10),
+    )
     many = F("predictions.detections").length() > 5
     timed("match(length>5).count", lambda: ds.match(many).count())
     timed(
