@@ -14,7 +14,16 @@ import logging
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
-from labelloop.core import aggregations, derived, editing, extensions, planner, runs, writer
+from labelloop.core import (
+    aggregations,
+    derived,
+    editing,
+    extensions,
+    labeltags,
+    planner,
+    runs,
+    writer,
+)
 from labelloop.core import label_stages as ls
 from labelloop.core import stages as st
 from labelloop.core.derived_views import DerivedViews
@@ -346,6 +355,18 @@ class SampleCollection(DerivedViews):
     def untag_samples(self, tags: Any) -> None:
         """Remove tags from every sample of the collection."""
         editing.edit_tags(self, st.as_list(tags), add=False)
+
+    def tag_labels(self, tags: Any, label_fields: Any = None) -> None:
+        """Add tags to the labels the collection shows in ``label_fields`` (default: all)."""
+        labeltags.edit_label_tags(self, tags, label_fields, add=True)
+
+    def untag_labels(self, tags: Any, label_fields: Any = None) -> None:
+        """Remove tags from the labels the collection shows in ``label_fields``."""
+        labeltags.edit_label_tags(self, tags, label_fields, add=False)
+
+    def count_label_tags(self, label_fields: Any = None) -> dict[str, int]:
+        """``{tag: count}`` of the tags of the labels in ``label_fields`` (default: all)."""
+        return labeltags.count_label_tags(self, label_fields)
 
     # -- evaluation runs ---------------------------------------------------
 

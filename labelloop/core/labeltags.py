@@ -1,0 +1,84 @@
+"""Label tags in bulk: tag_labels, untag_labels, count_label_tags.
+
+Only the labels the collection shows are touched (a filtered view's hidden
+labels keep their tags), and only those whose tags change are written: their
+``tags`` attribute in place (``Store.set_label_values``), no sample saved, no
+other attribute or label rewritten, in one transaction.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
+from labelloop.core.fields import is_label_spec, list_attr
+
+if TYPE_CHECKING:
+    from labelloop.core.collection import SampleCollection
+
+_FRAMES = "frames."
+
+
+def label_paths(collection: SampleCollection, label_fields: Any = None) -> list[str]:
+    """Paths of the labels of ``label_fields`` (default: every label field, frames too), e.g.
+    ``ground_truth.detections``, ``frames.boxes.detections``, ``scene``."""
+    schema = collection._view_schema
+    known = {
+        **{n: s for n, s in schema._sample_schema.items() if is_label_spec(s)},
+        **{_FRAMES + n: s for n, s in schema._frame_schema.items() if is_label_spec(s)},
+    }
+    if label_fields is None:
+        names = list(known)
+    else:
+        names = [label_fields] if isinstance(label_fields, str) else list(label_fields)
+    paths = []
+    for name in names:
+        if name not in known:
+            raise ValueError(
+                f"{name!r} is not a label field of this collection; label fields: "
+                f"{', '.join(sorted(known)) or 'none'}"
+            )
+        items = list_attr(known[name])
+        paths.append(f"{name}.{items}" if items else name)
+    return paths
+
+
+def _pairs(ids: Any, tags: Any) -> Iterator[tuple[str, list[str]]]:
+    """``(label id, its tags)`` of nested per-sample (per-frame) values of equal shape."""
+    if isinstance(ids, list):
+        others = tags if isinstance(tags, list) and len(tags) == len(ids) else [None] * len(ids)
+        for inner_ids, inner_tags in zip(ids, others):
+            yield from _pairs(inner_ids, inner_tags)
+    elif isinstance(ids, str):
+        yield ids, list(tags or [])
+
+
+def edit_label_tags(collection: SampleCollection, tags: Any, label_fields: Any, add: bool) -> None:
+    """Add (or remove) ``tags`` on the labels of the collection's ``label_fields``."""
+    tags = [tags] if isinstance(tags, str) else list(tags)
+    if not all(isinstance(t, str) for t in tags):
+        raise ValueError(f"Label tags are strings, got {tags!r:.80}")
+    dataset = collection._dataset
+    with dataset.transaction():
+        paths = label_paths(collection, label_fields)
+        rows: list[tuple[str, list[str]]] = []
+        for path in paths:
+            ids, current = collection.values(f"{path}.id"), collection.values(f"{path}.tags")
+            for label_id, before in _pairs(ids, current):
+                if add:
+                    after = before + [t for t in tags if t not in before]
+                else:
+                    after = [t for t in before if t not in tags]
+                if after != before:
+                    rows.append((label_id, after))
+        dataset._store.set_label_values(dataset._id, "tags", rows)
+
+
+def count_label_tags(collection: SampleCollection, label_fields: Any = None) -> dict[str, int]:
+    """``{tag: number of labels having it}`` over the collection's ``label_fields``."""
+    counts: Counter = Counter()
+    for path in label_paths(collection, label_fields):
+        for _, tags in _pairs(collection.values(f"{path}.id"), collection.values(f"{path}.tags")):
+            counts.update(tags)
+    return dict(counts)
