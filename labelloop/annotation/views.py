@@ -168,22 +168,23 @@ def _keep_track_indexes(dataset: Any, fields: dict[str, Any]) -> None:
     this every uploaded object of a tracked field would come back as an
     index edit.
     """
-    labels = [
-        label
-        for by_type in fields.values()
-        for frames in by_type.values()
-        for per_frame in frames.values()
-        if isinstance(per_frame, dict)
-        for label in per_frame.values()
-        if isinstance(label, Label) and label.get_field("index") is None
-    ]
-    if not labels:
-        return
-    stored = {info.label.id: info.label for info in dataset._get_labels(x.id for x in labels)}
-    for label in labels:
-        index = stored[label.id].get_field("index") if label.id in stored else None
-        if index is not None:
-            label["index"] = index
+    for name, by_type in fields.items():  # ids are unique per field: look in its own
+        labels = [
+            label
+            for frames in by_type.values()
+            for per_frame in frames.values()
+            if isinstance(per_frame, dict)
+            for label in per_frame.values()
+            if isinstance(label, Label) and label.get_field("index") is None
+        ]
+        if not labels:
+            continue
+        found = dataset._get_labels((x.id for x in labels), name)
+        stored = {info.label.id: info.label for info in found}
+        for label in labels:
+            index = stored[label.id].get_field("index") if label.id in stored else None
+            if index is not None:
+                label["index"] = index
 
 
 def combine_chunks(chunks: Iterable[SampleChunk]) -> Iterator[SampleChunk]:

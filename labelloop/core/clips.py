@@ -263,7 +263,7 @@ class ToClips(Derivation):
         loaded = sample._loaded.get(field)
         if value is None:
             if loaded is not None:
-                dataset._store.delete_labels(dataset._id, [loaded["id"]])
+                dataset._store.delete_labels(dataset._id, [loaded["id"]], field)
             return
         if not isinstance(value, Classification):
             raise ValueError(
@@ -274,5 +274,5 @@ class ToClips(Derivation):
         detection = TemporalDetection(**data)
         cls = label_class(dataset._sample_schema[field]["cls"])
         if loaded is not None and loaded["id"] != detection.id and cls.list_field:
-            dataset._store.delete_labels(dataset._id, [loaded["id"]])
+            dataset._store.delete_labels(dataset._id, [loaded["id"]], field)
         dataset._set_label(sample_id, field, detection)

@@ -464,13 +464,17 @@ class Dataset(FieldSchema, SampleCollection):
 
     # -- labels (see core/labelops.py and docs/architecture.md) -----------------
 
-    def _get_label(self, label_id: str) -> labelops.LabelInfo:
-        """``LabelInfo(sample_id, frame_number, field, label)`` of a label (``KeyError``)."""
-        return labelops.get_label(self, label_id)
+    def _get_label(self, label_id: str, field: str | None = None) -> labelops.LabelInfo:
+        """``LabelInfo(sample_id, frame_number, field, label)`` of a label (``KeyError``);
+        ids are unique per field: ``field`` (``frames.x`` at frame level) picks one."""
+        return labelops.get_label(self, label_id, field)
 
-    def _get_labels(self, label_ids: Iterable[str]) -> list[labelops.LabelInfo]:
-        """``LabelInfo`` of the labels with these ids (unknown ids skipped)."""
-        return labelops.get_labels(self, label_ids)
+    def _get_labels(
+        self, label_ids: Iterable[str], field: str | None = None
+    ) -> list[labelops.LabelInfo]:
+        """``LabelInfo`` of the labels with these ids (unknown ids skipped), in every field
+        or only in ``field``."""
+        return labelops.get_labels(self, label_ids, field)
 
     def _set_label(
         self, sample_id: str, field: str, label: Label, frame_number: int | None = None

@@ -295,7 +295,8 @@ def write_items(
     ids = {label.id for label in current}
     gone = [i for i in loaded if i not in ids]
     if gone:
-        dataset._store.delete_labels(dataset._id, gone)
+        frames = frame_number is not None
+        dataset._store.delete_labels(dataset._id, gone, source_field, frames)
     for label in current:
         if loaded.get(label.id) != label:
             dataset._set_label(sample_id, source_field, label, frame_number)

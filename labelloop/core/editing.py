@@ -147,7 +147,7 @@ def _set_label_attribute(collection: SampleCollection, path: str, values: list[A
                 f"'{items}', got {value!r:.80}"
             )
         rows.extend(zip(label_ids, value))
-    dataset._store.set_label_values(dataset._id, attr, rows)
+    dataset._store.set_label_values(dataset._id, attr, rows, field)
     return True
 
 

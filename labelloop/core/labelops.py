@@ -46,21 +46,30 @@ def label_from_row(row: Any) -> Label:
     return Label.from_dict(data)
 
 
-def get_label(dataset: Dataset, label_id: str) -> LabelInfo:
-    """Where label ``label_id`` lives and the label itself (``KeyError`` if unknown)."""
-    found = get_labels(dataset, [label_id])
+def get_label(dataset: Dataset, label_id: str, field: str | None = None) -> LabelInfo:
+    """Where label ``label_id`` lives and the label itself (``KeyError`` if unknown).
+
+    Ids are unique within a field: ``field`` (``frames.x`` for a frame field) says
+    which one; without it, a label copied into several fields is found in one of them.
+    """
+    found = get_labels(dataset, [label_id], field)
     if not found:
-        raise KeyError(f"No label with id {label_id!r} in dataset '{dataset.name}'")
+        where = f" in field '{field}'" if field else ""
+        raise KeyError(f"No label with id {label_id!r}{where} in dataset '{dataset.name}'")
     return found[0]
 
 
-def get_labels(dataset: Dataset, label_ids: Iterable[str]) -> list[LabelInfo]:
-    """:class:`LabelInfo` of the labels with these ids (unknown ids skipped).
+def get_labels(
+    dataset: Dataset, label_ids: Iterable[str], field: str | None = None
+) -> list[LabelInfo]:
+    """:class:`LabelInfo` of the labels with these ids (unknown ids skipped), in every
+    field or only in ``field`` (``frames.x`` for a frame field).
 
     Items of list labels come back as the item (``Detection``), single
     labels and list containers as stored (a container without its items).
     """
-    rows = dataset._store.find_labels(dataset._id, list(label_ids))
+    name, frames = _level(field)
+    rows = dataset._store.find_labels(dataset._id, list(label_ids), name, frames)
     return [
         LabelInfo(r.sample_id, r.frame_number or None, r.field, label_from_row(r)) for r in rows
     ]
@@ -106,7 +115,8 @@ def set_label(
                 raise ValueError(
                     f"Field '{field}' holds {container_cls.__name__}, not {type(label).__name__}"
                 )
-            dataset._store.delete_labels(dataset._id, [i for i in stored if i != label.id])
+            gone = [i for i in stored if i != label.id]
+            dataset._store.delete_labels(dataset._id, gone, field, frame)
             rows = label_rows(sample_id, number, field, label)
         dataset._store.upsert_labels(dataset._id, rows)
 
@@ -123,27 +133,45 @@ def delete_labels(
 
     # a derived view (patches, frames, clips) names its labels by its own fields
     paths = label_paths(view._view_schema if view is not None else dataset, fields)
-    targets: set[str] = set()
     if ids is not None:
-        targets = set(as_list(ids))
-        if fields is not None:
-            names = {(p.field, p.is_frame) for p in paths}
-            targets = {
-                info.label.id
-                for info in get_labels(dataset, targets)
-                if (info.field, info.frame_number is not None) in names
-            }
-    elif tags is not None or view is not None:
-        wanted_tags = set(as_list(tags))
-        source = view if view is not None else dataset
-        for doc in iter_docs(source, frames=any(p.is_frame for p in paths)):
+        targets = list(dict.fromkeys(as_list(ids)))
+        if fields is None:  # an id names its labels in every field
+            dataset._store.delete_labels(dataset._id, targets)
+            return
+        with dataset.transaction():
             for path in paths:
-                for label in path.sample_labels(doc):
-                    if not wanted_tags or wanted_tags & set(label.get("tags") or []):
-                        targets.add(label["id"])
-    else:
+                dataset._store.delete_labels(dataset._id, targets, *_source_level(dataset, path))
+        return
+    if tags is None and view is None:
         raise ValueError("delete_labels needs ids, tags or a view")
-    dataset._store.delete_labels(dataset._id, targets)
+    wanted_tags = set(as_list(tags))
+    source = view if view is not None else dataset
+    found: dict[tuple[str, bool], set[str]] = {}
+    for doc in iter_docs(source, frames=any(p.is_frame for p in paths)):
+        for path in paths:
+            for label in path.sample_labels(doc):
+                if not wanted_tags or wanted_tags & set(label.get("tags") or []):
+                    found.setdefault(_source_level(dataset, path), set()).add(label["id"])
+    with dataset.transaction():
+        for (field, frames), label_ids in found.items():
+            dataset._store.delete_labels(dataset._id, label_ids, field, frames)
+
+
+def _source_level(dataset: Dataset, path: Any) -> tuple[str, bool]:
+    """``(field, frame level)`` in the dataset of a label path of it or of a derived view
+    (a frames view shows frame fields as sample fields)."""
+    frames = path.is_frame
+    schema = dataset._frame_schema if frames else dataset._sample_schema
+    if path.field not in (schema or {}):
+        frames = not frames
+    return path.field, frames
+
+
+def _level(field: str | None) -> tuple[str | None, bool]:
+    """``(field name, frame level)`` of a field path (``frames.x`` is a frame field)."""
+    if field is not None and field.startswith("frames."):
+        return field[len("frames.") :], True
+    return field, False
 
 
 def container_for(label: Label) -> type[Label]:

@@ -30,7 +30,8 @@ class Batch:
         self.frames: dict[str, list[tuple[int, str, dict[str, Any]]]] = {}
         self.deleted_frames: dict[str, list[int]] = {}
         self.labels: list[LabelRow] = []
-        self.deleted_labels: list[str] = []
+        #: ids of labels to delete, per ``(field, frame level)``: ids are unique per field
+        self.deleted_labels: dict[tuple[str, bool], list[str]] = {}
 
     def flush(self, dataset: Dataset, new_labels: bool = False) -> None:
         """Write everything collected (call inside a transaction)."""
@@ -43,8 +44,8 @@ class Batch:
             store.delete_frames(did, sample_id, numbers)
         for sample_id, rows in self.frames.items():
             store.upsert_frames(did, sample_id, rows)
-        if self.deleted_labels:
-            store.delete_labels(did, self.deleted_labels)
+        for (field, frames), ids in self.deleted_labels.items():
+            store.delete_labels(did, ids, field, frames)
         if self.labels:
             store.upsert_labels(did, self.labels, replace=not new_labels)
 
@@ -120,7 +121,9 @@ def _label_changes(
             if filtered and value is not None:
                 # a replaced container: drop the old container row, keep hidden items
                 gone += [i for i, p in stored.items() if p == CONTAINER and i not in current]
-        batch.deleted_labels.extend(gone)
+        if gone:
+            key = (name, frame_number != SAMPLE_LEVEL)
+            batch.deleted_labels.setdefault(key, []).extend(gone)
         batch.labels.extend(rows)
         doc._seen[name] = {r.id: r.position for r in rows}
 
@@ -161,13 +164,35 @@ def _frame_row(
 
 def save_samples(dataset: Dataset, samples: list[Sample]) -> None:
     """Write existing samples with one store call per table (not one per sample)."""
-    with dataset.transaction():
-        whole = [s._id for s in samples if not s._partial]
-        present = {i for i, _ in dataset._store.sample_values(dataset._id, "filepath", whole)}
-        batch = Batch()
-        for sample in samples:
-            save_sample(dataset, sample, batch, present)
-        batch.flush(dataset)
+    kept = [_bookkeeping(sample) for sample in samples]
+    try:
+        with dataset.transaction():
+            whole = [s._id for s in samples if not s._partial]
+            present = {i for i, _ in dataset._store.sample_values(dataset._id, "filepath", whole)}
+            batch = Batch()
+            for sample in samples:
+                save_sample(dataset, sample, batch, present)
+            batch.flush(dataset)
+    except BaseException:  # nothing was written: the samples still know what is stored
+        for restore in kept:
+            restore()
+        raise
+
+
+def _bookkeeping(sample: Sample) -> Any:
+    """A function putting back what a sample (and its loaded frames) know was stored."""
+    frames = sample._frames
+    docs = [sample, *(frames._cache.values() if frames is not None else ())]
+    seen = [(doc, dict(doc._seen)) for doc in docs]
+    stored = None if frames is None else (frames._stored, frames._deleted)
+
+    def restore() -> None:
+        for doc, value in seen:
+            object.__setattr__(doc, "_seen", value)
+        if frames is not None and stored is not None:
+            frames._stored, frames._deleted = stored
+
+    return restore
 
 
 def save_sample(dataset: Dataset, sample: Sample, batch: Batch, present: set[str]) -> None:

@@ -229,8 +229,14 @@ class Store(ABC):
         """
 
     @abstractmethod
-    def find_labels(self, dataset_id: str, ids: Sequence[str]) -> list[LabelRow]:
-        """The labels with these ids (any order; unknown ids are skipped)."""
+    def find_labels(
+        self, dataset_id: str, ids: Sequence[str], field: str | None = None, frames: bool = False
+    ) -> list[LabelRow]:
+        """The labels with these ids (any order; unknown ids are skipped).
+
+        Ids are unique within a field, not across fields: ``field`` (at the sample level,
+        or at the frame level with ``frames``) looks in that field only.
+        """
 
     @abstractmethod
     def field_label_ids(
@@ -242,16 +248,30 @@ class Store(ABC):
     def upsert_labels(
         self, dataset_id: str, rows: Sequence[LabelRow], replace: bool = True
     ) -> None:
-        """Insert or replace labels (by id); ``replace=False`` refuses existing ids (ValueError)."""
+        """Insert or replace labels, each keyed by its id within its field.
+
+        A label is replaced only in its own sample/frame: an id already held by
+        another place of the same field is a ``ValueError`` (nothing written), as is
+        any existing id with ``replace=False``.
+        """
 
     @abstractmethod
-    def set_label_values(self, dataset_id: str, attr: str, rows: Sequence[tuple[str, Any]]) -> None:
-        """Set attribute ``attr`` of the labels ``(id, value)``, leaving every other
-        attribute, label and sample as stored."""
+    def set_label_values(
+        self,
+        dataset_id: str,
+        attr: str,
+        rows: Sequence[tuple[str, Any]],
+        field: str,
+        frames: bool = False,
+    ) -> None:
+        """Set attribute ``attr`` of the labels ``(id, value)`` of ``field`` (frame level:
+        ``frames``), leaving every other attribute, label and sample as stored."""
 
     @abstractmethod
-    def delete_labels(self, dataset_id: str, ids: Iterable[str]) -> None:
-        """Delete labels by id."""
+    def delete_labels(
+        self, dataset_id: str, ids: Iterable[str], field: str | None = None, frames: bool = False
+    ) -> None:
+        """Delete labels by id, in every field or only in ``field`` (frame level: ``frames``)."""
 
     @abstractmethod
     def delete_field_labels(self, dataset_id: str, field: str, frames: bool) -> None:

@@ -44,10 +44,18 @@ CREATE TABLE IF NOT EXISTS users(
     dataset_id {_T}, pid INTEGER NOT NULL, host {_T}, PRIMARY KEY(dataset_id, pid, host))
 """
 
+#: v3: label ids are unique within a (sample- or frame-level) field, not across the dataset.
+_V3 = [
+    "ALTER TABLE labels DROP CONSTRAINT IF EXISTS labels_pkey",
+    "CREATE UNIQUE INDEX IF NOT EXISTS labels_key ON labels(dataset_id, id, field, "
+    "(frame_number > 0))",
+]
+
 #: ``MIGRATIONS[i]`` brings a database from version ``i`` to ``i + 1``.
 MIGRATIONS: list[list[str]] = [
     [s for s in _V1.split(";") if s.strip()],
     hot.schema(POSTGRES),  # 2: hot label attributes in stored generated columns
+    _V3,  # 3: label ids unique within a field
 ]
 
 #: The layout this labelloop writes.

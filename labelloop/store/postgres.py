@@ -128,27 +128,28 @@ class PostgresStore(SQLStore):
         except psycopg.Error:  # a broken connection: the server rolls back by itself
             logger.debug("Rollback failed on %s", self.display_uri, exc_info=True)
 
-    def _executemany(self, sql: str, rows: list[Sequence[Any]]) -> None:
+    def _executemany(self, sql: str, rows: list[Sequence[Any]]) -> int:
         with self._lock, self._conn.cursor() as cur:
             cur.executemany(sql, rows)
+            return cur.rowcount
 
     def _bulk_insert(self, table: str, columns: str, rows: Iterable[Sequence[Any]]) -> None:
         self._copy(table, columns, rows)
 
-    def _upsert_label_values(self, values: list[tuple]) -> None:
+    def _upsert_label_values(self, values: list[tuple]) -> int:
         if len(values) < _COPY_MIN:
-            self._write_many(UPSERT_LABELS, values)
-            return
+            return self._write_many(UPSERT_LABELS, values)
         self._exec(
             "CREATE TEMP TABLE IF NOT EXISTS labels_stage "
             "(LIKE labels INCLUDING DEFAULTS) ON COMMIT DELETE ROWS"
         )
         self._copy("labels_stage", _LABEL_COLS, values)
         update = UPSERT_LABELS[UPSERT_LABELS.index(" ON CONFLICT") :]
-        self._exec(
+        written = self._exec(
             f"INSERT INTO labels({_LABEL_COLS}) SELECT {_LABEL_COLS} FROM labels_stage{update}"
-        )
+        ).rowcount
         self._exec("TRUNCATE labels_stage")
+        return written
 
     def _copy(self, table: str, columns: str, rows: Iterable[Sequence[Any]]) -> None:
         with self.transaction(), self._lock, self._conn.cursor() as cur:

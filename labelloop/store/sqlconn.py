@@ -32,8 +32,8 @@ class SQLConnection(ABC):
     # -- plumbing the engines provide ----------------------------------------
 
     @abstractmethod
-    def _executemany(self, sql: str, rows: list[Sequence[Any]]) -> None:
-        """Run ``sql`` (engine placeholders) once per row."""
+    def _executemany(self, sql: str, rows: list[Sequence[Any]]) -> int:
+        """Run ``sql`` (engine placeholders) once per row; the number of rows changed."""
 
     def _bulk_insert(self, table: str, columns: str, rows: Iterable[Sequence[Any]]) -> None:
         """Append many new rows to ``table`` (inside a transaction)."""
@@ -65,11 +65,13 @@ class SQLConnection(ABC):
         with self.transaction():
             self._exec(sql, params)
 
-    def _write_many(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+    def _write_many(self, sql: str, rows: Iterable[Sequence[Any]]) -> int:
+        """Run ``sql`` once per row in one transaction; the number of rows changed."""
         rows = list(rows)
-        if rows:
-            with self.transaction():
-                self._executemany(self.dialect.sql(sql), rows)
+        if not rows:
+            return 0
+        with self.transaction():
+            return self._executemany(self.dialect.sql(sql), rows)
 
     def _chunks(self, items: Sequence[Any], times: int = 1) -> Iterator[list[Any]]:
         """``items`` in lists of the dialect's chunk size (``times`` that many)."""

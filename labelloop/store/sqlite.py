@@ -18,12 +18,21 @@ from labelloop.store import hot
 from labelloop.store.base import SAMPLE_LEVEL
 from labelloop.store.dialect import SQLITE
 from labelloop.store.sqlcore import SQLStore
+from labelloop.store.sqllabels import LABEL_KEY
 
 logger = logging.getLogger(__name__)
 
 #: Bump when the layout changes, and make :meth:`SQLiteStore._upgrade` bring older ones up.
 #: 2: hot label attributes (:mod:`labelloop.store.hot`).
-SCHEMA_VERSION = 2
+#: 3: label ids unique within a field (``labels_key``), no longer across the dataset.
+SCHEMA_VERSION = 3
+
+_LABEL_COLS = "dataset_id, id, sample_id, frame_number, field, position, data"
+#: Labels are keyed by id within their (sample- or frame-level) field: ``labels_key``.
+_LABELS = """CREATE TABLE IF NOT EXISTS {name}(
+    dataset_id TEXT NOT NULL, id TEXT NOT NULL, sample_id TEXT NOT NULL,
+    frame_number INTEGER NOT NULL, field TEXT NOT NULL, position INTEGER NOT NULL,
+    data TEXT NOT NULL)"""
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -38,10 +47,8 @@ CREATE TABLE IF NOT EXISTS frames(
     dataset_id TEXT NOT NULL, sample_id TEXT NOT NULL, frame_number INTEGER NOT NULL,
     id TEXT NOT NULL, doc TEXT NOT NULL,
     PRIMARY KEY(dataset_id, sample_id, frame_number)) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS labels(
-    dataset_id TEXT NOT NULL, id TEXT NOT NULL, sample_id TEXT NOT NULL,
-    frame_number INTEGER NOT NULL, field TEXT NOT NULL, position INTEGER NOT NULL,
-    data TEXT NOT NULL, PRIMARY KEY(dataset_id, id));
+{labels};
+CREATE UNIQUE INDEX IF NOT EXISTS labels_key ON labels({LABEL_KEY});
 CREATE INDEX IF NOT EXISTS labels_loc
     ON labels(dataset_id, sample_id, field, frame_number, position);
 CREATE TABLE IF NOT EXISTS runs(
@@ -50,7 +57,7 @@ CREATE TABLE IF NOT EXISTS runs(
 CREATE TABLE IF NOT EXISTS users(
     dataset_id TEXT NOT NULL, pid INTEGER NOT NULL, host TEXT NOT NULL,
     PRIMARY KEY(dataset_id, pid, host));
-"""
+""".format(labels=_LABELS.format(name="labels"), LABEL_KEY=LABEL_KEY)
 
 
 class SQLiteStore(SQLStore):
@@ -89,12 +96,28 @@ class SQLiteStore(SQLStore):
 
     def _upgrade(self) -> None:
         """Create or complete the layout (every step is idempotent)."""
+        self._rekey_labels()
         for statement in _SCHEMA.split(";"):
             if statement.strip():
                 self._conn.execute(statement)
         present = frozenset(r[1] for r in self._conn.execute("PRAGMA table_xinfo(labels)"))
         for statement in hot.schema(SQLITE, present):
             self._conn.execute(statement)
+
+    def _rekey_labels(self) -> None:
+        """Files before version 3 keyed labels by id across the dataset (the table's primary
+        key): rebuild the table without it, keeping every row (``_SCHEMA`` then adds
+        ``labels_key`` and the indexes, :mod:`~labelloop.store.hot` its columns)."""
+        keys = self._conn.execute("PRAGMA index_list(labels)").fetchall()
+        if not any(row[3] == "pk" for row in keys):  # a new file, or already rebuilt
+            return
+        self._conn.execute(_LABELS.format(name="labels_rekeyed"))
+        self._conn.execute(
+            f"INSERT INTO labels_rekeyed({_LABEL_COLS}) SELECT {_LABEL_COLS} FROM labels"
+        )
+        self._conn.execute("DROP TABLE labels")
+        self._conn.execute("ALTER TABLE labels_rekeyed RENAME TO labels")
+        logger.info("Rebuilt the labels table of %s: ids are unique per field", self.path)
 
     # -- plumbing ----------------------------------------------------------
 
@@ -118,9 +141,9 @@ class SQLiteStore(SQLStore):
         elif self._conn.in_transaction:  # SQLite may have rolled back already (disk full)
             self._conn.execute("ROLLBACK")
 
-    def _executemany(self, sql: str, rows: list[Sequence[Any]]) -> None:
+    def _executemany(self, sql: str, rows: list[Sequence[Any]]) -> int:
         with self._lock:
-            self._conn.executemany(sql, rows)
+            return self._conn.executemany(sql, rows).rowcount
 
     def _update_docs(
         self, table: str, dataset_id: str, remove: str | None, rename: tuple[str, str] | None

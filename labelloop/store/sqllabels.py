@@ -19,17 +19,27 @@ from labelloop.store.sqlexpr import compile_expr
 
 _LABEL_COLS = "dataset_id, id, sample_id, frame_number, field, position, data"
 _READ_COLS = "sample_id, frame_number, field, position, id, data"
-_LABEL_UPDATE = ", ".join(
-    f"{c}=excluded.{c}" for c in ("sample_id", "frame_number", "field", "position", "data")
-)
+#: A label's key: ids are unique within a (sample- or frame-level) field, not across fields,
+#: so a copy keeps its id in another field (``pred = gt.copy()``) and both fields keep theirs.
+LABEL_KEY = "dataset_id, id, field, (frame_number > 0)"
+#: Replaces a label in its own place only: a row of the same field and id elsewhere (another
+#: sample or frame) is left alone and counted as a conflict by :meth:`upsert_labels`.
 UPSERT_LABELS = (
     f"INSERT INTO labels({_LABEL_COLS}) VALUES(?,?,?,?,?,?,?) "
-    f"ON CONFLICT (dataset_id, id) DO UPDATE SET {_LABEL_UPDATE}"
+    f"ON CONFLICT ({LABEL_KEY}) DO UPDATE SET position=excluded.position, data=excluded.data "
+    "WHERE labels.sample_id=excluded.sample_id AND labels.frame_number=excluded.frame_number"
 )
 DUPLICATE_ID = (
-    "A label id occurs twice in this dataset; give each label its own object "
+    "A label id occurs twice in one field of this dataset; give each label its own object "
     "(label.copy(new_ids=True))"
 )
+
+
+def _level(field: str | None, frames: bool | None) -> tuple[str, list[Any]]:
+    """SQL restricting labels to one field (``None``: any field) at one level."""
+    if field is None:
+        return "", []
+    return " AND field=? AND frame_number" + (">0" if frames else "=0"), [field]
 
 
 def _label_rows(rows: list[tuple]) -> list[LabelRow]:
@@ -43,9 +53,10 @@ class LabelQueries(SQLConnection):
     #: The engine's exception for a duplicate primary key.
     _unique_error: type[Exception] = Exception
 
-    def _upsert_label_values(self, values: list[tuple]) -> None:
-        """Insert or replace label rows (engines may bulk load many)."""
-        self._write_many(UPSERT_LABELS, values)
+    def _upsert_label_values(self, values: list[tuple]) -> int:
+        """Insert or replace label rows in their place (engines may bulk load many); the
+        number of rows written (fewer when some id is taken elsewhere in its field)."""
+        return self._write_many(UPSERT_LABELS, values)
 
     def get_labels(
         self,
@@ -82,13 +93,20 @@ class LabelQueries(SQLConnection):
             out += _label_rows(rows)
         return out
 
-    def find_labels(self, dataset_id: str, ids: Sequence[str]) -> list[LabelRow]:
+    def find_labels(
+        self,
+        dataset_id: str,
+        ids: Sequence[str],
+        field: str | None = None,
+        frames: bool = False,
+    ) -> list[LabelRow]:
+        extra, args = _level(field, frames)
         out: list[LabelRow] = []
         for chunk in self._chunks(list(ids)):
             cond, params = self._in("id", chunk)
             rows = self._all(
-                f"SELECT {_READ_COLS} FROM labels WHERE dataset_id=? AND {cond}",
-                (dataset_id, *params),
+                f"SELECT {_READ_COLS} FROM labels WHERE dataset_id=? AND {cond}{extra}",
+                (dataset_id, *params, *args),
             )
             out += _label_rows(rows)
         return out
@@ -106,8 +124,10 @@ class LabelQueries(SQLConnection):
     def upsert_labels(
         self, dataset_id: str, rows: Sequence[LabelRow], replace: bool = True
     ) -> None:
-        if replace:  # the last row of an id wins
-            rows = list({r.id: r for r in rows}.values())
+        if replace:  # the last row of a place wins
+            rows = list({(r.id, r.field, r.sample_id, r.frame_number): r for r in rows}.values())
+            if len({(r.id, r.field, r.frame_number > 0) for r in rows}) < len(rows):
+                raise ValueError(DUPLICATE_ID)
         values = [
             (
                 dataset_id,
@@ -124,7 +144,8 @@ class LabelQueries(SQLConnection):
             return
         with self.transaction():
             if replace:
-                self._upsert_label_values(values)
+                if self._upsert_label_values(values) < len(values):
+                    raise ValueError(self._taken_message(dataset_id, rows))
                 return
             self._exec("SAVEPOINT new_labels")
             try:
@@ -134,17 +155,42 @@ class LabelQueries(SQLConnection):
                 raise ValueError(DUPLICATE_ID) from None
             self._exec("RELEASE SAVEPOINT new_labels")
 
-    def set_label_values(self, dataset_id: str, attr: str, rows: Sequence[tuple[str, Any]]) -> None:
+    def _taken_message(self, dataset_id: str, rows: Sequence[LabelRow]) -> str:
+        """Why an upsert wrote fewer rows than asked: the first id already elsewhere."""
+        for field, frames in {(r.field, r.frame_number > 0) for r in rows}:
+            wanted = {r.id: r for r in rows if r.field == field and (r.frame_number > 0) == frames}
+            for found in self.find_labels(dataset_id, list(wanted), field, frames):
+                new = wanted[found.id]
+                if (found.sample_id, found.frame_number) != (new.sample_id, new.frame_number):
+                    where = f"sample {found.sample_id}" + (
+                        f" frame {found.frame_number}" if frames else ""
+                    )
+                    return (
+                        f"Label {found.id} is already in field '{field}' of {where}: label ids "
+                        "are unique within a field; give the copy new ids "
+                        "(label.copy(new_ids=True)) or remove the label there first"
+                    )
+        return DUPLICATE_ID
+
+    def set_label_values(
+        self,
+        dataset_id: str,
+        attr: str,
+        rows: Sequence[tuple[str, Any]],
+        field: str,
+        frames: bool = False,
+    ) -> None:
         # only the named labels are written; their JSON text keeps its key order
+        extra, args = _level(field, frames)
         d = self.dialect
         new = dict(rows)
         setter = d.json_set("data", "?")
         if setter is not None:  # in SQL, one statement per label (in-process: no round trip)
             path = d.path(attr)
             self._write_many(
-                f"UPDATE labels SET data={setter} WHERE dataset_id=? AND id=?",
+                f"UPDATE labels SET data={setter} WHERE dataset_id=? AND id=?{extra}",
                 (
-                    (path, codec.dumps(value), dataset_id, label_id)
+                    (path, codec.dumps(value), dataset_id, label_id, *args)
                     for label_id, value in new.items()
                 ),
             )
@@ -153,8 +199,8 @@ class LabelQueries(SQLConnection):
             for chunk in self._chunks(list(new), 50):
                 cond, params = self._in("id", chunk)
                 found = self._all(
-                    f"SELECT id, data FROM labels WHERE dataset_id=? AND {cond}",
-                    (dataset_id, *params),
+                    f"SELECT id, data FROM labels WHERE dataset_id=? AND {cond}{extra}",
+                    (dataset_id, *params, *args),
                 )
                 datas = codec.loads_many([r[1] for r in found])
                 for data, r in zip(datas, found):
@@ -163,17 +209,25 @@ class LabelQueries(SQLConnection):
                 pairs, params = d.pairs([(r[0], codec.dumps(x)) for r, x in zip(found, datas)])
                 self._exec(
                     f"WITH v(id, value) AS MATERIALIZED {pairs} UPDATE labels "
-                    "SET data=v.value FROM v WHERE labels.dataset_id=? AND labels.id=v.id",
-                    (*params, dataset_id),
+                    f"SET data=v.value FROM v WHERE labels.dataset_id=? AND labels.id=v.id{extra}",
+                    (*params, dataset_id, *args),
                 )
 
-    def delete_labels(self, dataset_id: str, ids: Iterable[str]) -> None:
+    def delete_labels(
+        self,
+        dataset_id: str,
+        ids: Iterable[str],
+        field: str | None = None,
+        frames: bool = False,
+    ) -> None:
+        extra, args = _level(field, frames)
         ids = list(ids)
         with self.transaction():
             for chunk in self._chunks(ids):
                 cond, params = self._in("id", chunk)
                 self._exec(
-                    f"DELETE FROM labels WHERE dataset_id=? AND {cond}", (dataset_id, *params)
+                    f"DELETE FROM labels WHERE dataset_id=? AND {cond}{extra}",
+                    (dataset_id, *params, *args),
                 )
 
     def delete_field_labels(self, dataset_id: str, field: str, frames: bool) -> None:

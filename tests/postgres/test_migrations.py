@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
+import subprocess
+import sys
 from urllib.parse import urlsplit
 
 import pytest
@@ -85,3 +88,98 @@ def test_sqlite_store_upgrades_an_older_one(tmp_path):
     assert "labels_hot" in indexes and "labels_field" not in indexes
     with sqlite3.connect(path) as conn:  # the label written before reads from the column
         assert conn.execute("SELECT a_label, a_confidence FROM labels").fetchall() == [("cat", 0.5)]
+
+
+# -- v3: label ids unique within a field (was: across the dataset) ------------------------
+
+
+_MAKE = """
+import labelloop as ll
+images = ll.Dataset(NAME, persistent=True)
+images.add_sample(ll.Sample("/data/a.jpg", gt=ll.Detections(detections=[ll.Detection(label="cat")])))
+video = ll.Sample("/data/v.mp4")
+video.frames[1]["gt"] = ll.Detections(detections=[ll.Detection(label="car")])
+video.frames[2]["weather"] = ll.Classification(label="rain")
+ll.Dataset(NAME + "-video", persistent=True).add_sample(video)
+"""
+
+
+def _datasets_on(uri: str, monkeypatch, name: str) -> None:
+    """Persistent image and video datasets with labels on ``uri``, written by another
+    process (which then exits), and this process pointed at ``uri``."""
+    env = {**os.environ, "LABELLOOP_DATABASE_URI": uri}
+    subprocess.run(
+        [sys.executable, "-c", f"NAME = {name!r}\n" + _MAKE], env=env, check=True, timeout=120
+    )
+    monkeypatch.setenv("LABELLOOP_DATABASE_URI", uri)
+
+
+def _check_upgraded(name: str) -> None:
+    """The dataset kept every label, and a field copy now keeps both fields."""
+    import labelloop as ll
+
+    images, videos = ll.load_dataset(name), ll.load_dataset(name + "-video")
+    image, video = images.first(), videos.first()
+    assert [d.label for d in image.gt.detections] == ["cat"]
+    assert video.frames[1]["gt"].detections[0].label == "car"
+    assert video.frames[2]["weather"].label == "rain"
+    image["pred"] = image.gt.copy()
+    video.frames[1]["pred"] = video.frames[1]["gt"].copy()
+    image.save()
+    video.save()
+    assert images.values("gt.detections.label") == [["cat"]]
+    assert images.values("pred.detections.id") == images.values("gt.detections.id")
+    assert videos.values("frames.gt.detections.label") == [[["car"], None]]
+    assert videos.values("frames.pred.detections.id") == videos.values("frames.gt.detections.id")
+    images.delete()
+    videos.delete()
+
+
+def test_sqlite_file_of_schema_1_is_upgraded_to_ids_unique_per_field(tmp_path, monkeypatch):
+    path = tmp_path / "v1.sqlite"
+    uri = f"sqlite:///{path}"
+    _datasets_on(uri, monkeypatch, "old-sqlite")
+    with sqlite3.connect(path) as conn:  # the labels table as labelloop 1 wrote it
+        conn.executescript(
+            """
+            CREATE TABLE labels_v1(
+                dataset_id TEXT NOT NULL, id TEXT NOT NULL, sample_id TEXT NOT NULL,
+                frame_number INTEGER NOT NULL, field TEXT NOT NULL, position INTEGER NOT NULL,
+                data TEXT NOT NULL, PRIMARY KEY(dataset_id, id));
+            INSERT INTO labels_v1 SELECT dataset_id, id, sample_id, frame_number, field,
+                position, data FROM labels;
+            DROP TABLE labels;
+            ALTER TABLE labels_v1 RENAME TO labels;
+            CREATE INDEX labels_loc ON labels(dataset_id, sample_id, field, frame_number, position);
+            CREATE INDEX labels_field ON labels(dataset_id, field, frame_number);
+            UPDATE meta SET value='1' WHERE key='schema_version';
+            """
+        )
+        count = conn.execute("SELECT COUNT(*) FROM labels").fetchone()[0]
+    _check_upgraded("old-sqlite")
+    with sqlite3.connect(path) as conn:
+        version = conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()[0]
+        indexes = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='index'")}
+        table = conn.execute("SELECT sql FROM sqlite_master WHERE name='labels'").fetchone()[0]
+    assert int(version) == SQLITE_VERSION == 3 and count == 5
+    assert {"labels_key", "labels_loc", "labels_hot"} <= indexes
+    assert "PRIMARY KEY" not in table
+
+
+def test_postgres_database_of_schema_1_is_upgraded_to_ids_unique_per_field(
+    new_database, monkeypatch
+):
+    uri = new_database()
+    _datasets_on(uri, monkeypatch, "old-postgres")
+    with _connect(uri) as conn:  # the key and columns labelloop 1 made
+        conn.execute("DROP INDEX labels_key")
+        conn.execute("ALTER TABLE labels ADD PRIMARY KEY (dataset_id, id)")
+        for name in ("a_label", "a_confidence", "a_index"):
+            conn.execute(f"ALTER TABLE labels DROP COLUMN {name}")
+        conn.execute("UPDATE meta SET value='1' WHERE key='schema_version'")
+        count = conn.execute("SELECT COUNT(*) FROM labels").fetchone()[0]
+    _check_upgraded("old-postgres")
+    with _connect(uri) as conn:
+        assert _index_exists(conn, "labels_key") and not _index_exists(conn, "labels_pkey")
+        version = conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()[0]
+    assert int(version) == pg_schema.SCHEMA_VERSION == 3 and count == 5
