@@ -25,7 +25,6 @@ from labelloop.annotation.diff import (
     FieldDiff,
     Location,
     ThreeWay,
-    derived_id,
     same,
     uploaded_ids,
 )
@@ -417,22 +416,13 @@ class Merger:
                 new_entry = synced
             else:
                 new_entry = synced[0] if synced else None
-        if dest != name:
-            new = _relabel_ids(new, dest)
+        if dest != name and isinstance(new, Label):
+            # the destination's own copy, with the ids of the labels it came from: label ids
+            # are unique per field, so before/after fields join by id
+            new = new.copy()
         if self._dry_run or (dest == name and new is current):
             return new_entry, _UNCHANGED, new_base
         return new_entry, new, new_base
-
-
-def _relabel_ids(value: Any, dest: str) -> Any:
-    """A copy of ``value`` whose labels have ids of their own in ``dest`` (label ids are
-    unique per dataset), the same ones on every load so reloading overwrites them."""
-    if not isinstance(value, Label):
-        return value
-    out = value.copy()
-    for item in [out, *out.items()]:
-        item.set_field("id", derived_id(item.id, dest))
-    return out
 
 
 def _union(name: str, a: Any, b: Any) -> Any:
