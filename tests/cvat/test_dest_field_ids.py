@@ -121,3 +121,34 @@ def test_dict_dest_field_keeps_ids_per_field(cvat_server, tmp_path):
     assert _by_id(sample.gt_after)[dog_id].label == "cat"  # the relabelled dog keeps its id
     assert _by_id(sample.gt)[dog_id].label == "dog"
     assert set(_by_id(sample.pred_after)) == set(_by_id(sample.pred))
+
+
+def test_a_run_over_two_fields_sharing_ids_loads_both(cvat_server, tmp_path):
+    """``pred = gt.copy()`` keeps the ids; annotating both fields and loading them back
+    keeps each field's labels (the same id in two fields is not a copy-paste in CVAT)."""
+    dataset = image_dataset(tmp_path, 1, (W, H), gt=_boxes)
+    sample = dataset.first()
+    sample["pred"] = sample.gt.copy()
+    sample.save()
+    ids = set(_by_id(sample.gt))
+    schema = {
+        "gt": {"type": "detections", "classes": ["cat", "dog"]},
+        "pred": {"type": "detections", "classes": ["cat", "dog"]},
+    }
+    results = dataset.annotate("shared", label_schema=schema, **_creds(cvat_server))
+    with Annotator(cvat_server.url, cvat_server.username, cvat_server.password) as person:
+        job_id = results.job_ids[results.task_ids[0]][0]
+        shapes = person.annotations(job_id)["shapes"]
+        assert len(shapes) == 4
+        pred_dog = person.label_id(job_id, "dog_pred")
+        (dog,) = [s for s in shapes if s["label_id"] == pred_dog]
+        person.move_shape(job_id, dog["id"], 4, 0)
+    report = dataset.load_annotations("shared", **_creds(cvat_server))
+    assert report.fields["gt"].added == report.fields["pred"].added == 0
+    assert report.fields["gt"].deleted == report.fields["pred"].deleted == 0
+    sample = dataset.first()
+    gt, pred = _by_id(sample.gt), _by_id(sample.pred)
+    assert set(gt) == set(pred) == ids
+    dog_id = next(i for i, d in gt.items() if d.label == "dog")
+    assert gt[dog_id].bounding_box == pytest.approx([0.5, 0.5, 0.25, 0.25])
+    assert pred[dog_id].bounding_box[0] == pytest.approx(0.5 + 4 / W)
