@@ -128,7 +128,8 @@ class SQLiteDialect(Dialect):
         return (
             f"(CASE json_type({column}, ?) WHEN 'integer' THEN 'number' WHEN 'real' THEN "
             "'number' WHEN 'text' THEN 'string' WHEN 'true' THEN 'boolean' WHEN 'false' THEN "
-            "'boolean' WHEN 'null' THEN 'null' ELSE 'other' END)"
+            "'boolean' WHEN 'null' THEN 'null' WHEN 'array' THEN 'other' WHEN 'object' THEN "
+            "'other' END)"
         )
 
     def json_typed(self, column: str, kind: str) -> str:
@@ -185,7 +186,8 @@ class PostgresDialect(Dialect):
     def json_kind(self, column: str) -> str:
         return (
             f"(CASE {_kind_sql(column)} WHEN 'number' THEN 'number' WHEN 'string' THEN 'string' "
-            "WHEN 'boolean' THEN 'boolean' WHEN 'null' THEN 'null' ELSE 'other' END)"
+            "WHEN 'boolean' THEN 'boolean' WHEN 'null' THEN 'null' WHEN 'array' THEN 'other' "
+            "WHEN 'object' THEN 'other' END)"
         )
 
     def json_typed(self, column: str, kind: str) -> str:

@@ -296,7 +296,10 @@ class SQLStore(RunDocs, LabelQueries, Store):
             sql, params = compile_view(self.dialect, dataset_id, label_fields, steps)
         except ValueError:
             return None
-        return [r[0] for r in self._all(sql, params)]
+        rows = self._all(sql, params)
+        if any(r[1] for r in rows):  # a sort key SQL cannot order as Python does
+            return None
+        return [r[0] for r in rows]
 
     # -- runs --------------------------------------------------------------
 

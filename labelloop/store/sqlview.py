@@ -3,7 +3,8 @@
 The core hands over a view's leading stages as plain JSON steps (see
 :meth:`labelloop.store.base.Store.view_ids`); this module turns them into
 
-    SELECT s.id FROM samples s WHERE s.dataset_id = ? AND <conditions> ORDER BY <keys>
+    SELECT s.id, <key Python orders by repr> FROM samples s WHERE s.dataset_id = ?
+        AND <conditions> ORDER BY <keys>
 
 with label fields read from the ``labels`` table through correlated
 subqueries, so no sample or label document is decoded. Supported steps:
@@ -26,7 +27,7 @@ from typing import Any
 
 from labelloop.store import hot
 from labelloop.store.base import CONTAINER
-from labelloop.store.dialect import STRING, Dialect, kind_of
+from labelloop.store.dialect import BOOLEAN, NUMBER, STRING, Dialect, kind_of
 from labelloop.store.sqlexpr import LabelCompiler, literal, logic, operation
 
 _CMP = {"==": "=", "!=": "<>", "<": "<", "<=": "<=", ">": ">", ">=": ">="}
@@ -231,21 +232,48 @@ class SampleCompiler:
 
     # -- ordering ----------------------------------------------------------------
 
-    def sort_key(self, node: Any) -> Sql:
-        """An ``ORDER BY`` key equal to the Python order (only numbers that are never None)."""
+    def sort_keys(self, node: Any) -> tuple[list[Sql], Sql | None]:
+        """``ORDER BY`` keys equal to the Python order (``None`` < numbers and booleans <
+        strings), and a flag for the rows Python orders by ``repr`` (lists, objects), which
+        SQL cannot: the caller falls back when any row has it."""
         value = self.field(node) if isinstance(node, str) else self.value(node)
         if isinstance(value, _Count):
-            return value.sql, value.params
-        raise ValueError("sort key not compiled")
+            return [(value.sql, value.params)], None
+        if value == "id":
+            return [("s.id", [])], None
+        if not isinstance(value, _Json):
+            raise ValueError("sort key not compiled")
+        d, path = self.d, self.d.path(value.path)
+        kind = d.json_kind(value.column)
+        rank = (
+            f"CASE {kind} WHEN 'number' THEN 1 WHEN 'boolean' THEN 1 WHEN 'string' THEN 2 "
+            "WHEN 'other' THEN 3 ELSE 0 END"
+        )
+        flag = d.json_typed(value.column, BOOLEAN)
+        number = (
+            f"COALESCE({d.json_typed(value.column, NUMBER)}, "
+            f"CASE WHEN {flag} THEN 1 WHEN NOT {flag} THEN 0 END)"
+        )
+        string = d.json_typed(value.column, STRING)
+        keys = [
+            value.wrap(d, rank, [path], "0"),
+            value.wrap(d, number, [path] * 6, "NULL"),
+            value.wrap(d, string, [path] * 2, "NULL"),
+        ]
+        keys[2] = (keys[2][0] + d.collate, keys[2][1])
+        guard = value.wrap(d, f"({kind}) = 'other'", [path], "FALSE")
+        return keys, guard
 
 
 def compile_view(
     dialect: Dialect, dataset_id: str, label_fields: dict[str, str | None], steps: list[dict]
 ) -> Sql:
-    """``SELECT s.id ...`` (ids in view order) for ``steps``; ``ValueError`` if not compilable."""
+    """``SELECT s.id, flag ...`` (ids in view order) for ``steps``; ``ValueError`` if not
+    compilable. The result is not Python's order when some row's flag is set."""
     compiler = SampleCompiler(dialect, label_fields)
     where: list[Sql] = [("s.dataset_id = ?", [dataset_id])]
     order: list[Sql] = []
+    guards: list[Sql] = []
     for step in steps:
         kind = step["kind"]
         if order and kind != "sort_by":
@@ -283,12 +311,17 @@ def compile_view(
             cond, params = dialect.in_list("s.id", ids)
             where.append((cond if kind == "select" else f"NOT {cond}", params))
         elif kind == "sort_by":
-            key, params = compiler.sort_key(step["key"])
-            order.insert(0, (f"{key} {'DESC' if step['reverse'] else 'ASC'}", params))
+            keys, guard = compiler.sort_keys(step["key"])
+            direction = "DESC" if step["reverse"] else "ASC"
+            order[:0] = [(f"{key} {direction}", params) for key, params in keys]
+            if guard is not None:
+                guards.append(guard)
         else:
             raise ValueError(f"step {kind!r} is not compiled")
-    sql = "SELECT s.id FROM samples s WHERE " + " AND ".join(w[0] for w in where)
-    params = [x for w in where for x in w[1]]
+    flag = " OR ".join(g[0] for g in guards) or "FALSE"
+    sql = f"SELECT s.id, CASE WHEN {flag} THEN 1 ELSE 0 END FROM samples s WHERE "
+    sql += " AND ".join(w[0] for w in where)
+    params = [x for g in guards for x in g[1]] + [x for w in where for x in w[1]]
     keys = [o[0] for o in order] + ["s.seq"]
     sql += " ORDER BY " + ", ".join(keys)
     params += [x for o in order for x in o[1]]

@@ -45,7 +45,9 @@ def mixed():
         if i % 3:
             fields["x"] = rng.choice([None, 0.0, 1.0, 2.5, -3.0])
         if i % 5:
-            fields["name"] = rng.choice([None, "a", "b", ""])
+            fields["name"] = rng.choice([None, "a", "b", "", "Ä", "B"])
+        if i % 9 == 0:  # lists and objects sort by repr in Python: SQL falls back
+            fields["odd"] = [i, "x"]
         tags = rng.sample(["a", "b", "c"], rng.randrange(0, 3))
         samples.append(ll.Sample(f"/s/{i}.jpg", tags=tags, **fields))
     ds.add_samples(samples)
@@ -124,7 +126,12 @@ selecting = st.one_of(
     st.builds(lambda k: ("select", (k,)), st.integers(0, 3)),
     st.builds(lambda k: ("exclude", (k,)), st.integers(0, 3)),
 )
-sorts = st.builds(lambda e, r: ("sort_by", (e, r)), lengths, st.booleans())
+sort_keys = st.one_of(
+    lengths,
+    st.sampled_from(["x", "name", "gt.label", "gt.confidence", "id", "odd"]),
+    st.builds(F, st.sampled_from(["x", "gt.confidence", "odd"])),
+)
+sorts = st.builds(lambda e, r: ("sort_by", (e, r)), sort_keys, st.booleans())
 
 
 def _view(ds, steps):
@@ -161,8 +168,26 @@ def _python(view):
 def test_views_compiled_to_sql_equal_python(mixed, steps, sort):
     view = _view(mixed, steps + sort)
     compiled = planner.view_ids(view)
-    assert compiled is not None, view
+    if compiled is None:  # only a sort on a field holding a list somewhere falls back
+        assert any("odd" in repr(args[0]) for _, args in sort), view
+        return
     assert compiled == _python(view)
+
+
+def test_sorting_by_plain_fields_orders_as_python(mixed):
+    """None < numbers and booleans < strings (by code point, whatever the collation); a
+    field holding lists (ordered by repr in Python) is sorted in Python."""
+    for key in ("name", "x", F("gt.confidence"), "gt.label"):
+        for reverse in (False, True):
+            view = mixed.sort_by(key, reverse=reverse)
+            assert planner.view_ids(view) == _python(view)
+    names = mixed.sort_by("name").values("name")
+    assert [n for n in names if n in ("B", "a", "Ä")] == sorted(
+        n for n in names if n in ("B", "a", "Ä")
+    )
+    odd = mixed.sort_by("odd")
+    assert planner.view_ids(odd) is None
+    assert odd.values("id") == _python(odd)
 
 
 def test_uncompilable_stages_run_in_python(mixed):
