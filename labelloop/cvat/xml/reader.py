@@ -31,7 +31,7 @@ from typing import Any, BinaryIO
 from labelloop.cvat.xml.errors import CVATXMLError
 from labelloop.cvat.xml.geometry import TYPE_OF_TAG, parse_number, parse_points
 from labelloop.cvat.xml.meta import finish_node, immutable_attributes, normalize_labels
-from labelloop.cvat.xml.safeparse import CHUNK_SIZE, _source_name, feed, make_parser
+from labelloop.cvat.xml.safeparse import CHUNK_SIZE, feed, make_parser, source_name
 
 logger = logging.getLogger(__name__)
 
@@ -291,7 +291,7 @@ def iter_cvat_xml(
     """
     if chunk_size < 1:
         raise ValueError(f"chunk_size must be positive, got {chunk_size}")
-    handler = _Handler(_source_name(source))
+    handler = _Handler(source_name(source))
     parser = make_parser(handler.name, handler.start, handler.end, handler.characters)
     handler.parser = parser
     for _ in feed(source, parser, chunk_size):

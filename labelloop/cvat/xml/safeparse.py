@@ -25,7 +25,8 @@ _REFUSAL = (
 )
 
 
-def _source_name(source: str | os.PathLike | BinaryIO) -> str:
+def source_name(source: str | os.PathLike | BinaryIO) -> str:
+    """The name to give ``source`` in errors: its path, a stream's ``name``, or ``<stream>``."""
     if isinstance(source, (str, os.PathLike)):
         return os.fspath(source)
     return str(getattr(source, "name", "<stream>"))
@@ -94,7 +95,7 @@ def feed(
     The caller drains whatever its callbacks produced between yields.
     Expat errors become :class:`CVATXMLError` naming the file and line.
     """
-    name = _source_name(source)
+    name = source_name(source)
     stream = open(source, "rb") if isinstance(source, (str, os.PathLike)) else source
     try:
         while True:
