@@ -71,7 +71,8 @@ class RemoteCVAT:
         returns ``{"id", "username", "token"}`` like the local server.
 
         CVAT validates what a person would type: usernames of 5 characters or more, and
-        passwords of 8 or more that are not common, numeric or like the username.
+        passwords of 8 or more that are not common, numeric or like the username, names
+        or email (the local server checks the same, see its ``registration`` module).
         """
         with httpx.Client(base_url=self.url, timeout=_TIMEOUT) as anonymous:
             response = anonymous.post(
@@ -81,7 +82,7 @@ class RemoteCVAT:
                     "email": email or f"{username}@example.com",
                     "password1": password,
                     "password2": password,
-                    # CVAT's registration requires both names
+                    # optional on CVAT 2.73, but never blank when given
                     "first_name": first_name or username,
                     "last_name": last_name or "Tester",
                 },

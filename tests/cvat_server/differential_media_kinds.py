@@ -160,6 +160,15 @@ DATA = [
     K("task data meta uploaded", "GET", "/api/tasks/{task_up}/data/meta"),
     K("task data meta without data", "GET", "/api/tasks/{task_empty}/data/meta"),
     K("task data meta patch", "PATCH", "/api/tasks/{task}/data/meta", json={"deleted_frames": []}),
+    *(
+        K(f"task data meta patch {name}", "PATCH", "/api/tasks/{task}/data/meta", json=body)
+        for name, body in (
+            ("repeated frames", {"deleted_frames": [0, 0]}),
+            ("unknown frames", {"deleted_frames": [99999, 100000]}),
+            ("negative frame", {"deleted_frames": [0, -1]}),
+            ("not a list", {"deleted_frames": 3}),
+        )
+    ),
     K("job data meta", "GET", "/api/jobs/{job2}/data/meta"),
     K(
         "frame original",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import json
 import zipfile
 
 from PIL import Image
@@ -125,9 +126,19 @@ def test_deleted_frames_and_meta_patch(cvat_server, image_files):
         task = create_task(client, image_files, name="deleted-frames")
         url = f"/api/tasks/{task['id']}/data/meta"
         patched = client.patch(url, json={"deleted_frames": [3, 1]})
-        assert patched.json()["deleted_frames"] == [1, 3]
-        assert client.get(url).json()["deleted_frames"] == [1, 3]
-        assert client.patch(url, json={"deleted_frames": [99]}).status_code == 400
+        assert patched.json()["deleted_frames"] == [3, 1]  # CVAT answers in the order given
+        assert client.get(url).json()["deleted_frames"] == [1, 3]  # and lists them sorted
+        refused = {
+            "[99, 10]": "Unknown frames 10, 99 requested for removal",
+            "[1, 1]": "Deleted frames cannot repeat",
+        }
+        for body, message in refused.items():
+            answer = client.patch(url, json={"deleted_frames": json.loads(body)})
+            assert answer.json() == {"deleted_frames": [message]}
+        negative = client.patch(url, json={"deleted_frames": [2, -1]})
+        assert negative.json() == {
+            "deleted_frames": {"1": ["Ensure this value is greater than or equal to 0."]}
+        }
 
 
 def test_processing_failures_are_reported(cvat_server, image_files, video_file, tmp_path):

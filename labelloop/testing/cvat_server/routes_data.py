@@ -299,7 +299,7 @@ def _meta(task: Any, lo: int, hi: int) -> dict[str, Any]:
         "stop_frame": processing.source_frame(info, hi),
         "frame_filter": info["frame_filter"],
         "frames": frames,
-        "deleted_frames": [f for f in info["deleted_frames"] if lo <= f <= hi],
+        "deleted_frames": sorted(f for f in info["deleted_frames"] if lo <= f <= hi),
         "included_frames": None,
         "storage": "local",
         "cloud_storage_id": None,
@@ -313,17 +313,38 @@ async def task_meta(ctx: Ctx) -> Response:
     if method == "PATCH":
         info = _info(task)
         data = await ctx.json_object()
-        deleted = data.get("deleted_frames", info["deleted_frames"])
-        if not isinstance(deleted, list) or not all(
-            isinstance(f, int) and 0 <= f < task["size"] for f in deleted
-        ):
-            raise field_error(
-                "deleted_frames", f"Frames must be integers in [0, {task['size'] - 1}]."
-            )
-        info["deleted_frames"] = sorted(set(deleted))
+        deleted = _deleted_frames(data.get("deleted_frames", info["deleted_frames"]), task["size"])
+        info["deleted_frames"] = deleted
         ctx.store.update("tasks", task["id"], {"media": dumps(info), "updated_date": now()})
         task = ctx.store.one("SELECT * FROM tasks WHERE id = ?", (task["id"],))
+        # CVAT answers a PATCH with the frames in the order given; a GET sorts them
+        return json_response({**_meta(task, 0, task["size"] - 1), "deleted_frames": deleted})
     return json_response(_meta(task, 0, task["size"] - 1))
+
+
+def _deleted_frames(value: Any, size: int) -> list[int]:
+    """``deleted_frames`` checked as CVAT 2.73's ``DataMetaWriteSerializer``."""
+    if not isinstance(value, list):
+        raise field_error(
+            "deleted_frames", f'Expected a list of items but got type "{type(value).__name__}".'
+        )
+    errors = {
+        str(i): ["A valid integer is required."]
+        if not isinstance(f, int) or isinstance(f, bool)
+        else ["Ensure this value is greater than or equal to 0."]
+        for i, f in enumerate(value)
+        if not isinstance(f, int) or isinstance(f, bool) or f < 0
+    }
+    if errors:
+        raise ApiError(400, {"deleted_frames": errors})
+    if len(set(value)) != len(value):
+        raise field_error("deleted_frames", "Deleted frames cannot repeat")
+    unknown = [str(f) for f in sorted(set(value).difference(range(size)))]
+    if unknown:
+        shown = ", ".join(unknown[:10])
+        more = f" (and {len(unknown) - 10} more)" if len(unknown) > 10 else ""
+        raise field_error("deleted_frames", f"Unknown frames {shown}{more} requested for removal")
+    return value
 
 
 async def job_meta(ctx: Ctx) -> Response:
