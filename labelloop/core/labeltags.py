@@ -61,10 +61,9 @@ def edit_label_tags(collection: SampleCollection, tags: Any, label_fields: Any, 
         raise ValueError(f"Label tags are strings, got {tags!r:.80}")
     dataset = collection._dataset
     with dataset.transaction():
-        paths = label_paths(collection, label_fields)
-        rows: list[tuple[str, list[str]]] = []
-        for path in paths:
+        for path in label_paths(collection, label_fields):
             ids, current = collection.values(f"{path}.id"), collection.values(f"{path}.tags")
+            rows: list[tuple[str, list[str]]] = []
             for label_id, before in _pairs(ids, current):
                 if add:
                     after = before + [t for t in tags if t not in before]
@@ -72,7 +71,9 @@ def edit_label_tags(collection: SampleCollection, tags: Any, label_fields: Any, 
                     after = [t for t in before if t not in tags]
                 if after != before:
                     rows.append((label_id, after))
-        dataset._store.set_label_values(dataset._id, "tags", rows)
+            frames = path.startswith(_FRAMES)
+            field = path.removeprefix(_FRAMES).split(".")[0]  # ids are unique per field
+            dataset._store.set_label_values(dataset._id, "tags", rows, field, frames)
 
 
 def count_label_tags(collection: SampleCollection, label_fields: Any = None) -> dict[str, int]:

@@ -69,3 +69,12 @@ def test_unknown_label_fields_are_refused_before_anything_is_written(image_datas
     with pytest.raises(ValueError, match="Label tags are strings"):
         image_dataset.tag_labels([1])
     assert image_dataset.count_label_tags() == {}
+
+
+def test_tagging_a_field_leaves_copies_of_its_labels_in_another(image_dataset):
+    sample = image_dataset.first()
+    sample["copied"] = sample.ground_truth.copy()  # the same label ids, in another field
+    sample.save()
+    image_dataset.tag_labels("x", label_fields="copied")
+    assert image_dataset.count_label_tags() == {"x": 2}
+    assert image_dataset.count_label_tags("ground_truth") == {}
