@@ -60,7 +60,7 @@ def annotate(
     results; the run is recorded under ``anno_key`` only once the upload succeeded.
     """
     runs.validate_key(anno_key)
-    dataset = samples._dataset
+    dataset = samples.dataset
     if runs.has_run(dataset, anno_key):
         raise ValueError(
             f"An annotation or evaluation run with key {anno_key!r} already exists on dataset "
@@ -121,7 +121,7 @@ def record_run(samples: Any, anno_key: str, results: AnnotationResults) -> None:
     ``annotate()`` calls this after a successful upload; an importer that
     builds results for existing server work calls it before ``load_annotations``.
     """
-    dataset = samples._dataset
+    dataset = samples.dataset
     config = results.config
     with dataset.transaction():
         runs.register_run(samples, RUN_TYPE, anno_key, config.serialize(), method=config.name)
@@ -155,7 +155,7 @@ def load_annotation_results(
     ``credentials`` (e.g. ``username``, ``password``, ``url``) apply to this
     session only; the run's stored URL is used unless ``url`` is given.
     """
-    dataset = samples._dataset
+    dataset = samples.dataset
     runs.get_run(dataset, anno_key, RUN_TYPE)  # ValueError naming the key if absent
     results = runs.load_results(dataset, anno_key, cache=cache, type=RUN_TYPE)
     if results is None:
@@ -194,7 +194,7 @@ def load_annotations(
     returns the unexpected labels (or ``None``) as the reference API does.
     ``dry_run=True`` writes nothing and returns the report of what would change.
     """
-    dataset = samples._dataset
+    dataset = samples.dataset
     if conflicts not in CONFLICT_MODES:
         raise ValueError(f"conflicts must be one of {list(CONFLICT_MODES)}, not {conflicts!r}")
     results = load_annotation_results(dataset, anno_key, **credentials)
@@ -244,7 +244,7 @@ def merge_results(
     ``iter_annotations``) is read inside it, others are downloaded first so no
     network call holds the database's write lock.
     """
-    dataset = results.samples._dataset
+    dataset = results.samples.dataset
     schema = results.config.label_schema or {}
     frames_run = None
     if views.FRAMES in results.id_map:

@@ -44,7 +44,7 @@ def record_base(
 ) -> None:
     """Store run ``key``'s base: the labels its ``id_map`` says were sent, streamed per
     batch of samples (and per range of frames for videos)."""
-    dataset = samples._dataset
+    dataset = samples.dataset
     runs.save_run_docs(dataset, key, [(*MARKER, {"version": 1})])
     sample_fields = [f for f in schema if not split_path(f)[0]]
     frame_fields = [f for f in schema if split_path(f)[0]]
@@ -83,7 +83,7 @@ def _frame_rows(
                 doc[name] = base_entry(schema[name], value, entries[name][number], number, spatial)
         rows.append((sample.id, number, doc))
         if len(rows) >= FRAME_ROWS:  # a long video is written range by range
-            runs.save_run_docs(sample._dataset, key, rows)
+            runs.save_run_docs(sample.dataset, key, rows)
             rows = []
     return rows
 

@@ -65,7 +65,7 @@ def _patch_sources(samples: Any, stage: Any) -> Any:
     """``<view before the patches>.select_labels(ids=<the patches' labels>, fields=...)``."""
     stages = samples._stages
     cut = stages.index(stage)
-    parent = DatasetView(samples._dataset, stages[:cut])
+    parent = DatasetView(samples.dataset, stages[:cut])
     if isinstance(stage, ToPatches):
         fields = [stage.field]
         ids = [i for i in samples.values(f"{stage.field}.id") if i is not None]

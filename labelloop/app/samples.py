@@ -138,7 +138,7 @@ def _load(view: Any, ids: list[str]) -> list[Any]:
         return []
     if view._is_derived:  # patches/frames/clips: ids are the view's own, not the dataset's
         return list(view.select(ids, ordered=True))
-    dataset = view._dataset
+    dataset = view.dataset
     shaping = [s for s in view._serialize() if s["_cls"] in _SHAPING_STAGES]
     page_view = dataset.select(ids, ordered=True)
     if shaping:

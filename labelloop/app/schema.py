@@ -58,7 +58,7 @@ def _attribute_names(collection: Any) -> dict[str, set[str]]:
 
 def summary(collection: Any, version: int, count: int) -> dict[str, Any]:
     """What the page needs at once: names and kinds of fields (no pass over the data)."""
-    dataset = collection._dataset
+    dataset = collection.dataset
     stages = collection._serialize()
     numeric = [
         {"name": name, "kind": spec["kind"]}
@@ -96,7 +96,7 @@ def statistics(collection: Any) -> dict[str, Any]:
     Each aggregation may be a pass over the view, so the page asks for this
     separately and shows the grid meanwhile.
     """
-    evaluations = list(collection._dataset.list_evaluations())
+    evaluations = list(collection.dataset.list_evaluations())
     seen_attributes = _attribute_names(collection)
     fields: dict[str, Any] = {}
     for field in label_fields(collection):

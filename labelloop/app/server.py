@@ -51,7 +51,7 @@ def create_app(state: AppState, allowed_hosts: list[str] | None = None) -> Starl
 
     def index(request: Request) -> HTMLResponse:
         shown = state.collection
-        title = html.escape(shown._dataset.name if shown is not None else "no dataset")
+        title = html.escape(shown.dataset.name if shown is not None else "no dataset")
         return HTMLResponse(page.substitute(title=title), headers=_NO_STORE)
 
     def version(request: Request) -> JSONResponse:

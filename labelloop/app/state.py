@@ -48,10 +48,10 @@ class AppState:
         with self._lock:
             if target is None:
                 self.dataset, self.view = None, None
-            elif target._dataset is target:
+            elif target.dataset is target:
                 self.dataset, self.view = target, None
             else:
-                self.dataset, self.view = target._dataset, target
+                self.dataset, self.view = target.dataset, target
             self.bump()
 
     @property

@@ -54,6 +54,11 @@ class SampleCollection(DerivedViews):
     # -- basics ------------------------------------------------------------
 
     @property
+    def dataset(self) -> Dataset:
+        """The dataset whose samples this collection shows (a dataset: itself)."""
+        return self._dataset
+
+    @property
     def name(self) -> str:
         """Name of the underlying dataset."""
         return self._dataset.name

@@ -104,7 +104,7 @@ def import_annotations(
         project_name, project_id, task_ids, data_path, download_media, num_workers
     )
     kinds = _field_names(label_types)
-    dataset = sample_collection._dataset
+    dataset = sample_collection.dataset
     existing = dict(zip(sample_collection.values("filepath"), sample_collection.values("id")))
     index = MediaIndex.from_data_path(data_path, existing)
     report = ImportReport()

@@ -109,7 +109,7 @@ def fill_metadata(samples: Any, rows: Sequence[Any], media_type: str, media_fiel
     if not missing:
         return
     ids = [row.sample_id for row in missing]
-    dataset = samples._dataset
+    dataset = samples.dataset
     if media_field != "filepath":
         dataset.select(ids).compute_metadata()
         return

@@ -136,7 +136,7 @@ def collect_videos(samples: Any, config: CVATBackendConfig) -> list[VideoRow]:
 def iter_field_frames(samples: Any, sample_id: str, field: str) -> Iterator[tuple[int, Any]]:
     """``(frame_number, value)`` of one video's frame field, streamed in frame ranges."""
     name = field[len("frames.") :]
-    sample = samples._dataset[sample_id]
+    sample = samples.dataset[sample_id]
     for frame in sample.frames.iter_frames():
         value = frame.get_field(name) if frame.has_field(name) else None
         if value is not None:

@@ -113,7 +113,7 @@ def iter_video_annotations(backend: Any, results: CVATAnnotationResults) -> Iter
     """
     api = backend.connect_to_api()
     cvat_schema = run_schema(backend.config)
-    dataset = results.samples._dataset
+    dataset = results.samples.dataset
     for task_id in list(results.task_ids):
         frames = results.frame_id_map.get(task_id) or {}
         if 0 not in frames:

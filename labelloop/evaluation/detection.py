@@ -73,7 +73,7 @@ def evaluate_detections(
         method=method,
     )
     _check_fields(collection, pred_field, gt_field)
-    with collection._dataset.transaction():  # the run, its labels and results land together
+    with collection.dataset.transaction():  # the run, its labels and results land together
         if eval_key is not None:
             if runs.has_run(collection, eval_key, "evaluation"):
                 delete_evaluation(collection, eval_key)
@@ -188,7 +188,7 @@ def _results(
 def delete_evaluation(collection: Any, eval_key: str) -> None:
     """Delete run ``eval_key`` and the fields it wrote on labels, samples and frames."""
     info = runs.get_run(collection, eval_key, "evaluation")
-    dataset = collection._dataset
+    dataset = collection.dataset
     names = (eval_key, f"{eval_key}_id", f"{eval_key}_iou")
     counts = [f"{eval_key}_tp", f"{eval_key}_fp", f"{eval_key}_fn"]
     paths = [info.config.get("pred_field"), info.config.get("gt_field")]
