@@ -140,7 +140,9 @@ def delete_labels(
             return
         with dataset.transaction():
             for path in paths:
-                dataset._store.delete_labels(dataset._id, targets, *_source_level(dataset, path))
+                dataset._store.delete_labels(
+                    dataset._id, targets, *source_level(dataset, path.field, path.is_frame)
+                )
         return
     if tags is None and view is None:
         raise ValueError("delete_labels needs ids, tags or a view")
@@ -151,20 +153,20 @@ def delete_labels(
         for path in paths:
             for label in path.sample_labels(doc):
                 if not wanted_tags or wanted_tags & set(label.get("tags") or []):
-                    found.setdefault(_source_level(dataset, path), set()).add(label["id"])
+                    level = source_level(dataset, path.field, path.is_frame)
+                    found.setdefault(level, set()).add(label["id"])
     with dataset.transaction():
         for (field, frames), label_ids in found.items():
             dataset._store.delete_labels(dataset._id, label_ids, field, frames)
 
 
-def _source_level(dataset: Dataset, path: Any) -> tuple[str, bool]:
-    """``(field, frame level)`` in the dataset of a label path of it or of a derived view
-    (a frames view shows frame fields as sample fields)."""
-    frames = path.is_frame
+def source_level(dataset: Dataset, field: str, frames: bool) -> tuple[str, bool]:
+    """``(field, frame level)`` in the dataset of a label field of it or of a derived view
+    (a frames view shows frame fields as sample fields): label ids are unique per field."""
     schema = dataset._frame_schema if frames else dataset._sample_schema
-    if path.field not in (schema or {}):
+    if field not in (schema or {}):
         frames = not frames
-    return path.field, frames
+    return field, frames
 
 
 def _level(field: str | None) -> tuple[str | None, bool]:

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from labelloop.core.fields import is_label_spec, list_attr
+from labelloop.core.labelops import source_level
 
 if TYPE_CHECKING:
     from labelloop.core.collection import SampleCollection
@@ -71,9 +72,10 @@ def edit_label_tags(collection: SampleCollection, tags: Any, label_fields: Any, 
                     after = [t for t in before if t not in tags]
                 if after != before:
                     rows.append((label_id, after))
-            frames = path.startswith(_FRAMES)
-            field = path.removeprefix(_FRAMES).split(".")[0]  # ids are unique per field
-            dataset._store.set_label_values(dataset._id, "tags", rows, field, frames)
+            # ids are unique per field (a frames view shows frame fields as sample fields)
+            field = path.removeprefix(_FRAMES).split(".")[0]
+            level = source_level(dataset, field, path.startswith(_FRAMES))
+            dataset._store.set_label_values(dataset._id, "tags", rows, *level)
 
 
 def count_label_tags(collection: SampleCollection, label_fields: Any = None) -> dict[str, int]:

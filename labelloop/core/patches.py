@@ -203,7 +203,12 @@ class ToEvaluationPatches(Derivation):
         for gt in gts:
             if gt["id"] in matched:
                 outcomes.append(("tp", gt["id"], [gt], matched[gt["id"]]))
-        outcomes += [("fp", p["id"], [], [p]) for p in unmatched_preds]
+        # a prediction copied from the ground truth may share its id (ids are unique per
+        # field): its patch gets an id of its own, so patch ids stay unique
+        outcomes += [
+            ("fp", derived_id(p["id"], "fp") if p["id"] in gt_ids else p["id"], [], [p])
+            for p in unmatched_preds
+        ]
         outcomes += [("fn", g["id"], [g], []) for g in gts if g.get(key) == "fn"]
         for kind, patch_id, patch_gts, patch_preds in outcomes:
             patch = _patch_doc(doc, patch_id)

@@ -167,3 +167,34 @@ def test_one_label_object_on_two_frames_of_a_field_is_refused(tmp_path, dataset)
     with pytest.raises(ValueError, match="occurs twice in one field"):
         sample.save()
     assert _stored(dataset, sample.id, "frames.weather.label") == ["day"]  # frame 2 unsaved
+
+
+def test_evaluation_patches_of_predictions_copied_from_ground_truth(dataset):
+    sample = ll.Sample(
+        "/data/a.jpg", gt=Detections(detections=[Detection(label="cat", bounding_box=[0.1] * 4)])
+    )
+    dataset.add_sample(sample)
+    sample["pred"] = sample.gt.copy()  # same ids, then moved away: an fp and an fn
+    sample.pred.detections[0].bounding_box = [0.7, 0.7, 0.2, 0.2]
+    sample.pred.detections[0]["confidence"] = 0.9
+    sample.save()
+    dataset.evaluate_detections("pred", gt_field="gt", eval_key="ev")
+    patches = dataset.to_evaluation_patches("ev")
+    ids = patches.values("id")
+    assert sorted(patches.values("type")) == ["fn", "fp"] and len(set(ids)) == 2
+    by_type = {p.type: p for p in patches}
+    shared = sample.gt.detections[0].id
+    assert by_type["fn"].id == shared  # the gt's patch keeps the label id
+    assert by_type["fp"].pred.detections[0].id == shared
+    assert patches[by_type["fp"].id].type == "fp"
+
+
+def test_tag_labels_of_one_field_leaves_the_copies_in_another(image_dataset):
+    sample = image_dataset.first()
+    sample["pred"] = sample.ground_truth.copy()
+    sample.save()
+    view = image_dataset.select(sample.id)
+    view.tag_labels("checked", label_fields="pred")
+    assert view.values("pred.detections.tags") == [[["checked"], ["checked"]]]
+    assert view.values("ground_truth.detections.tags") == [[[], []]]
+    assert view.count_label_tags("ground_truth") == {}
