@@ -198,3 +198,11 @@ def test_tag_labels_of_one_field_leaves_the_copies_in_another(image_dataset):
     assert view.values("pred.detections.tags") == [[["checked"], ["checked"]]]
     assert view.values("ground_truth.detections.tags") == [[[], []]]
     assert view.count_label_tags("ground_truth") == {}
+
+
+def test_tag_labels_through_a_frames_view_reaches_the_frame_field(tmp_path, dataset):
+    sample = ll.Sample(str(write_mp4(str(tmp_path / "v.mp4"), frames=3)))
+    sample.frames[1]["gt"] = Detections(detections=[Detection(label="car")])
+    dataset.add_sample(sample)
+    dataset.to_frames().tag_labels("seen", label_fields="gt")  # a frame field shown per frame
+    assert dataset.values("frames.gt.detections.tags")[0][0] == [["seen"]]
