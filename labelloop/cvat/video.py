@@ -133,10 +133,11 @@ def collect_videos(samples: Any, config: CVATBackendConfig) -> list[VideoRow]:
     return rows
 
 
-def iter_field_frames(samples: Any, sample_id: str, field: str) -> Iterator[tuple[int, Any]]:
-    """``(frame_number, value)`` of one video's frame field, streamed in frame ranges."""
+def iter_field_frames(samples: Any, row: VideoRow, field: str) -> Iterator[tuple[int, Any]]:
+    """``(frame_number, value)`` of one video's frame field as the uploaded collection shows
+    it (a view's label filters apply: the labels it hides are not sent), streamed."""
     name = field[len("frames.") :]
-    sample = samples.dataset[sample_id]
+    sample = samples[row.shown_id]
     for frame in sample.frames.iter_frames():
         value = frame.get_field(name) if frame.has_field(name) else None
         if value is not None:
@@ -177,7 +178,7 @@ def check_videos(samples: Any, cvat_schema: CVATSchema, rows: list[VideoRow]) ->
             )
         if has_non_finite(samples.select(ids), path, cvat_schema, name):
             for row in rows:
-                frames = iter_field_frames(samples, row.sample_id, name)
+                frames = iter_field_frames(samples, row, name)
                 described = (
                     (f"{row.shown_id} ({row.media_path}) frame {n}", name, v) for n, v in frames
                 )
@@ -290,7 +291,7 @@ def _field_objects(
     entries: dict[int, Any] = id_map.setdefault(row.sample_id, {})  # a video's clips share it
     if spec.is_scalar:
         upload = TrackUpload()
-        for number, value in iter_field_frames(samples, row.sample_id, spec.name):
+        for number, value in iter_field_frames(samples, row, spec.name):
             cvat_frame = frame_range.to_cvat(number)
             if cvat_frame is None or cvat_frame >= frame_range.size(row.frame_count):
                 continue
@@ -307,7 +308,7 @@ def _field_objects(
     last = frame_range.size(row.frame_count)
 
     def uploaded() -> Iterator[tuple[int, Label]]:
-        for number, value in iter_field_frames(samples, row.sample_id, spec.name):
+        for number, value in iter_field_frames(samples, row, spec.name):
             cvat_frame = frame_range.to_cvat(number)
             if cvat_frame is None or cvat_frame >= last:
                 continue
