@@ -143,6 +143,10 @@ def test_disk_full_during_merge_leaves_dataset_as_before(server, tmp_path):
                 )
     before = label_digest(dataset)
     conn = dataset._store._conn  # the process's SQLite connection: cap the file's size
+    # The session's database is shared: pages freed by earlier tests could absorb the
+    # merge's growth, so pack the file first, and then any new label needs a new page.
+    conn.execute("VACUUM")
+    assert conn.execute("PRAGMA freelist_count").fetchone()[0] == 0
     limit = conn.execute("PRAGMA max_page_count").fetchone()[0]
     pages = conn.execute("PRAGMA page_count").fetchone()[0]
     conn.execute(f"PRAGMA max_page_count = {pages}")
