@@ -44,7 +44,8 @@ def no_secret_in_logs(request):
         root.removeHandler(handler)
         root.setLevel(old_level)
     secrets = set(SECRETS)
-    server = request.node.funcargs.get("cvat_server")  # set up after this fixture, if used
+    funcargs = getattr(request.node, "funcargs", None) or {}  # None after a Ctrl-C
+    server = funcargs.get("cvat_server")  # set up after this fixture, if used
     if server is not None:
         secrets.add(server.admin_token)
     leaked = [m for m in handler.messages for s in secrets if s and s in m]
