@@ -39,7 +39,7 @@ SPECIAL_KEYS = (FRAMES, FRAME_NUMBERS, CLIPS)
 
 def derivation(samples: Any) -> Any:
     """The last derivation stage of a collection (``None`` for datasets and plain views)."""
-    stages = getattr(samples, "_stages", [])
+    stages = getattr(samples, "stages", [])
     cut = last_derivation(stages)
     return None if cut is None else stages[cut]
 
@@ -63,14 +63,14 @@ def upload_collection(samples: Any) -> Any:
 
 def _patch_sources(samples: Any, stage: Any) -> Any:
     """``<view before the patches>.select_labels(ids=<the patches' labels>, fields=...)``."""
-    stages = samples._stages
+    stages = samples.stages
     cut = stages.index(stage)
     parent = DatasetView(samples.dataset, stages[:cut])
     if isinstance(stage, ToPatches):
         fields = [stage.field]
         ids = [i for i in samples.values(f"{stage.field}.id") if i is not None]
     else:
-        fields = list(stage._config(samples._view_schema)[:2])
+        fields = list(stage.eval_fields(samples.schema_source)[:2])
         ids = []
         for field in fields:
             ids += samples.values(f"{field}.detections.id", unwind=True)
@@ -179,7 +179,7 @@ def _keep_track_indexes(dataset: Any, fields: dict[str, Any]) -> None:
         ]
         if not labels:
             continue
-        found = dataset._get_labels((x.id for x in labels), name)
+        found = dataset.get_labels((x.id for x in labels), name)
         stored = {info.label.id: info.label for info in found}
         for label in labels:
             index = stored[label.id].get_field("index") if label.id in stored else None

@@ -29,13 +29,13 @@ class _Target:
     """A parsed field path: which field, which label attribute, frame level or not."""
 
     def __init__(self, collection: SampleCollection, path: str) -> None:
-        dataset = collection._view_schema
+        dataset = collection.schema_source
         self.path = path
         self.is_frame = path == "frames" or path.startswith("frames.")
         rest = path[len("frames.") :] if path.startswith("frames.") else path
         head, _, tail = rest.partition(".")
         self.field = head
-        schema = dataset._frame_schema if self.is_frame else dataset._sample_schema
+        schema = dataset.frame_schema if self.is_frame else dataset.sample_schema
         self.spec = schema.get(head)
         self.list_attr = list_attr(self.spec) if is_label_spec(self.spec) else None
         self.attr: str | None = None  # label attribute read, when that's all the path does
@@ -55,7 +55,7 @@ class _Target:
 
 def _fast_filters(collection: SampleCollection, target: _Target) -> tuple[Any, bool] | None:
     """``(where, only_matches)`` when every stage is a compilable filter on the target field."""
-    stages = collection._stages
+    stages = collection.stages
     store = collection._dataset._store
     wheres = []
     only_matches = False
@@ -84,13 +84,13 @@ def _store_values(collection: SampleCollection, target: _Target) -> list[Any] | 
     """Per-sample values answered by the store, or ``None`` when not possible."""
     dataset = collection._dataset
     store = dataset._store
-    if target.is_frame and target.attr and not collection._stages:
+    if target.is_frame and target.attr and not collection.stages:
         return _store_frame_values(collection, target)
     if target.is_frame or target.attr is None or target.attr == "":
         if target.is_frame or target.spec is None:
             return None
-        ids = view_ids(collection) if collection._stages else None
-        if collection._stages and ids is None:
+        ids = view_ids(collection) if collection.stages else None
+        if collection.stages and ids is None:
             return None
         if target.path == "id":
             return dataset._store.sample_ids(dataset._id) if ids is None else ids
@@ -199,7 +199,7 @@ def count(collection: SampleCollection, path: str | None = None) -> int:
 def _count(collection: SampleCollection, path: str | None) -> int:
     dataset = collection._dataset
     if path is None:
-        if not collection._stages:
+        if not collection.stages:
             return dataset._store.count_samples(dataset._id)
         ids = view_ids(collection)
         if ids is not None:
@@ -209,7 +209,7 @@ def _count(collection: SampleCollection, path: str | None) -> int:
             return derived
         return sum(1 for _ in iter_docs(collection))
     if path == "frames":
-        if not collection._stages:
+        if not collection.stages:
             return dataset._store.count_frames(dataset._id)
         return sum(len(d.get("frames") or []) for d in iter_docs(collection, frames=True))
     target = _Target(collection, path)

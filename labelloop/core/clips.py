@@ -100,12 +100,12 @@ class ToClips(Derivation):
             return "supports", None
         name = value[len("frames.") :] if value.startswith("frames.") else value
         if value.startswith("frames.") or (
-            name not in parent._sample_schema and name in parent._frame_schema
+            name not in parent.sample_schema and name in parent.frame_schema
         ):
-            if name not in parent._frame_schema:
+            if name not in parent.frame_schema:
                 raise ValueError(f"Dataset '{parent.name}' has no frame field '{name}'")
             return "frames", name
-        spec = parent._sample_schema.get(name)
+        spec = parent.sample_schema.get(name)
         if spec is None:
             raise ValueError(f"Dataset '{parent.name}' has no field '{value}' to make clips from")
         if is_label_spec(spec) and spec["cls"] in ("TemporalDetection", "TemporalDetections"):
@@ -131,13 +131,13 @@ class ToClips(Derivation):
         self.mode(dataset)
 
     def view_schema(self, parent: Any) -> ViewSchema:
-        schema = dict(parent._sample_schema)
+        schema = dict(parent.sample_schema)
         schema["sample_id"] = {"kind": "str"}
         schema["support"] = {"kind": "list"}
         kind, field = self.mode(parent)
         if kind == "temporal":
             schema[field] = {"kind": "label", "cls": "Classification"}
-        frames = dict(parent._frame_schema)
+        frames = dict(parent.frame_schema)
         return ViewSchema(getattr(parent, "_root", parent), schema, frames, "video")
 
     def map_filtered(self, paths: set[str]) -> set[str]:
@@ -159,7 +159,7 @@ class ToClips(Derivation):
             return [(d["id"], list(d["support"]), d) for d in items if d.get("support")]
         if kind in ("frames", "expr"):
             if kind == "frames":
-                attr = list_attr(parent._frame_schema[field])
+                attr = list_attr(parent.frame_schema[field])
 
                 def present(frame: Doc) -> bool:
                     value = frame.get(field)
@@ -214,7 +214,7 @@ class ToClips(Derivation):
     def prepare_sample(self, sample: DerivedSample, collection: SampleCollection, cut: int) -> None:
         """Give the clip the video's frames within its support, as the view shows them."""
         dataset = collection._dataset
-        stages = collection._stages
+        stages = collection.stages
         filters = []
         for index, stage in enumerate(stages):
             if index == cut:
@@ -272,7 +272,7 @@ class ToClips(Derivation):
         data = {k: v for k, v in value._values.items() if k != "logits" or v is not None}
         data["support"] = sample._fields.get("support") or sample._source["support"]
         detection = TemporalDetection(**data)
-        cls = label_class(dataset._sample_schema[field]["cls"])
+        cls = label_class(dataset.sample_schema[field]["cls"])
         if loaded is not None and loaded["id"] != detection.id and cls.list_field:
             dataset._store.delete_labels(dataset._id, [loaded["id"]], field)
-        dataset._set_label(sample_id, field, detection)
+        dataset.set_label(sample_id, field, detection)

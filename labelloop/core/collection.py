@@ -40,7 +40,7 @@ logger = logging.getLogger(__name__)
 class SampleCollection(DerivedViews):
     """Base of :class:`Dataset` and :class:`DatasetView`."""
 
-    _stages: list[st.Stage]
+    stages: list[st.Stage]
 
     @property
     def _dataset(self) -> Dataset:
@@ -66,23 +66,23 @@ class SampleCollection(DerivedViews):
     @property
     def media_type(self) -> str | None:
         """``"image"``, ``"video"`` or ``None`` for an empty dataset (a frames view: images)."""
-        return self._view_schema.media_type
+        return self.schema_source.media_type
 
     @property
-    def _view_schema(self) -> Any:
+    def schema_source(self) -> Any:
         """What the samples of this collection look like: the dataset, or a derived view's schema."""
-        return derived.view_schema(self._dataset, self._stages)
+        return derived.view_schema(self._dataset, self.stages)
 
     @property
     def _is_derived(self) -> bool:
         """Whether this is a patches, frames or clips view (its samples are not the dataset's)."""
-        return derived.last_derivation(self._stages) is not None
+        return derived.last_derivation(self.stages) is not None
 
     def _sample_maker(self) -> Callable[[dict[str, Any]], Sample]:
         """Turns this collection's documents into samples (derived views: derived samples)."""
         if self._is_derived:
             return derived.sample_maker(self)
-        return lambda doc: self._dataset._make_sample(doc, self._stages)
+        return lambda doc: self._dataset._make_sample(doc, self.stages)
 
     def _save_batch(self, samples: list[Sample]) -> None:
         if self._is_derived:
@@ -150,43 +150,43 @@ class SampleCollection(DerivedViews):
         return list(self.skip(max(total - num_samples, 0))) if num_samples > 0 else []
 
     def _describe(self) -> str:
-        return f"Dataset '{self.name}'" if not self._stages else f"A view of dataset '{self.name}'"
+        return f"Dataset '{self.name}'" if not self.stages else f"A view of dataset '{self.name}'"
 
     def _serialize(self) -> list[dict[str, Any]]:
         """The view's stages as JSON (``dataset._load_view(stages)`` rebuilds it)."""
-        return [stage.serialize() for stage in self._stages]
+        return [stage.serialize() for stage in self.stages]
 
     def view(self) -> DatasetView:
         """This collection as a view."""
-        return self._new_view(list(self._stages))
+        return self._new_view(list(self.stages))
 
     def _add_stage(self, stage: st.Stage) -> DatasetView:
         self._dataset._sync_schema()
-        stage.validate(self._view_schema)
-        return self._new_view([*self._stages, stage])
+        stage.validate(self.schema_source)
+        return self._new_view([*self.stages, stage])
 
     # -- schema (delegated to the dataset) ---------------------------------
 
     def get_field_schema(self) -> dict[str, dict[str, Any]]:
         """``{field: spec}`` of sample fields (spec: ``kind`` and, for labels, ``cls``)."""
         if self._is_derived:
-            return {k: dict(v) for k, v in self._view_schema._sample_schema.items()}
+            return {k: dict(v) for k, v in self.schema_source.sample_schema.items()}
         return self._dataset.get_field_schema()
 
     def get_frame_field_schema(self) -> dict[str, dict[str, Any]] | None:
         """``{field: spec}`` of frame fields (``None`` for image datasets)."""
         if self._is_derived:
-            schema = self._view_schema
-            return dict(schema._frame_schema) if schema.media_type == "video" else None
+            schema = self.schema_source
+            return dict(schema.frame_schema) if schema.media_type == "video" else None
         return self._dataset.get_frame_field_schema()
 
     def has_sample_field(self, field_name: str) -> bool:
         """Whether the dataset declares sample field ``field_name``."""
-        return field_name in self._view_schema._sample_schema
+        return field_name in self.schema_source.sample_schema
 
     def has_frame_field(self, field_name: str) -> bool:
         """Whether the dataset declares frame field ``field_name``."""
-        return field_name in self._view_schema._frame_schema
+        return field_name in self.schema_source.frame_schema
 
     def has_field(self, path: str) -> bool:
         """Whether ``path`` (``x`` or ``frames.x``) is a declared field."""

@@ -94,7 +94,7 @@ class Dataset(FieldSchema, SampleCollection):
     :func:`load_dataset`, or ``overwrite=True`` to replace it).
     """
 
-    _stages: list[Stage] = []
+    stages: list[Stage] = []
 
     def __init__(
         self,
@@ -151,11 +151,13 @@ class Dataset(FieldSchema, SampleCollection):
         return DatasetView(self, stages)
 
     @property
-    def _sample_schema(self) -> dict[str, dict[str, Any]]:
+    def sample_schema(self) -> dict[str, dict[str, Any]]:
+        """The stored spec of each sample field (name -> spec); read it, never edit it."""
         return self._doc["sample_fields"]
 
     @property
-    def _frame_schema(self) -> dict[str, dict[str, Any]]:
+    def frame_schema(self) -> dict[str, dict[str, Any]]:
+        """The stored spec of each frame field of a video dataset; read it, never edit it."""
         return self._doc["frame_fields"]
 
     # -- properties ----------------------------------------------------------
@@ -469,14 +471,14 @@ class Dataset(FieldSchema, SampleCollection):
         ids are unique per field: ``field`` (``frames.x`` at frame level) picks one."""
         return labelops.get_label(self, label_id, field)
 
-    def _get_labels(
+    def get_labels(
         self, label_ids: Iterable[str], field: str | None = None
     ) -> list[labelops.LabelInfo]:
         """``LabelInfo`` of the labels with these ids (unknown ids skipped), in every field
         or only in ``field``."""
         return labelops.get_labels(self, label_ids, field)
 
-    def _set_label(
+    def set_label(
         self, sample_id: str, field: str, label: Label, frame_number: int | None = None
     ) -> None:
         """Add or replace one label without rewriting its sample."""

@@ -33,11 +33,11 @@ class FieldSchema:
 
     def get_field_schema(self) -> dict[str, dict[str, Any]]:
         """``{field: spec}`` of sample fields (spec: ``kind`` and, for labels, ``cls``)."""
-        return copy.deepcopy(self._sample_schema)
+        return copy.deepcopy(self.sample_schema)
 
     def get_frame_field_schema(self) -> dict[str, dict[str, Any]] | None:
         """``{field: spec}`` of frame fields (``None`` unless this is a video dataset)."""
-        return copy.deepcopy(self._frame_schema) if self.media_type == "video" else None
+        return copy.deepcopy(self.frame_schema) if self.media_type == "video" else None
 
     def add_sample_field(self, field_name: str, ftype: Any) -> None:
         """Declare a sample field: ``ftype`` is a Python type, kind name or Label class."""
@@ -49,7 +49,7 @@ class FieldSchema:
 
     def _add_field(self, name: str, ftype: Any, frame: bool) -> None:
         spec = spec_from_type(ftype)
-        schema = self._frame_schema if frame else self._sample_schema
+        schema = self.frame_schema if frame else self.sample_schema
         if name in schema:
             if schema[name] != spec:
                 raise ValueError(
@@ -75,7 +75,7 @@ class FieldSchema:
         self._delete_field(field_name, frame=True, error_level=error_level)
 
     def _delete_field(self, name: str, frame: bool, error_level: int) -> None:
-        schema = self._frame_schema if frame else self._sample_schema
+        schema = self.frame_schema if frame else self.sample_schema
         builtins = FRAME_BUILTINS if frame else SAMPLE_BUILTINS
         kind = "frame" if frame else "sample"
         if name in builtins:
@@ -104,7 +104,7 @@ class FieldSchema:
         self._rename_field(field_name, new_field_name, frame=True)
 
     def _rename_field(self, old: str, new: str, frame: bool) -> None:
-        schema = self._frame_schema if frame else self._sample_schema
+        schema = self.frame_schema if frame else self.sample_schema
         builtins = FRAME_BUILTINS if frame else SAMPLE_BUILTINS
         if old in builtins or old not in schema:
             raise ValueError(f"Cannot rename '{old}': not a custom field of '{self.name}'")

@@ -41,8 +41,8 @@ class ViewSchema:
         media_type: str | None,
     ) -> None:
         self._root = root
-        self._sample_schema = sample_schema
-        self._frame_schema = frame_schema
+        self.sample_schema = sample_schema
+        self.frame_schema = frame_schema
         self.media_type = media_type
 
     @property
@@ -111,7 +111,7 @@ def last_derivation(stages: list[Stage]) -> int | None:
 
 def fast_count(collection: SampleCollection) -> int | None:
     """The size of a view made of one derivation of the whole dataset, from the store."""
-    stages = collection._stages
+    stages = collection.stages
     if len(stages) == 1 and isinstance(stages[0], Derivation):
         return stages[0].count(collection._dataset)
     return None
@@ -145,8 +145,8 @@ class DerivedSample(Sample):
     """A sample of a patches, frames or clips view; saving writes its labels to the source."""
 
     def _schema(self) -> dict[str, dict[str, Any]] | None:
-        schema = self.__dict__.get("_view_schema")
-        return None if schema is None else schema._sample_schema
+        schema = self.__dict__.get("schema_source")
+        return None if schema is None else schema.sample_schema
 
     @property
     def dataset(self) -> Dataset:
@@ -191,7 +191,7 @@ def sample_maker(collection: SampleCollection) -> Callable[[Doc], DerivedSample]
     What every sample shares (the stage, the view's schema, which label
     paths its stages filter) is worked out once, not per sample.
     """
-    stages = collection._stages
+    stages = collection.stages
     cut = last_derivation(stages)
     assert cut is not None
     stage = stages[cut]
@@ -203,7 +203,7 @@ def sample_maker(collection: SampleCollection) -> Callable[[Doc], DerivedSample]
     filtered = stage.map_filtered(before)
     for later in stages[cut + 1 :]:
         filtered.update(later.filtered_paths(schema))
-    shared = {"_root": dataset, "_view": collection, "_view_schema": schema, "_stage": stage}
+    shared = {"_root": dataset, "_view": collection, "schema_source": schema, "_stage": stage}
 
     def make(doc: Doc) -> DerivedSample:
         source = source_locator(doc)
@@ -299,7 +299,7 @@ def write_items(
         dataset._store.delete_labels(dataset._id, gone, source_field, frames)
     for label in current:
         if loaded.get(label.id) != label:
-            dataset._set_label(sample_id, source_field, label, frame_number)
+            dataset.set_label(sample_id, source_field, label, frame_number)
 
 
 def save_samples(dataset: Dataset, samples: list[DerivedSample]) -> None:

@@ -62,7 +62,7 @@ def set_values(collection: SampleCollection, path: str, values: list[Any]) -> No
             )
         # in place only through stages that select samples or filter labels (not derived
         # views, mapped labels or computed fields: their samples save their own way)
-        plain = all(stage.sql_step() is not None for stage in collection._stages)
+        plain = all(stage.sql_step() is not None for stage in collection.stages)
         if plain and _set_sample_field(collection, path, ids, values):
             return
         if plain and _set_label_attribute(collection, path, values):
@@ -93,14 +93,14 @@ def _set_sample_field(
 ) -> bool:
     """Write a plain (non-label, non-builtin) sample field into the sample documents only."""
     dataset = collection._dataset
-    spec = dataset._sample_schema.get(path)
+    spec = dataset.sample_schema.get(path)
     if "." in path or path in SAMPLE_BUILTINS or is_label_spec(spec):
         return False
     if any(isinstance(v, (Label, Metadata)) for v in values):
         return False
     for value in values:
         value = list(value) if isinstance(value, tuple) else value
-        new_spec = check_value(path, dataset._sample_schema.get(path), value)
+        new_spec = check_value(path, dataset.sample_schema.get(path), value)
         if new_spec is not None:
             dataset._declare_field(path, new_spec)
     new = dict(zip(ids, values))
@@ -119,7 +119,7 @@ def _set_label_attribute(collection: SampleCollection, path: str, values: list[A
     """Write one attribute of the view's labels (``predictions.detections.eval``) in place."""
     dataset = collection._dataset
     field, _, rest = path.partition(".")
-    spec = dataset._sample_schema.get(field)
+    spec = dataset.sample_schema.get(field)
     if not is_label_spec(spec) or not rest:
         return False
     items = list_attr(spec)

@@ -90,7 +90,7 @@ class ToFrames(Derivation):
         schema = dict(SAMPLE_BUILTINS)
         schema["sample_id"] = {"kind": "str"}
         schema["frame_number"] = {"kind": "int"}
-        for name, spec in parent._frame_schema.items():
+        for name, spec in parent.frame_schema.items():
             if name not in ("id", "frame_number"):
                 schema[name] = spec
         return ViewSchema(getattr(parent, "_root", parent), schema, {}, "image")
@@ -188,7 +188,7 @@ class ToFrames(Derivation):
         ``collection`` is the view this stage is applied to.
         """
         dataset = collection._dataset
-        source, stages = source_of(dataset, collection._stages)
+        source, stages = source_of(dataset, collection.stages)
         for doc in run(source, stages, frames=True):
             sid = source_locator(doc)["sample_id"]
             directory = self.frame_dir(dataset._id, sid)
@@ -203,7 +203,7 @@ class ToFrames(Derivation):
     # -- writing back ------------------------------------------------------------------
 
     def write_back(self, sample: DerivedSample, dataset: Dataset) -> None:
-        own = [n for n in sample._view_schema._sample_schema if n not in FRAME_SAMPLE_FIELDS]
+        own = [n for n in sample.schema_source.sample_schema if n not in FRAME_SAMPLE_FIELDS]
         refuse_changes(sample, own, "frames")
         changed = changed_fields(sample)
         if not changed:
@@ -216,7 +216,7 @@ class ToFrames(Derivation):
             object.__setattr__(frame, "_id", stored[0][1])
             frame._fields.update(stored[0][2])  # plain fields the view may not show
         for name in own:
-            spec = dataset._frame_schema.get(name)
+            spec = dataset.frame_schema.get(name)
             if name in sample._fields and (name in changed or not is_label_spec(spec)):
                 frame._fields[name] = sample._fields[name]
         frame._fields["frame_number"] = number

@@ -28,7 +28,7 @@ class LabelPath:
         self.path = path
         self.is_frame = path.startswith("frames.")
         self.field = path[len("frames.") :] if self.is_frame else path
-        schema = dataset._frame_schema if self.is_frame else dataset._sample_schema
+        schema = dataset.frame_schema if self.is_frame else dataset.sample_schema
         spec = schema.get(self.field)
         if not is_label_spec(spec):
             where = "frame" if self.is_frame else "sample"
@@ -79,8 +79,8 @@ class LabelPath:
 def label_paths(dataset: Dataset, fields: Any = None) -> list[LabelPath]:
     """The label fields named (default: every sample- and frame-level label field)."""
     if fields is None:
-        names = [n for n, s in dataset._sample_schema.items() if is_label_spec(s)]
-        names += [f"frames.{n}" for n, s in dataset._frame_schema.items() if is_label_spec(s)]
+        names = [n for n, s in dataset.sample_schema.items() if is_label_spec(s)]
+        names += [f"frames.{n}" for n, s in dataset.frame_schema.items() if is_label_spec(s)]
     else:
         names = as_list(fields)
     return [LabelPath(dataset, n) for n in names]

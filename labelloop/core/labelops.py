@@ -85,7 +85,7 @@ def set_label(
     single-label fields the field's value becomes ``label``.
     """
     frame = frame_number is not None
-    schema = dataset._frame_schema if frame else dataset._sample_schema
+    schema = dataset.frame_schema if frame else dataset.sample_schema
     number = frame_number if frame else SAMPLE_LEVEL
     spec = schema.get(field)
     container_cls = container_for(label) if spec is None else label_class(spec["cls"])
@@ -132,7 +132,7 @@ def delete_labels(
     """Delete labels by id, by tag, or all labels of a view (optionally only ``fields``)."""
 
     # a derived view (patches, frames, clips) names its labels by its own fields
-    paths = label_paths(view._view_schema if view is not None else dataset, fields)
+    paths = label_paths(view.schema_source if view is not None else dataset, fields)
     if ids is not None:
         targets = list(dict.fromkeys(as_list(ids)))
         if fields is None:  # an id names its labels in every field
@@ -163,7 +163,7 @@ def delete_labels(
 def source_level(dataset: Dataset, field: str, frames: bool) -> tuple[str, bool]:
     """``(field, frame level)`` in the dataset of a label field of it or of a derived view
     (a frames view shows frame fields as sample fields): label ids are unique per field."""
-    schema = dataset._frame_schema if frames else dataset._sample_schema
+    schema = dataset.frame_schema if frames else dataset.sample_schema
     if field not in (schema or {}):
         frames = not frames
     return field, frames

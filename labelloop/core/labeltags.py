@@ -24,10 +24,10 @@ _FRAMES = "frames."
 def label_paths(collection: SampleCollection, label_fields: Any = None) -> list[str]:
     """Paths of the labels of ``label_fields`` (default: every label field, frames too), e.g.
     ``ground_truth.detections``, ``frames.boxes.detections``, ``scene``."""
-    schema = collection._view_schema
+    schema = collection.schema_source
     known = {
-        **{n: s for n, s in schema._sample_schema.items() if is_label_spec(s)},
-        **{_FRAMES + n: s for n, s in schema._frame_schema.items() if is_label_spec(s)},
+        **{n: s for n, s in schema.sample_schema.items() if is_label_spec(s)},
+        **{_FRAMES + n: s for n, s in schema.frame_schema.items() if is_label_spec(s)},
     }
     if label_fields is None:
         names = list(known)

@@ -47,7 +47,7 @@ def _patch_class(parent: Any, field: str) -> type:
             f"Patches need image samples; call to_frames() first to patch the frames of "
             f"video dataset '{parent.name}'"
         )
-    spec = parent._sample_schema.get(field)
+    spec = parent.sample_schema.get(field)
     if not is_label_spec(spec):
         raise ValueError(f"'{field}' is not a label field of dataset '{parent.name}'")
     cls = label_class(spec["cls"])
@@ -63,7 +63,7 @@ def _patch_class(parent: Any, field: str) -> type:
 def _base_schema(parent: Any) -> dict[str, dict[str, Any]]:
     schema = dict(SAMPLE_BUILTINS)
     schema["sample_id"] = {"kind": "str"}
-    if "frame_number" in parent._sample_schema:  # patches of a frames view
+    if "frame_number" in parent.sample_schema:  # patches of a frames view
         schema["frame_number"] = {"kind": "int"}
     return schema
 
@@ -118,7 +118,7 @@ class ToPatches(Derivation):
 
     def count(self, dataset: Dataset) -> int | None:
         """Patches of the whole dataset: its labels of the field, counted by the store."""
-        list_field = label_class(dataset._sample_schema[self.field]["cls"]).list_field
+        list_field = label_class(dataset.sample_schema[self.field]["cls"]).list_field
         return dataset._store.count_labels(
             dataset._id, self.field, False, list_field is not None, None
         )
@@ -152,7 +152,7 @@ class ToEvaluationPatches(Derivation):
     def _from_kwargs(cls, kw: dict[str, Any]) -> ToEvaluationPatches:
         return cls(kw["eval_key"])
 
-    def _config(self, parent: Any) -> tuple[str, str, str]:
+    def eval_fields(self, parent: Any) -> tuple[str, str, str]:
         """``(gt_field, pred_field, iscrowd attribute)`` of the evaluation (read once)."""
         cached = self.__dict__.get("_fields")
         if cached is None:
@@ -174,10 +174,10 @@ class ToEvaluationPatches(Derivation):
         return gt, pred, config.get("iscrowd") or "iscrowd"
 
     def validate(self, dataset: Any) -> None:
-        self._config(dataset)
+        self.eval_fields(dataset)
 
     def view_schema(self, parent: Any) -> ViewSchema:
-        gt, pred, _ = self._config(parent)
+        gt, pred, _ = self.eval_fields(parent)
         schema = _base_schema(parent)
         schema[gt] = {"kind": "label", "cls": "Detections"}
         schema[pred] = {"kind": "label", "cls": "Detections"}
@@ -187,7 +187,7 @@ class ToEvaluationPatches(Derivation):
         return ViewSchema(_root(parent), schema, {}, "image")
 
     def expand(self, doc: Doc, parent: Any, frames: bool) -> Iterator[Doc]:
-        gt_field, pred_field, iscrowd = self._config(parent)
+        gt_field, pred_field, iscrowd = self.eval_fields(parent)
         key = self.eval_key
         gts = _items(doc.get(gt_field))
         preds = _items(doc.get(pred_field))
@@ -221,7 +221,7 @@ class ToEvaluationPatches(Derivation):
             yield patch
 
     def write_back(self, sample: DerivedSample, dataset: Dataset) -> None:
-        gt, pred, _ = self._config(sample._view_schema)
+        gt, pred, _ = self.eval_fields(sample.schema_source)
         refuse_changes(sample, [gt, pred], "evaluation patches")
         source = sample._source
         for field in (gt, pred):

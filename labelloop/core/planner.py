@@ -135,9 +135,7 @@ def _compiled(dataset: Dataset, stages: list[Stage]) -> tuple[list[str], int] | 
     if not steps:
         return None
     fields = {
-        name: list_attr(spec)
-        for name, spec in dataset._sample_schema.items()
-        if is_label_spec(spec)
+        name: list_attr(spec) for name, spec in dataset.sample_schema.items() if is_label_spec(spec)
     }
     ids = dataset._store.view_ids(dataset._id, steps, fields)
     return None if ids is None else (ids, len(steps))
@@ -146,7 +144,7 @@ def _compiled(dataset: Dataset, stages: list[Stage]) -> tuple[list[str], int] | 
 def view_ids(collection: SampleCollection) -> list[str] | None:
     """The sample ids of a view in order when the store selects them all in SQL, else ``None``."""
     dataset = collection._dataset
-    source, stages = source_of(dataset, collection._stages)
+    source, stages = source_of(dataset, collection.stages)
     if not stages or not isinstance(source, DatasetSource):
         return None
     compiled = _compiled(dataset, stages)
@@ -159,7 +157,7 @@ def iter_docs(collection: SampleCollection, frames: bool = False) -> Iterator[di
     """The documents of a collection, in view order."""
     dataset = collection._dataset
     dataset._sync_schema()
-    source, stages = source_of(dataset, collection._stages)
+    source, stages = source_of(dataset, collection.stages)
     compiled = _compiled(dataset, stages) if isinstance(source, DatasetSource) else None
     if compiled is None:
         return run(source, stages, frames)

@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 
 def label_fields(dataset: Dataset, frame: bool) -> dict[str, tuple[str, str | None]]:
     """``{field: (label class name, list attribute or None)}`` of label fields."""
-    schema = dataset._frame_schema if frame else dataset._sample_schema
+    schema = dataset.frame_schema if frame else dataset.sample_schema
     return {
         name: (spec["cls"], list_attr(spec)) for name, spec in schema.items() if is_label_spec(spec)
     }

@@ -185,7 +185,7 @@ class Sample(Document):
             self[name] = value
 
     def _schema(self) -> dict[str, dict[str, Any]] | None:
-        return None if self._dataset is None else self._dataset._sample_schema
+        return None if self._dataset is None else self._dataset.sample_schema
 
     @property
     def dataset(self) -> Dataset | None:
@@ -262,7 +262,7 @@ class Frame(Document):
     def _schema(self) -> dict[str, dict[str, Any]] | None:
         sample = None if self._owner is None else self._owner._sample
         dataset = None if sample is None else sample._dataset
-        return None if dataset is None else dataset._frame_schema
+        return None if dataset is None else dataset.frame_schema
 
     @property
     def frame_number(self) -> int | None:

@@ -405,7 +405,7 @@ class _FieldSelection(Stage):
     def validate(self, dataset: Dataset) -> None:
         for name in self.field_names:
             is_frame = name.startswith("frames.")
-            schema = dataset._frame_schema if is_frame else dataset._sample_schema
+            schema = dataset.frame_schema if is_frame else dataset.sample_schema
             base = name[len("frames.") :] if is_frame else name
             if base not in schema:
                 raise ValueError(f"Dataset '{dataset.name}' has no field '{name}'")
@@ -418,10 +418,10 @@ class _FieldSelection(Stage):
             return list(self.field_names)
         keep = set(self.field_names)
         builtin = {"id", "filepath", "tags", "metadata", "frame_number"}
-        out = [n for n in dataset._sample_schema if n not in keep and n not in builtin]
+        out = [n for n in dataset.sample_schema if n not in keep and n not in builtin]
         out += [
             f"frames.{n}"
-            for n in dataset._frame_schema
+            for n in dataset.frame_schema
             if f"frames.{n}" not in keep and n not in builtin
         ]
         return out

@@ -17,7 +17,7 @@ class DatasetView(SampleCollection):
 
     def __init__(self, dataset: Dataset, stages: list[Stage]) -> None:
         self._root = dataset
-        self._stages = list(stages)
+        self.stages = list(stages)
 
     @property
     def _dataset(self) -> Dataset:
@@ -41,7 +41,7 @@ class DatasetView(SampleCollection):
     __hash__ = None  # type: ignore[assignment]
 
     def __repr__(self) -> str:
-        stages = "\n".join(f"    {s!r}" for s in self._stages)
+        stages = "\n".join(f"    {s!r}" for s in self.stages)
         return f"<DatasetView of '{self._root.name}' with stages:\n{stages}>"
 
     def to_dict(self) -> dict[str, Any]:

@@ -73,7 +73,7 @@ def _fields_doc(
     dataset: Dataset, doc: Document, frame: bool, expand: bool = True
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """``(plain fields, label fields)`` of a sample or frame, declaring new fields."""
-    schema = dataset._frame_schema if frame else dataset._sample_schema
+    schema = dataset.frame_schema if frame else dataset.sample_schema
     builtins = FRAME_BUILTINS if frame else SAMPLE_BUILTINS
     plain: dict[str, Any] = {}
     labels: dict[str, Any] = {}

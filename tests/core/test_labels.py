@@ -16,17 +16,17 @@ def test_get_set_and_delete_single_labels(image_dataset):
     assert info.label.label == "car" and isinstance(info.label, Detection)
     edited = info.label
     edited.label = "bus"
-    ds._set_label(sample_id, "ground_truth", edited)
+    ds.set_label(sample_id, "ground_truth", edited)
     new = Detection(label="bike", bounding_box=[0, 0, 0.1, 0.1])
-    ds._set_label(sample_id, "ground_truth", new)
+    ds.set_label(sample_id, "ground_truth", new)
     assert ds.values("ground_truth.detections.label")[2] == ["person", "person", "bus", "bike"]
     assert ds.values("predictions.detections.label")[2] == ["person", "person", "car"]
-    ds._set_label(sample_id, "weather", Classification(label="sunny"))
+    ds.set_label(sample_id, "weather", Classification(label="sunny"))
     assert ds.values("weather.label") == [None, None, "sunny", None]
-    ds._set_label(sample_id, "weather", Classification(label="rain"))
+    ds.set_label(sample_id, "weather", Classification(label="rain"))
     assert ds.count("weather") == 1 and ds.values("weather.label")[2] == "rain"
     with pytest.raises(ValueError, match="pass a Detection"):
-        ds._set_label(sample_id, "ground_truth", Classification(label="x"))
+        ds.set_label(sample_id, "ground_truth", Classification(label="x"))
     ds.delete_labels(ids=[new.id])
     assert ds.values("ground_truth.detections.label")[2] == ["person", "person", "bus"]
     with pytest.raises(KeyError):
@@ -40,7 +40,7 @@ def test_labels_on_frames_and_empty_samples(tmp_path, dataset):
     sample = ll.Sample(write_mp4(str(tmp_path / "v.mp4"), frames=3))
     dataset.add_sample(sample)
     det = Detection(label="car")
-    dataset._set_label(sample.id, "detections", det, frame_number=2)
+    dataset.set_label(sample.id, "detections", det, frame_number=2)
     info = dataset._get_label(det.id)
     assert (info.frame_number, info.field) == (2, "detections")
     assert dataset.values("frames.detections.detections.label") == [[["car"]]]
