@@ -466,7 +466,7 @@ class Dataset(FieldSchema, SampleCollection):
 
     # -- labels (see core/labelops.py and docs/architecture.md) -----------------
 
-    def _get_label(self, label_id: str, field: str | None = None) -> labelops.LabelInfo:
+    def get_label(self, label_id: str, field: str | None = None) -> labelops.LabelInfo:
         """``LabelInfo(sample_id, frame_number, field, label)`` of a label (``KeyError``);
         ids are unique per field: ``field`` (``frames.x`` at frame level) picks one."""
         return labelops.get_label(self, label_id, field)

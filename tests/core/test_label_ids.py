@@ -113,10 +113,10 @@ def test_edits_through_views_and_by_id_touch_one_field(image_dataset):
     image_dataset.delete_labels(ids=[gt_ids[1]])
     assert _stored(image_dataset, sample.id, "ground_truth.detections.id") == gt_ids[:1]
     # lookups by id name the field they search
-    info = image_dataset._get_label(gt_ids[0], "ground_truth")
+    info = image_dataset.get_label(gt_ids[0], "ground_truth")
     assert (info.sample_id, info.field, info.label.label) == (sample.id, "ground_truth", "cat")
     with pytest.raises(KeyError, match="in field 'pred'"):
-        image_dataset._get_label(gt_ids[0], "pred")
+        image_dataset.get_label(gt_ids[0], "pred")
 
 
 def test_set_values_on_a_label_attribute_writes_one_field(image_dataset):

@@ -11,7 +11,7 @@ def test_get_set_and_delete_single_labels(image_dataset):
     ds = image_dataset
     sample_id = ds.values("id")[2]
     car_id = ds.values("ground_truth.detections.id")[2][2]
-    info = ds._get_label(car_id)
+    info = ds.get_label(car_id)
     assert (info.sample_id, info.frame_number, info.field) == (sample_id, None, "ground_truth")
     assert info.label.label == "car" and isinstance(info.label, Detection)
     edited = info.label
@@ -30,7 +30,7 @@ def test_get_set_and_delete_single_labels(image_dataset):
     ds.delete_labels(ids=[new.id])
     assert ds.values("ground_truth.detections.label")[2] == ["person", "person", "bus"]
     with pytest.raises(KeyError):
-        ds._get_label(new.id)
+        ds.get_label(new.id)
 
 
 def test_labels_on_frames_and_empty_samples(tmp_path, dataset):
@@ -41,7 +41,7 @@ def test_labels_on_frames_and_empty_samples(tmp_path, dataset):
     dataset.add_sample(sample)
     det = Detection(label="car")
     dataset.set_label(sample.id, "detections", det, frame_number=2)
-    info = dataset._get_label(det.id)
+    info = dataset.get_label(det.id)
     assert (info.frame_number, info.field) == (2, "detections")
     assert dataset.values("frames.detections.detections.label") == [[["car"]]]
     dataset.delete_labels(tags=["nothing"])  # no label has the tag
