@@ -12,14 +12,14 @@ import labelloop.formats  # noqa: F401  (registers from_dir/export and the datas
 import labelloop.types  # noqa: F401  (labelloop.types.COCODetectionDataset, ...)
 from labelloop.annotation.config import annotation_config  # also registers annotate() & co
 from labelloop.app import Session, launch_app
-from labelloop.core.dataset import (
-    Dataset,
+from labelloop.core.catalog import (
     dataset_exists,
     delete_dataset,
     delete_non_persistent_datasets,
     list_datasets,
     load_dataset,
 )
+from labelloop.core.dataset import Dataset
 from labelloop.core.expressions import ViewExpression, ViewField
 from labelloop.core.labels import (
     Classification,

@@ -110,8 +110,13 @@ class Dataset(FieldSchema, SampleCollection):
                 raise ValueError(f"Dataset names must be strings, not {type(name).__name__}")
             generated = name is None
             name = name or _default_name()
-            if overwrite and self._store.get_dataset(name) is not None:
-                delete_dataset(name)
+            existing = self._store.get_dataset(name) if overwrite else None
+            if existing is not None:
+                live = _INSTANCES.get(existing.id)
+                if live is not None:
+                    live.delete()  # marks the live object deleted too
+                else:
+                    self._store.delete_dataset(existing.id)
             _id = new_id()
             for attempt in range(5):
                 try:
@@ -462,8 +467,6 @@ class Dataset(FieldSchema, SampleCollection):
             view = view._add_stage(load_stage(data))
         return view
 
-    # -- labels ------------------------------------------------------------
-
     # -- labels (see core/labelops.py and docs/architecture.md) -----------------
 
     def get_label(self, label_id: str, field: str | None = None) -> labelops.LabelInfo:
@@ -526,6 +529,11 @@ class Dataset(FieldSchema, SampleCollection):
             out[key[: -len("_bytes")] + "_size"] = human_size(out[key])
         return out
 
+    @staticmethod
+    def loaded(dataset_id: str) -> Dataset | None:
+        """The ``Dataset`` object of this process for ``dataset_id``, if one is alive."""
+        return _INSTANCES.get(dataset_id)
+
     def delete(self) -> None:
         """Delete the dataset and everything in it."""
         self._store.delete_dataset(self._id)
@@ -562,48 +570,3 @@ class Dataset(FieldSchema, SampleCollection):
         return isinstance(other, Dataset) and other._id == self._id
 
     __hash__ = object.__hash__
-
-
-# -- module functions ---------------------------------------------------------------
-
-
-def list_datasets() -> list[str]:
-    """Names of all datasets, sorted."""
-    lifecycle.cleanup_stale()
-    return get_store().list_datasets()
-
-
-def dataset_exists(name: str) -> bool:
-    """Whether a dataset called ``name`` exists."""
-    return get_store().get_dataset(name) is not None
-
-
-def load_dataset(name: str) -> Dataset:
-    """The dataset called ``name`` (the same object if already loaded in this process)."""
-    record = get_store().get_dataset(name)
-    if record is None:
-        raise ValueError(f"No dataset named {name!r}; existing ones: {list_datasets()}")
-    existing = _INSTANCES.get(record.id)
-    if existing is not None:
-        existing.reload()
-        return existing
-    return Dataset(_id=record.id)
-
-
-def delete_dataset(name: str, verbose: bool = False) -> None:
-    """Delete the dataset called ``name``."""
-    store = get_store()
-    record = store.get_dataset(name)
-    if record is None:
-        raise ValueError(f"No dataset named {name!r}")
-    store.delete_dataset(record.id)
-    existing = _INSTANCES.pop(record.id, None)
-    if existing is not None:
-        existing._deleted = True
-    if verbose:
-        logger.info("Deleted dataset '%s'", name)
-
-
-def delete_non_persistent_datasets(verbose: bool = False) -> None:
-    """Delete non-persistent datasets that no live process uses."""
-    lifecycle.cleanup_stale(verbose=verbose, force=True)
