@@ -7,7 +7,6 @@ what changed and what the run's restrictions refused. The merge engine
 
 from __future__ import annotations
 
-import hashlib
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -17,6 +16,7 @@ import numpy as np
 
 from labelloop.annotation.schema import LABEL_TYPES, TRACKABLE_TYPES, schema_attributes
 from labelloop.core import labels as fol
+from labelloop.core.ids import derived_id
 
 #: Spatial properties compared per label type (others are left as they are).
 SPATIAL_FIELDS: dict[str, tuple[str, ...]] = {
@@ -165,14 +165,14 @@ class Location:
         )
 
 
-def derived_id(label_id: str, *where: Any) -> str:
-    """A fresh id for a duplicate of ``label_id`` that is the same on every merge.
+def loaded_id(label_id: str, *where: Any) -> str:
+    """The id of a label the annotation loop makes (a duplicate of ``label_id``, an object
+    drawn in the annotation tool), the same on every load.
 
-    Deterministic so that loading a run twice maps the same copy to the same
-    new id (idempotence) instead of adding it again.
+    Deterministic so that loading a run twice maps the same object to the same
+    id (idempotence) instead of adding it again; ``|``-joined, as stored ids were made.
     """
-    text = "|".join([label_id, *map(str, where)])
-    return hashlib.sha1(text.encode()).hexdigest()[:24]
+    return derived_id(label_id, *where, separator="|")
 
 
 def same(a: Any, b: Any) -> bool:
@@ -400,7 +400,7 @@ class ThreeWay:
                 continue
             new_id = label_id
             if label_id in old_ids or (label_id in taken and label_id not in own):
-                new_id = derived_id(label_id, where.sample_id, where.frame)
+                new_id = loaded_id(label_id, where.sample_id, where.frame)
             label = new.copy()
             label.set_field("id", new_id)
             kept.append(label)

@@ -14,7 +14,7 @@ import sys
 from typing import Any
 
 from labelloop.annotation.collection import field_spec, get_value, split_path
-from labelloop.annotation.diff import derived_id, items_of
+from labelloop.annotation.diff import items_of, loaded_id
 from labelloop.core import labels as fol
 
 logger = logging.getLogger(__name__)
@@ -197,7 +197,7 @@ def _merged(current: Any, return_type: str, value: Any, target: str, taken: set[
     labels = {}
     for label_id, label in value.items():
         copy = label.copy()
-        copy.set_field("id", derived_id(label_id, target) if label_id in taken else label_id)
+        copy.set_field("id", loaded_id(label_id, target) if label_id in taken else label_id)
         labels[copy.id] = copy
     if not cls.list_field:
         return next(iter(labels.values()), current)

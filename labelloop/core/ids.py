@@ -41,7 +41,12 @@ def is_id(value: object) -> bool:
     return isinstance(value, str) and bool(_ID_RE.match(value))
 
 
-def derived_id(*parts: object) -> str:
-    """A stable id made from ``parts`` (the same parts always give the same id)."""
-    text = "\x1f".join(str(p) for p in parts)
+def derived_id(*parts: object, separator: str = "\x1f") -> str:
+    """A stable id made from ``parts`` (the same parts always give the same id).
+
+    ``separator`` joins the parts before hashing; ids already stored were made with
+    their family's separator, so each family keeps its own (see
+    :func:`labelloop.annotation.diff.loaded_id`).
+    """
+    text = separator.join(str(p) for p in parts)
     return hashlib.sha1(text.encode()).hexdigest()[:24]

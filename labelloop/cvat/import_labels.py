@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from labelloop.annotation.diff import derived_id
+from labelloop.annotation.diff import loaded_id
 from labelloop.core.ids import is_id
 from labelloop.core.labels import Label
 from labelloop.cvat import convert
@@ -151,7 +151,7 @@ class TaskConverter:
                 self.report.skip(f"objects not convertible: {err}", self._where(frame))
                 continue
             kind = "tag" if model.get("type", "tag") == "tag" else "shape"
-            label["id"] = derived_id(self.provenance, self.task.task_id, kind, model.get("id"))
+            label["id"] = loaded_id(self.provenance, self.task.task_id, kind, model.get("id"))
             labels.append(label)
         return labels
 
@@ -175,7 +175,7 @@ class TaskConverter:
                 if not label.get_field("keyframe"):
                     label["keyframe"] = False
                 if not (label.keyframe and label.id in own_ids):
-                    label["id"] = derived_id(
+                    label["id"] = loaded_id(
                         self.provenance, self.task.task_id, "track", track.get("id"), frame
                     )
                 out.append((frame, label))

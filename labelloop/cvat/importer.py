@@ -21,7 +21,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from labelloop.annotation.diff import derived_id
+from labelloop.annotation.diff import loaded_id
 from labelloop.annotation.registry import build_config
 from labelloop.core.labels import Classifications, Detections, Keypoints, Label, Polylines
 from labelloop.core.sample import Sample, media_type_of
@@ -364,7 +364,7 @@ class _Writer:
             container_cls, attr = _CONTAINERS[kind]
             owner = next((f for f, ids in taken.items() if label.id in ids), None)
             if owner is not None and owner != field:  # ids are unique per sample
-                label["id"] = derived_id(label.id, field)
+                label["id"] = loaded_id(label.id, field)
             current = doc.get_field(field) if doc.has_field(field) else None
             if current is None:
                 current = container_cls()

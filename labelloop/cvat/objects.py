@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from typing import Any
 
-from labelloop.annotation.diff import derived_id
+from labelloop.annotation.diff import loaded_id
 from labelloop.annotation.schema import RETURN_TYPES
 from labelloop.core.ids import is_id
 from labelloop.core.labels import Classification, Detection, Keypoint, Label, Polyline
@@ -55,7 +55,7 @@ def server_object_id(kind: str, object_id: Any, source: str, *where: Any) -> str
     ``source`` (:func:`~labelloop.cvat.read.task_source`: server and task id) and its
     server id (and ``where``, e.g. a frame), so every load gives it the same id and two
     servers' objects never share one."""
-    return derived_id(f"{kind}{object_id}", source, *where)
+    return loaded_id(f"{kind}{object_id}", source, *where)
 
 
 def named_attributes(attributes: Any, maps: LabelMaps) -> list[dict[str, Any]]:

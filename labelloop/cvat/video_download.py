@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from labelloop.annotation.base import SampleChunk, Skip
-from labelloop.annotation.diff import derived_id, items_of
+from labelloop.annotation.diff import items_of, loaded_id
 from labelloop.annotation.schema import RETURN_TYPES
 from labelloop.core.labels import Label
 from labelloop.cvat.convert.common import UnsupportedObjectError
@@ -313,7 +313,7 @@ class _VideoTask:
                     label["keyframe"] = False
                 label["id"] = self._track_label_id(own_id, [index, *claimed], number, state)
                 if label.id in per_frame:
-                    label["id"] = derived_id(own_id, self.source, track.get("id"), number)
+                    label["id"] = loaded_id(own_id, self.source, track.get("id"), number)
                 restore_types(label, spec, state.templates.get(label.id), self.coerce)
                 per_frame[label.id] = label
 

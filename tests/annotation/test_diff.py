@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from labelloop.annotation.diff import FieldDiff, Location, ThreeWay, derived_id
+from labelloop.annotation.diff import FieldDiff, Location, ThreeWay, loaded_id
 from labelloop.core import labels as fol
 
 
@@ -126,7 +126,7 @@ def test_copies_of_uploaded_ids_get_stable_fresh_ids():
     value, synced = diff_labels(
         Location("gt", "s2"), SPEC, None, {cat.id: elsewhere}, [], {cat.id}, diff
     )
-    assert value.detections[0].id == derived_id(cat.id, "s2", None) != cat.id
+    assert value.detections[0].id == loaded_id(cat.id, "s2", None) != cat.id
     assert synced == [value.detections[0].id]
     again, _ = diff_labels(
         Location("gt", "s2"), SPEC, None, {cat.id: elsewhere}, [], {cat.id}, FieldDiff()
