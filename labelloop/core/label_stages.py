@@ -112,8 +112,6 @@ class FilterLabels(Stage):
         return [self.field]
 
     def sql_step(self) -> dict[str, Any] | None:
-        if self.frames_needed:
-            return None
         return {
             "kind": "filter_labels",
             "field": self.field,
@@ -175,6 +173,19 @@ class _LabelCriteria:
         fields = {x["field"] for x in self.labels if x.get("field")}
         return sorted(fields) if fields else None
 
+    def sql_step(self, kind: str, fields: Any) -> dict[str, Any]:
+        """The criteria as a step of ``Store.view_ids`` (``fields``: ``None`` for all)."""
+        ids = set(self.ids) | {x["label_id"] for x in self.labels if "label_id" in x}
+        fields = fields or self.default_fields()
+        return {
+            "kind": kind,
+            "fields": None if fields is None else as_list(fields),
+            "use_ids": bool(self.ids or self.labels),
+            "ids": [i for i in ids if isinstance(i, str)],
+            "tags": list(self.tags),
+            "filter": self.filter,
+        }
+
 
 class MatchLabels(Stage):
     """Samples with at least one label meeting every given criterion (labels unchanged)."""
@@ -207,6 +218,9 @@ class MatchLabels(Stage):
 
     def validate(self, dataset: Dataset) -> None:
         label_paths(dataset, self.fields)
+
+    def sql_step(self) -> dict[str, Any] | None:
+        return {**self.criteria.sql_step("match_labels", self.fields), "bool": self.bool}
 
     def apply(self, docs: Iterable[Doc], dataset: Dataset) -> Iterator[Doc]:
         paths = label_paths(dataset, self.fields or self.criteria.default_fields())
@@ -254,6 +268,10 @@ class _LabelSelection(Stage):
 
     def validate(self, dataset: Dataset) -> None:
         label_paths(dataset, self.fields)
+
+    def sql_step(self) -> dict[str, Any] | None:
+        kind = "select_labels" if self._SELECT else "exclude_labels"
+        return {**self.criteria.sql_step(kind, self.fields), "omit_empty": self.omit_empty}
 
     def _paths(self, dataset: Dataset) -> list[LabelPath]:
         return label_paths(dataset, self.fields or self.criteria.default_fields())

@@ -137,6 +137,11 @@ def _compiled(dataset: Dataset, stages: list[Stage]) -> tuple[list[str], int] | 
     fields = {
         name: list_attr(spec) for name, spec in dataset.sample_schema.items() if is_label_spec(spec)
     }
+    fields.update(
+        (f"frames.{name}", list_attr(spec))
+        for name, spec in dataset._frame_schema.items()
+        if is_label_spec(spec)
+    )
     ids = dataset._store.view_ids(dataset._id, steps, fields)
     return None if ids is None else (ids, len(steps))
 

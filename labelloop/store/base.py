@@ -319,9 +319,11 @@ class Store(ABC):
         """Ids of the samples a view's leading stages select, in view order, in one query.
 
         ``steps`` are the stages' ``sql_step()`` forms (``match``, ``filter_labels``,
-        ``match_tags``, ``exists``, ``select``, ``exclude``, ``sort_by``: see
-        :mod:`labelloop.store.sqlview`); ``label_fields`` maps the sample-level label
-        fields to their list attribute (``None`` for single labels). ``None`` when the
+        ``match_labels``, ``select_labels``, ``exclude_labels``, ``match_tags``,
+        ``exists``, ``select``, ``exclude``, ``sort_by``: see
+        :mod:`labelloop.store.sqlview`); ``label_fields`` maps the label fields
+        (``frames.x`` for frame-level ones) to their list attribute (``None`` for single
+        labels). ``None`` when the
         engine cannot answer exactly as the Python evaluator would: the core then
         evaluates the stages itself.
         """

@@ -7,13 +7,26 @@ are spelled differently: reading into JSON text, matching a column against
 many ids, ordering strings bytewise, aggregating numbers without losing their
 type. Everything else (``ON CONFLICT`` upserts, ``COALESCE``, ``TRUE``,
 window functions) is the same SQL on both engines.
+
+Arithmetic and string functions follow Python's semantics (what
+:mod:`labelloop.core.expressions` computes): a dialect answers ``None`` for a
+form it cannot compute exactly as Python does, and the compiler then leaves the
+expression to Python. SQLite gets Python's own ``%``, ``**``, ``lower``,
+``upper`` and ``re.search`` as registered functions (:data:`SQLITE_FUNCTIONS`);
+PostgreSQL computes in ``float8`` as Python's floats do, matches the regular
+expressions :func:`~labelloop.store.sqlregex.to_posix` can translate exactly
+and leaves ``%``, ``**`` and case folding (locale-dependent there) to Python.
 """
 
 from __future__ import annotations
 
 import functools
 import json
+import math
+import re
 from typing import Any
+
+from labelloop.store.sqlregex import to_posix
 
 #: JSON kinds the compiler compares: Python type -> dialect kind name.
 NUMBER, STRING, BOOLEAN = "number", "string", "boolean"
@@ -72,6 +85,44 @@ class Dialect:
     def typed_param(self, kind: str) -> str:
         """A placeholder for a literal compared with :meth:`json_typed` of ``kind``."""
         return "?"
+
+    def json_number(self, column: str, path: Any) -> tuple[str, list[Any]]:
+        """The value at ``path`` as an SQL float when it is a number or a boolean (as 0/1,
+        what Python's arithmetic makes of it), else NULL."""
+        raise NotImplementedError
+
+    def json_is_array(self, column: str) -> str:
+        """Whether the value at path ``?`` of ``column`` is a JSON array."""
+        raise NotImplementedError
+
+    def number_param(self) -> str:
+        """A placeholder for a number taking part in arithmetic."""
+        return "?"
+
+    def arith(self, op: str, left: str, right: str) -> str | None:
+        """``left op right`` of two SQL numbers as Python computes it (NULL where Python's
+        evaluator answers ``None``: division by zero), or ``None`` if the engine cannot."""
+        if op in ("+", "-", "*"):
+            return f"({left} {op} {right})"
+        if op == "/":
+            return f"({left} / NULLIF({right}, 0))"
+        return None
+
+    def text_function(self, name: str, arg: str) -> str | None:
+        """Python's ``str.lower``/``str.upper`` of an SQL string (``None``: not exactly)."""
+        return None
+
+    def affix(self, value: str, length: int, end: bool) -> str:
+        """The first (last, with ``end``) ``length`` characters of an SQL string."""
+        return f"substr({value}, {-length if end else 1}{'' if end else f', {length}'})"
+
+    def regex(
+        self, value: tuple[str, list[Any]], pattern: str, options: str | None
+    ) -> tuple[str, list[Any]] | None:
+        """Whether ``re.search(pattern, value)`` finds a match (``options`` as
+        :meth:`ViewExpression.re_match <labelloop.core.expressions.ViewExpression.re_match>`
+        takes them), never NULL; ``None`` when the engine cannot match exactly as Python."""
+        return None
 
     def param_value(self, value: Any) -> Any:
         """A Python literal as passed for :meth:`typed_param`."""
@@ -139,6 +190,32 @@ class SQLiteDialect(Dialect):
     def param_value(self, value: Any) -> Any:
         return int(value) if isinstance(value, bool) else value
 
+    def json_number(self, column: str, path: Any) -> tuple[str, list[Any]]:
+        # ->> reads true/false as 1/0
+        types = "('integer','real','true','false')"
+        return f"(CASE WHEN json_type({column}, ?) IN {types} THEN {column} ->> ? END)", [
+            path,
+            path,
+        ]
+
+    def json_is_array(self, column: str) -> str:
+        return f"(json_type({column}, ?) = 'array')"
+
+    def arith(self, op: str, left: str, right: str) -> str | None:
+        if op == "/":  # SQLite divides integers as integers; x / 0 is NULL
+            return f"(CAST({left} AS REAL) / {right})"
+        if op in ("%", "**"):
+            return f"py_{'mod' if op == '%' else 'pow'}({left}, {right})"
+        return super().arith(op, left, right)
+
+    def text_function(self, name: str, arg: str) -> str | None:
+        return f"py_{name}({arg})"
+
+    def regex(
+        self, value: tuple[str, list[Any]], pattern: str, options: str | None
+    ) -> tuple[str, list[Any]] | None:
+        return f"py_search(?, ?, {value[0]})", [pattern, options or "", *value[1]]
+
     def array_has(self, column: str) -> str:
         return f"EXISTS (SELECT 1 FROM json_each({column}, ?) WHERE value = ?)"
 
@@ -199,6 +276,34 @@ class PostgresDialect(Dialect):
     def typed_param(self, kind: str) -> str:
         return f"?::{self._CASTS[kind]}"
 
+    def json_number(self, column: str, path: Any) -> tuple[str, list[Any]]:
+        # float8, as Python's floats: numeric would answer 0.1 + 0.2 == 0.3
+        text = f"({column}::json #>> ?::text[])"
+        return (
+            f"(CASE {_kind_sql(column)} WHEN 'number' THEN {text}::float8 "
+            f"WHEN 'boolean' THEN {text}::boolean::int::float8 END)",
+            [path, path, path],
+        )
+
+    def json_is_array(self, column: str) -> str:
+        return f"({_kind_sql(column)} = 'array')"
+
+    def number_param(self) -> str:
+        return "?::float8"
+
+    def affix(self, value: str, length: int, end: bool) -> str:
+        return f"{'right' if end else 'left'}({value}, {length})"
+
+    def regex(
+        self, value: tuple[str, list[Any]], pattern: str, options: str | None
+    ) -> tuple[str, list[Any]] | None:
+        if options and "i" in options:  # case folding follows the server's locale
+            return None
+        posix = to_posix(pattern)
+        if posix is None:
+            return None
+        return f"COALESCE({value[0]} ~ ?, FALSE)", [*value[1], posix]
+
     def number_out(self, expr: str) -> str:
         return f"({expr})::text"
 
@@ -225,3 +330,53 @@ class PostgresDialect(Dialect):
 
 SQLITE = SQLiteDialect()
 POSTGRES = PostgresDialect()
+
+
+# -- Python's semantics, registered on SQLite connections -------------------------------
+
+
+def _number(value: Any) -> Any:
+    """A Python result as SQLite stores it (integers beyond 64 bits as floats)."""
+    if isinstance(value, complex):
+        return None  # Python answers a complex number: never equal or ordered to a number
+    if isinstance(value, int) and not -(2**63) <= value < 2**63:
+        try:
+            return float(value)
+        except OverflowError:
+            return math.copysign(math.inf, value)
+    return value
+
+
+def _mod(a: Any, b: Any) -> Any:
+    if a is None or b is None:
+        return None
+    try:
+        return _number(a % b)
+    except ZeroDivisionError:
+        return None
+
+
+def _pow(a: Any, b: Any) -> Any:
+    if a is None or b is None:
+        return None
+    try:
+        return _number(a**b)
+    except ZeroDivisionError:
+        return None
+
+
+def _search(pattern: str, options: str, value: Any) -> int:
+    if not isinstance(value, str):
+        return 0
+    flags = re.IGNORECASE if "i" in options else 0
+    return int(re.search(pattern, value, flags) is not None)
+
+
+#: Functions :class:`SQLiteDialect` calls: name -> (number of arguments, function).
+SQLITE_FUNCTIONS = {
+    "py_mod": (2, _mod),
+    "py_pow": (2, _pow),
+    "py_lower": (1, lambda v: v.lower() if isinstance(v, str) else None),
+    "py_upper": (1, lambda v: v.upper() if isinstance(v, str) else None),
+    "py_search": (3, _search),
+}

@@ -1,26 +1,41 @@
-"""Compile serialized label expressions to SQL conditions on a label row, for any dialect.
+"""Compile serialized expressions to SQL, for any dialect, answering as Python does.
 
-A safe subset is compiled: comparisons of a label attribute with a number,
-string or bool, ``is_in``, ``exists`` and ``&``/``|``/``~`` of those. The
-condition must answer exactly as the Python evaluator
-(:func:`labelloop.core.expressions.compile_expr`) does: a comparison involving
-a missing value is false, ``!=`` against a missing value is true, booleans
-never equal or order against numbers. Anything else raises ``ValueError`` and
-the core evaluates the expression in Python.
+:class:`ExprCompiler` compiles what any expression may hold: comparisons with
+a literal, ``&``/``|``/``~``, ``is_in``, ``exists``, arithmetic (``+ - * /``
+on both engines, ``%`` and ``**`` on SQLite; ``-x``, ``abs``), ``strlen``,
+``lower``/``upper`` (SQLite), ``starts_with``/``ends_with`` (case-insensitive
+on SQLite) and ``re_match`` (SQLite; PostgreSQL for the patterns
+:mod:`labelloop.store.sqlregex` translates exactly). What a field is comes
+from a subclass: :class:`LabelCompiler` reads one label row's attributes (dotted
+paths into nested attributes too), :mod:`labelloop.store.sqlview` a sample's
+fields and label lists.
 
-The label row is the ``labels`` table's ``id`` and JSON ``data`` columns
-(``alias.`` prefixed when given).
+Every condition is never NULL and equals the Python evaluator
+(:func:`labelloop.core.expressions.compile_expr`): a comparison involving a
+missing value is false, ``!=`` against it true, booleans never equal or order
+against numbers, arithmetic on ``None``, strings or lists and division by zero
+give ``None``. Not compiled (``ValueError``, the core evaluates those in
+Python): comparisons of two fields, ``F("$root")`` references inside label
+expressions, ``round``, ``if_else``, ``at`` (``[i]``), ``sum``/``min``/``max``/
+``mean``, ``length()`` of anything but label lists, ``==``/``exists`` of an
+arithmetic result that may have been computed from a string (``"a" * 2``),
+and on PostgreSQL ``%``, ``**``, case folding and the patterns above. Python
+raises where SQL answers ``None`` for ``-x``/``abs`` of a string and where
+``**`` overflows a float; floats beyond 1e308 and integers beyond 2**53 are
+computed in doubles on PostgreSQL.
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
-from labelloop.store import hot
 from labelloop.store.dialect import STRING, Dialect, kind_of
+from labelloop.store.sqlvalues import Column, Json, Literal, Number, Sql, Text, Value
 
 _CMP = {"==": "=", "!=": "<>", "<": "<", "<=": "<=", ">": ">", ">=": ">="}
 _SWAP = {"<": ">", "<=": ">=", ">": "<", ">=": "<="}
+_ARITH = ("+", "-", "*", "/", "%", "**")
 
 
 def literal(expr: Any) -> Any:
@@ -35,7 +50,7 @@ def attribute(expr: Any) -> str:
     if not (isinstance(expr, dict) and set(expr) == {"$field"}):
         raise ValueError("not a field reference")
     name = expr["$field"]
-    if not name or name.startswith("$") or name == "tags":
+    if not name or name.startswith("$") or name.split(".")[0] == "tags":
         raise ValueError("unsupported field reference")
     return name
 
@@ -47,7 +62,7 @@ def operation(expr: Any) -> tuple[str, list[Any]]:
     return expr["$op"], expr.get("args", [])
 
 
-def logic(op: str, parts: list[tuple[str, list[Any]]]) -> tuple[str, list[Any]]:
+def logic(op: str, parts: list[Sql]) -> Sql:
     """``and``/``or``/``not`` of compiled conditions (each never NULL)."""
     if not parts:
         raise ValueError("empty logic")
@@ -56,80 +71,178 @@ def logic(op: str, parts: list[tuple[str, list[Any]]]) -> tuple[str, list[Any]]:
     return f"({f' {op.upper()} '.join(p[0] for p in parts)})", [x for p in parts for x in p[1]]
 
 
-class LabelCompiler:
-    """Conditions on one label row for one dialect (``alias`` qualifies the columns)."""
+def any_of(parts: list[Sql], joiner: str = " OR ") -> Sql:
+    """Conditions joined by ``OR`` (or another joiner), false when there are none."""
+    if not parts:
+        return ("FALSE" if joiner == " OR " else "TRUE"), []
+    return f"({joiner.join(p[0] for p in parts)})", [x for p in parts for x in p[1]]
 
-    def __init__(self, dialect: Dialect, alias: str = "") -> None:
+
+def _is_literal(node: Any) -> bool:
+    return isinstance(node, dict) and set(node) == {"$lit"}
+
+
+class ExprCompiler:
+    """Values and conditions of expression nodes; subclasses say what a field is."""
+
+    def __init__(self, dialect: Dialect) -> None:
         self.d = dialect
-        self.data = f"{alias}.data" if alias else "data"
-        self.id = f"{alias}.id" if alias else "id"
 
-    def typed(self, expr: Any, value: Any) -> tuple[str, list[Any]]:
-        """The attribute as an SQL value comparable with ``value`` (NULL if of another kind)."""
-        kind = kind_of(value)
-        if attribute(expr) == "id":  # a string: never equal to another kind
-            return (self.id if kind == STRING else "NULL"), []
-        column = hot.typed(self.data, attribute(expr), kind)
-        if column is not None:
-            return column, []
-        path = self.d.path(attribute(expr))
-        return self.d.json_typed(self.data, kind), [path, path]
+    def field(self, path: str) -> Any:
+        """What ``{"$field": path}`` stands for (a :class:`Value` or the subclass's own)."""
+        raise NotImplementedError
 
-    def missing(self, expr: Any, negate: bool) -> tuple[str, list[Any]]:
-        """Whether the attribute is missing or JSON null (present, with ``negate``)."""
-        test = "IS NOT NULL" if negate else "IS NULL"
-        if attribute(expr) == "id":
-            return f"({self.id} {test})", []
-        sql = self.d.json_text(self.data)
-        path = self.d.path(attribute(expr))
-        # JSON null reads as the text 'null': the Python evaluator sees None
-        if negate:
-            return f"COALESCE({sql} <> 'null', FALSE)", [path]
-        return f"COALESCE({sql} = 'null', TRUE)", [path]
+    def special_value(self, op: str, args: list[Any]) -> Any:
+        """A subclass's own operations on values (``length`` of label lists, ...)."""
+        raise ValueError(f"operation {op!r} is not compiled")
 
-    def condition(self, expr: Any) -> tuple[str, list[Any]]:
+    def special_condition(self, op: str, args: list[Any]) -> Sql:
+        """A subclass's own conditions (``contains`` ...)."""
+        raise ValueError(f"operation {op!r} is not compiled")
+
+    # -- values ------------------------------------------------------------------
+
+    def value(self, node: Any) -> Any:
+        if _is_literal(node):
+            return Literal(self.d, node["$lit"])
+        if isinstance(node, dict) and "$field" in node:
+            return self.field(node["$field"])
+        op, args = operation(node)
+        if op in _ARITH:
+            return self.arith(op, [self.scalar(a) for a in args])
+        if op in ("neg", "abs"):
+            inner = self.scalar(args[0])
+            sql, params = inner.number()
+            text = f"(-{sql})" if op == "neg" else f"abs({sql})"
+            return Number(text, params, inner.odd() is None, inner.odd())
+        if op in ("lower", "upper", "strlen"):
+            sql, params = self.scalar(args[0]).typed(STRING)
+            if op == "strlen":
+                return Number(f"length({sql})", params, True)
+            text = self.d.text_function(op, sql)
+            if text is None:
+                raise ValueError(f"{op}() is not compiled on {self.d.name}")
+            return Text(text, params)
+        return self.special_value(op, args)
+
+    def scalar(self, node: Any) -> Value:
+        """The :class:`Value` of a node (``ValueError`` for lists of labels and such)."""
+        value = self.value(node)
+        if not isinstance(value, Value):
+            raise ValueError("not a scalar expression")
+        return value
+
+    def arith(self, op: str, operands: list[Value]) -> Number:
+        (left, lp), (right, rp) = (v.number() for v in operands)
+        sql = self.d.arith(op, left, right)
+        if sql is None:
+            raise ValueError(f"operator {op!r} is not compiled on {self.d.name}")
+        odds = [o for o in (v.odd() for v in operands) if o is not None]
+        odd = any_of(odds) if odds else None
+        return Number(sql, [*lp, *rp], not odds, odd)
+
+    # -- conditions ----------------------------------------------------------------
+
+    def condition(self, node: Any) -> Sql:
         """``(sql, params)``: a boolean that is never NULL."""
-        op, args = operation(expr)
+        op, args = operation(node)
         if op in ("and", "or", "not"):
             return logic(op, [self.condition(a) for a in args])
         if op in _CMP:
             left, right = args
-            if isinstance(left, dict) and "$lit" in left:  # literal on the left: swap
+            if _is_literal(left) and not _is_literal(right):
                 left, right = right, left
                 op = _SWAP.get(op, op)
-            value = literal(right)
-            if value is None:
-                if op not in ("==", "!="):
-                    return "FALSE", []  # ordering against None is never true
-                return self.missing(left, op == "!=")
-            col, params = self.typed(left, value)
-            default = "TRUE" if op == "!=" else "FALSE"  # a missing or other-typed value
-            mark = self.d.typed_param(kind_of(value))
-            return (
-                f"COALESCE({col} {_CMP[op]} {mark}, {default})",
-                [*params, self.d.param_value(value)],
-            )
+            return self.compare(self.value(left), op, literal(right))
         if op == "is_in":
-            left, values = args
-            values = literal(values)
-            if not isinstance(values, list) or not values:
-                raise ValueError("is_in needs a non-empty list")
-            kinds = {kind_of(v) for v in values}
-            if len(kinds) != 1:
-                raise ValueError("is_in over mixed types")
-            kind = kinds.pop()
-            col, params = self.typed(left, values[0])
-            marks = ",".join(self.d.typed_param(kind) for _ in values)
-            return (
-                f"COALESCE({col} IN ({marks}), FALSE)",
-                [*params, *(self.d.param_value(v) for v in values)],
-            )
+            values = literal(args[1])
+            if not isinstance(values, list):
+                raise ValueError("is_in of a literal list only")
+            value = self.value(args[0])
+            return any_of([self.compare(value, "==", v) for v in values])
         if op == "exists":
-            left, flag = args
-            return self.missing(left, bool(literal(flag)))
-        raise ValueError(f"operation {op!r} is not compiled")
+            return self.exists(self.value(args[0]), bool(literal(args[1])))
+        if op in ("starts_with", "ends_with"):
+            return self.affix(op, self.scalar(args[0]), literal(args[1]), literal(args[2]))
+        if op == "re_match":
+            return self.re_match(self.scalar(args[0]), literal(args[1]), literal(args[2]))
+        return self.special_condition(op, args)
+
+    def compare(self, value: Any, op: str, lit: Any) -> Sql:
+        if not isinstance(value, Value):
+            raise ValueError("comparison not compiled")
+        if lit is None:
+            if op not in ("==", "!="):
+                return "FALSE", []  # ordering against None is never true
+            return self.exists(value, op == "!=")
+        kind = kind_of(lit)
+        default = "TRUE" if op == "!=" else "FALSE"  # a missing or other-typed value
+        if kind not in value.kinds:
+            return default, []
+        sql, params = value.typed(kind)
+        if kind == STRING and op not in ("==", "!="):
+            sql += self.d.collate  # code points, as Python orders strings
+        mark = self.d.typed_param(kind)
+        return f"COALESCE({sql} {_CMP[op]} {mark}, {default})", [
+            *params,
+            self.d.param_value(lit),
+        ]
+
+    def exists(self, value: Any, flag: bool) -> Sql:
+        if not isinstance(value, Value):
+            raise ValueError("exists() not compiled")
+        null = value.null()
+        if null is None:
+            raise ValueError("whether this value is None is not known in SQL")
+        return (f"(NOT {null[0]})" if flag else null[0]), null[1]
+
+    def affix(self, op: str, value: Value, affixes: Any, case_sensitive: Any) -> Sql:
+        options = affixes if isinstance(affixes, list) else [affixes]
+        if not all(isinstance(o, str) for o in options):
+            raise ValueError("affixes are strings")  # Python raises
+        sql, params = value.typed(STRING)
+        if not case_sensitive:
+            lowered = self.d.text_function("lower", sql)
+            if lowered is None:
+                raise ValueError(f"case folding is not compiled on {self.d.name}")
+            sql, options = lowered, [o.lower() for o in options]
+        parts: list[Sql] = []
+        for option in options:
+            if not option:  # every string starts with ""
+                parts.append((f"({sql} IS NOT NULL)", list(params)))
+                continue
+            piece = self.d.affix(sql, len(option), op == "ends_with")
+            parts.append((f"COALESCE({piece} = ?, FALSE)", [*params, option]))
+        return any_of(parts)
+
+    def re_match(self, value: Value, pattern: Any, options: Any) -> Sql:
+        if not isinstance(pattern, str) or not isinstance(options, (str, type(None))):
+            raise ValueError("re_match of a string pattern only")
+        try:
+            re.compile(pattern)
+        except re.error as e:
+            raise ValueError("not a regular expression: Python raises") from e
+        found = self.d.regex(value.typed(STRING), pattern, options)
+        if found is None:
+            raise ValueError(f"this pattern is not compiled on {self.d.name}")
+        return found
 
 
-def compile_expr(expr: Any, dialect: Dialect, alias: str = "") -> tuple[str, list[Any]]:
+class LabelCompiler(ExprCompiler):
+    """Conditions on one label row (``alias`` qualifies its ``id`` and ``data`` columns)."""
+
+    def __init__(self, dialect: Dialect, alias: str = "") -> None:
+        super().__init__(dialect)
+        self.data = f"{alias}.data" if alias else "data"
+        self.id = f"{alias}.id" if alias else "id"
+
+    def field(self, path: str) -> Value:
+        name = attribute({"$field": path})
+        if name == "id":
+            return Column(self.id)
+        return Json(self.d, self.data, name)
+
+
+def compile_expr(expr: Any, dialect: Dialect, alias: str = "") -> Sql:
     """``(sql, params)`` for a boolean expression over one label's attributes."""
     return LabelCompiler(dialect, alias).condition(expr)

@@ -16,7 +16,7 @@ from typing import Any
 
 from labelloop.store import hot
 from labelloop.store.base import SAMPLE_LEVEL
-from labelloop.store.dialect import SQLITE
+from labelloop.store.dialect import SQLITE, SQLITE_FUNCTIONS
 from labelloop.store.sqlcore import SQLStore
 from labelloop.store.sqllabels import LABEL_KEY
 
@@ -73,6 +73,8 @@ class SQLiteStore(SQLStore):
         self._conn = sqlite3.connect(
             path, isolation_level=None, check_same_thread=False, timeout=60.0
         )
+        for name, (arity, fn) in SQLITE_FUNCTIONS.items():  # Python's semantics in SQL
+            self._conn.create_function(name, arity, fn, deterministic=True)
         self._conn.execute("PRAGMA journal_mode=WAL")
         self._conn.execute("PRAGMA synchronous=NORMAL")
         self._conn.execute("PRAGMA busy_timeout=60000")

@@ -7,53 +7,37 @@ The core hands over a view's leading stages as plain JSON steps (see
         AND <conditions> ORDER BY <keys>
 
 with label fields read from the ``labels`` table through correlated
-subqueries, so no sample or label document is decoded. Supported steps:
-``match`` (expressions below), ``filter_labels`` (its ``only_matches`` drop,
+subqueries, so no sample or label document is decoded. Steps: ``match``,
+``filter_labels`` (sample- and frame-level fields: its ``only_matches`` drop,
 and the filter applies to later references to the field), ``match_labels``,
-``match_tags``, ``exists``, ``select``/``exclude`` of ids and ``sort_by``.
+``select_labels``/``exclude_labels`` (their filters apply to later references,
+``select_labels`` drops the other label fields, ``omit_empty`` drops samples),
+``match_tags``, ``exists`` (of sample fields, labels and ``frames.x`` fields),
+``select``/``exclude`` of ids and a final ``sort_by``. Label criteria (ids, tags,
+a filter) are compiled by :mod:`labelloop.store.sqlexpr`.
 
-Sample expressions: comparisons, ``&``/``|``/``~``, ``is_in`` and ``exists``
-of scalar sample fields, of ``id`` and of single-label attributes; ``length()``
-of label lists (optionally ``filter``-ed by a label expression) and of their
-attribute lists, compared with numbers; ``contains`` of strings in a label
-attribute list. The answers equal the Python evaluator's
-(:mod:`labelloop.core.expressions`); anything else raises ``ValueError`` and
-the core evaluates those stages in Python.
+Sample expressions: what :class:`~labelloop.store.sqlexpr.ExprCompiler` compiles
+(comparisons, logic, ``is_in``, ``exists``, arithmetic, string tests) on scalar
+sample fields, ``id`` and single-label attributes; ``length()`` of label lists
+(optionally ``filter``-ed by a label expression) and of their attribute lists;
+``contains`` of strings in a label attribute list. Sort keys: those values, in
+Python's order; a key Python may order by ``repr`` (a list, or arithmetic that
+may have been computed from a string) sets the row's flag. Not compiled (the
+core runs those stages in Python): ``frames.*`` paths inside expressions, sort
+keys on frames, ``F("$root")`` references in label filters, a stage after a
+sort, and what :mod:`labelloop.store.sqlexpr` leaves out. The answers equal the
+Python evaluator's (:mod:`labelloop.core.expressions`); ``tests/core/test_sql_views.py``
+and ``tests/core/test_expressions.py`` draw every form on both engines.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from labelloop.store import hot
 from labelloop.store.base import CONTAINER
-from labelloop.store.dialect import BOOLEAN, NUMBER, STRING, Dialect, kind_of
-from labelloop.store.sqlexpr import LabelCompiler, literal, logic, operation
-
-_CMP = {"==": "=", "!=": "<>", "<": "<", "<=": "<=", ">": ">", ">=": ">="}
-_SWAP = {"<": ">", "<=": ">=", ">": "<", ">=": "<="}
-Sql = tuple[str, list[Any]]
-
-
-class _Json:
-    """A JSON value at ``path`` of a document column, maybe inside a label subquery."""
-
-    def __init__(self, column: str, path: str, source: Sql | None = None) -> None:
-        self.column, self.path, self.source = column, path, source
-
-    def wrap(self, d: Dialect, sql: str, params: list[Any], default: str) -> Sql:
-        """``sql`` (about the value) evaluated where the value lives; ``default`` if absent."""
-        if self.source is None:
-            return f"COALESCE({sql}, {default})", params
-        frm, args = self.source
-        return f"COALESCE((SELECT {sql} {frm}), {default})", [*params, *args]
-
-
-class _Count:
-    """A number that is never NULL: ``length()`` of a label list."""
-
-    def __init__(self, sql: str, params: list[Any]) -> None:
-        self.sql, self.params = sql, params
+from labelloop.store.dialect import STRING, Dialect, kind_of
+from labelloop.store.sqlexpr import ExprCompiler, LabelCompiler, any_of, literal
+from labelloop.store.sqlvalues import Column, Json, Number, Sql, Sub, Value
 
 
 class _Items:
@@ -71,28 +55,35 @@ class _Label:
         self.field = field
 
 
-class SampleCompiler:
+class SampleCompiler(ExprCompiler):
     """Conditions and sort keys on the samples table ``s`` for one dialect and schema."""
 
     def __init__(self, dialect: Dialect, label_fields: dict[str, str | None]) -> None:
-        self.d = dialect
+        super().__init__(dialect)
         self.label_fields = label_fields  # field -> list attribute (None: single label)
-        self.filters: dict[str, list[Sql]] = {}  # label conditions of earlier filter_labels
+        self.filters: dict[str, list[Sql]] = {}  # label conditions of earlier label stages
+        self.hidden: set[str] = set()  # label fields an earlier select_labels dropped
         self._n = 0
 
-    def _alias(self) -> str:
+    def alias(self) -> str:
         self._n += 1
         return f"l{self._n}"
 
     def labels_from(self, field: str, items: bool, alias: str) -> Sql:
-        """``FROM labels alias WHERE ...``: the field's items (or its container/single label)."""
+        """``FROM labels alias WHERE ...``: the field's items (or its container/single
+        label) as earlier stages left them; ``frames.x`` for the labels of every frame."""
         position = "> -1" if items else f"= {CONTAINER}"
+        name, level = field, "= 0"
+        if field.startswith("frames."):
+            name, level = field[len("frames.") :], "> 0"
         sql = (
             f"FROM labels {alias} WHERE {alias}.dataset_id = s.dataset_id AND "
-            f"{alias}.sample_id = s.id AND {alias}.field = ? AND {alias}.frame_number = 0 "
+            f"{alias}.sample_id = s.id AND {alias}.field = ? AND {alias}.frame_number {level} "
             f"AND {alias}.position {position}"
         )
-        params: list[Any] = [field]
+        params: list[Any] = [name]
+        if field in self.hidden:  # dropped from the documents: no labels at all
+            sql += " AND FALSE"
         single = self.label_fields.get(field) is None
         if items or single:
             for cond, args in self.filters.get(field, []):
@@ -102,24 +93,21 @@ class SampleCompiler:
 
     # -- values ----------------------------------------------------------------
 
-    def value(self, node: Any) -> Any:
-        """A :class:`_Json`, :class:`_Count` or :class:`_Items` for an expression node."""
-        if isinstance(node, dict) and "$field" in node:
-            return self.field(node["$field"].removeprefix("$"))
-        if isinstance(node, dict) and node.get("$op") == "length":
-            inner = self.value(node["args"][0])
+    def special_value(self, op: str, args: list[Any]) -> Any:
+        if op == "length":
+            inner = self.value(args[0])
             if not isinstance(inner, _Items):
                 raise ValueError("length() of a label list only")
-            return _Count(f"(SELECT COUNT(*) {inner.where})", list(inner.params))
-        if isinstance(node, dict) and node.get("$op") == "filter":
-            items, cond = node["args"]
+            return Number(f"(SELECT COUNT(*) {inner.where})", list(inner.params), True)
+        if op == "filter":
+            items, cond = args
             inner = self.value(items)
             if not isinstance(inner, _Items) or inner.attr is not None:
                 raise ValueError("filter() of a label list only")
             sql, params = LabelCompiler(self.d, inner.alias).condition(cond)
             return _Items(inner.field, f"{inner.where} AND {sql}", [*inner.params, *params])
-        if isinstance(node, dict) and node.get("$op") == "map":
-            items, fn = node["args"]
+        if op == "map":
+            items, fn = args
             inner = self.value(items)
             if not isinstance(inner, _Items) or inner.attr is not None:
                 raise ValueError("map() of a label list only")
@@ -127,108 +115,53 @@ class SampleCompiler:
             if not attr or attr.startswith("$"):
                 raise ValueError("map() to one label attribute only")
             return _Items(inner.field, inner.where, inner.params, attr)
-        raise ValueError("expression not compiled")
+        raise ValueError(f"operation {op!r} is not compiled")
 
     def field(self, path: str) -> Any:
         if not path or path.split(".")[0] in ("frames", "tags"):
             raise ValueError(f"field {path!r} not compiled")
         if path == "id":
-            return "id"
+            return Column("s.id")
         head, _, rest = path.partition(".")
         if head not in self.label_fields:
-            return _Json("s.doc", path)
+            return Json(self.d, "s.doc", path)
         list_attr = self.label_fields[head]
-        alias = self._alias()
+        alias = self.alias()
         if list_attr and (rest == list_attr or rest.startswith(list_attr + ".")):
             frm, params = self.labels_from(head, True, alias)
             attr = rest[len(list_attr) + 1 :] or None
             return _Items(head, frm, params, attr)
         if not rest:
             return _Label(head)
-        return _Json(f"{alias}.data", rest, self.labels_from(head, False, alias))
+        return Sub(Json(self.d, f"{alias}.data", rest), self.labels_from(head, False, alias))
 
     # -- conditions --------------------------------------------------------------
 
-    def condition(self, node: Any) -> Sql:
-        """``(sql, params)``: a boolean that is never NULL."""
-        op, args = operation(node)
-        if op in ("and", "or", "not"):
-            return logic(op, [self.condition(a) for a in args])
-        if op in _CMP:
-            left, right = args
-            if isinstance(left, dict) and "$lit" in left:
-                left, right = right, left
-                op = _SWAP.get(op, op)
-            return self.compare(self.value(left), op, literal(right))
-        if op == "is_in":
-            values = literal(args[1])
-            if not isinstance(values, list) or not values or len({kind_of(v) for v in values}) != 1:
-                raise ValueError("is_in over one kind of values only")
-            parts = [self.compare(self.value(args[0]), "==", v) for v in values]
-            return f"({' OR '.join(p[0] for p in parts)})", [x for p in parts for x in p[1]]
-        if op == "exists":
-            return self.exists(self.value(args[0]), bool(literal(args[1])))
+    def special_condition(self, op: str, args: list[Any]) -> Sql:
         if op == "contains":
             return self.contains(self.value(args[0]), literal(args[1]), bool(literal(args[2])))
         raise ValueError(f"operation {op!r} is not compiled")
 
-    def compare(self, value: Any, op: str, lit: Any) -> Sql:
-        if isinstance(value, _Count):
-            if not isinstance(lit, (int, float)) or isinstance(lit, bool):
-                return ("TRUE" if op == "!=" else "FALSE"), []
-            return f"({value.sql} {_CMP[op]} ?)", [*value.params, lit]
-        if lit is None:
-            if op not in ("==", "!="):
-                return "FALSE", []
-            return self.exists(value, op == "!=")
-        kind = kind_of(lit)
-        default = "TRUE" if op == "!=" else "FALSE"
-        if value == "id":
-            if kind != STRING:
-                return default, []
-            return f"(s.id {_CMP[op]} ?)", [lit]
-        if not isinstance(value, _Json):
-            raise ValueError("comparison not compiled")
-        path = self.d.path(value.path)
-        typed = self.d.json_typed(value.column, kind)
-        params = [path, path, self.d.param_value(lit)]
-        column = hot.typed(value.column, value.path, kind)
-        if column is not None:
-            typed, params = column, params[2:]
-        sql = f"{typed} {_CMP[op]} {self.d.typed_param(kind)}"
-        return value.wrap(self.d, sql, params, default)
-
     def exists(self, value: Any, flag: bool) -> Sql:
-        if isinstance(value, _Count) or value == "id":
-            return ("TRUE" if flag else "FALSE"), []
         if isinstance(value, (_Items, _Label)):
             if getattr(value, "attr", None) is not None:
                 raise ValueError("exists() of an attribute list is not compiled")
             # a label exists when its row does (a list's container: an empty list is not None)
-            container, params = self.labels_from(value.field, False, self._alias())
+            container, params = self.labels_from(value.field, False, self.alias())
             return f"({'' if flag else 'NOT '}EXISTS (SELECT 1 {container}))", params
-        text = self.d.json_text(value.column)
-        path = self.d.path(value.path)
-        test = f"{text} <> 'null'" if flag else f"{text} = 'null'"
-        return value.wrap(self.d, test, [path], "FALSE" if flag else "TRUE")
+        return super().exists(value, flag)
 
     def contains(self, value: Any, values: Any, all_: bool) -> Sql:
         if not isinstance(value, _Items) or value.attr is None:
             raise ValueError("contains() of a label attribute list only")
         if not isinstance(values, list) or not values or {kind_of(v) for v in values} != {STRING}:
             raise ValueError("contains() of strings only")
-        typed = self.d.json_typed(f"{value.alias}.data", STRING)
-        path = self.d.path(value.attr)
-        args = [path, path]
-        column = hot.typed(f"{value.alias}.data", value.attr, STRING)
-        if column is not None:
-            typed, args = column, []
+        typed, args = Json(self.d, f"{value.alias}.data", value.attr).typed(STRING)
         parts = [
             (f"EXISTS (SELECT 1 {value.where} AND {typed} = ?)", [*value.params, *args, v])
             for v in values
         ]
-        joiner = " AND " if all_ else " OR "
-        return f"({joiner.join(p[0] for p in parts)})", [x for p in parts for x in p[1]]
+        return any_of(parts, " AND " if all_ else " OR ")
 
     # -- ordering ----------------------------------------------------------------
 
@@ -237,32 +170,109 @@ class SampleCompiler:
         strings), and a flag for the rows Python orders by ``repr`` (lists, objects), which
         SQL cannot: the caller falls back when any row has it."""
         value = self.field(node) if isinstance(node, str) else self.value(node)
-        if isinstance(value, _Count):
-            return [(value.sql, value.params)], None
-        if value == "id":
-            return [("s.id", [])], None
-        if not isinstance(value, _Json):
+        if not isinstance(value, Value):
             raise ValueError("sort key not compiled")
-        d, path = self.d, self.d.path(value.path)
-        kind = d.json_kind(value.column)
-        rank = (
-            f"CASE {kind} WHEN 'number' THEN 1 WHEN 'boolean' THEN 1 WHEN 'string' THEN 2 "
-            "WHEN 'other' THEN 3 ELSE 0 END"
+        return value.sort_keys(self.d)
+
+
+def _criteria(d: Dialect, step: dict[str, Any]) -> Sql:
+    """A condition on label ``{l}`` meeting every criterion of a label stage (ANDed)."""
+    parts: list[Sql] = []
+    if step["use_ids"]:
+        ids = list(step["ids"])
+        parts.append(d.in_list("{l}.id", ids) if ids else ("FALSE", []))
+    if step["tags"]:
+        has = d.array_has("{l}.data")
+        parts.append(any_of([(has, [d.path("tags"), t]) for t in step["tags"]]))
+    if step.get("filter") is not None:
+        parts.append(LabelCompiler(d, "{l}").condition(step["filter"]))
+    return any_of(parts, " AND ")
+
+
+def _some_label(compiler: SampleCompiler, fields: list[str], where: Sql | None) -> Sql:
+    """Whether a sample has a label (list item or single label) in one of ``fields``
+    meeting ``where`` (a condition on ``{l}``) and the earlier stages' filters."""
+    parts = []
+    for field in fields:
+        alias = compiler.alias()
+        frm, params = compiler.labels_from(field, compiler.label_fields[field] is not None, alias)
+        if where is not None:
+            frm, params = f"{frm} AND {where[0].replace('{l}', alias)}", [*params, *where[1]]
+        parts.append((f"EXISTS (SELECT 1 {frm})", params))
+    return any_of(parts)
+
+
+def _fields(step: dict[str, Any], label_fields: dict[str, str | None]) -> list[str]:
+    fields = step["fields"] if step["fields"] is not None else list(label_fields)
+    if any(f not in label_fields for f in fields):
+        raise ValueError("unknown label field")
+    return list(fields)
+
+
+def _frame_exists(d: Dialect, compiler: SampleCompiler, path: str, flag: bool) -> Sql:
+    """``exists("frames.x")``: whether some frame's ``x`` is not ``None``."""
+    name = path[len("frames.") :]
+    if path in compiler.label_fields:
+        test = compiler.exists(_Label(path), True)
+    elif "." in name or not name:
+        raise ValueError("frame paths below a field are not compiled")
+    else:
+        null, params = Json(d, "f.doc", name).null()
+        test = (
+            "EXISTS (SELECT 1 FROM frames f WHERE f.dataset_id = s.dataset_id AND "
+            f"f.sample_id = s.id AND NOT {null})",
+            params,
         )
-        flag = d.json_typed(value.column, BOOLEAN)
-        number = (
-            f"COALESCE({d.json_typed(value.column, NUMBER)}, "
-            f"CASE WHEN {flag} THEN 1 WHEN NOT {flag} THEN 0 END)"
+    return (test[0] if flag else f"(NOT {test[0]})"), test[1]
+
+
+def _where(compiler: SampleCompiler, step: dict[str, Any]) -> Sql | None:
+    """The condition a selecting step adds (``None``: none), after recording what it does
+    to label fields for later steps."""
+    d, label_fields, kind = compiler.d, compiler.label_fields, step["kind"]
+    if kind == "match":
+        return compiler.condition(step["expr"])
+    if kind == "filter_labels":
+        field = step["field"]
+        if field not in label_fields:
+            raise ValueError("unknown label field")
+        compiler.filters.setdefault(field, []).append(
+            LabelCompiler(d, "{l}").condition(step["filter"])
         )
-        string = d.json_typed(value.column, STRING)
-        keys = [
-            value.wrap(d, rank, [path], "0"),
-            value.wrap(d, number, [path] * 6, "NULL"),
-            value.wrap(d, string, [path] * 2, "NULL"),
-        ]
-        keys[2] = (keys[2][0] + d.collate, keys[2][1])
-        guard = value.wrap(d, f"({kind}) = 'other'", [path], "FALSE")
-        return keys, guard
+        return _some_label(compiler, [field], None) if step["only_matches"] else None
+    if kind == "match_labels":
+        test = _some_label(compiler, _fields(step, label_fields), _criteria(d, step))
+        return test if step["bool"] else (f"(NOT {test[0]})", test[1])
+    if kind in ("select_labels", "exclude_labels"):
+        fields = _fields(step, label_fields)
+        cond, params = _criteria(d, step)
+        if kind == "exclude_labels":
+            cond = f"(NOT {cond})"
+        for field in fields:
+            compiler.filters.setdefault(field, []).append((cond, params))
+        if kind == "select_labels":
+            compiler.hidden |= set(label_fields) - set(fields)
+        return _some_label(compiler, fields, None) if step["omit_empty"] else None
+    if kind == "match_tags":
+        tags = list(step["tags"])
+        if not all(isinstance(t, str) for t in tags):
+            raise ValueError("tags are strings")
+        has = d.array_has("s.doc")
+        test = any_of(
+            [(has, [d.path("tags"), t]) for t in tags], " AND " if step["all"] else " OR "
+        )
+        return test if step["bool"] else (f"(NOT {test[0]})", test[1])
+    if kind == "exists":
+        if step["field"].startswith("frames."):
+            return _frame_exists(d, compiler, step["field"], step["bool"])
+        return compiler.exists(compiler.field(step["field"]), step["bool"])
+    if kind in ("select", "exclude"):
+        ids = list(step["ids"])
+        if not ids:
+            return ("FALSE" if kind == "select" else "TRUE"), []
+        cond, params = d.in_list("s.id", ids)
+        return (cond if kind == "select" else f"NOT {cond}"), params
+    raise ValueError(f"step {kind!r} is not compiled")
 
 
 def compile_view(
@@ -275,49 +285,18 @@ def compile_view(
     order: list[Sql] = []
     guards: list[Sql] = []
     for step in steps:
-        kind = step["kind"]
-        if order and kind != "sort_by":
-            raise ValueError("only a final sort is compiled")
-        if kind == "match":
-            where.append(compiler.condition(step["expr"]))
-        elif kind == "filter_labels":
-            field = step["field"]
-            if field not in label_fields:
-                raise ValueError("frame-level or unknown label field")
-            cond, params = LabelCompiler(dialect, "{l}").condition(step["filter"])
-            compiler.filters.setdefault(field, []).append((cond, params))
-            if step["only_matches"]:
-                alias = compiler._alias()
-                items = label_fields[field] is not None
-                frm, args = compiler.labels_from(field, items, alias)
-                where.append((f"EXISTS (SELECT 1 {frm})", args))
-        elif kind == "match_tags":
-            tags = list(step["tags"])
-            if not all(isinstance(t, str) for t in tags):
-                raise ValueError("tags are strings")
-            has = dialect.array_has("s.doc")
-            parts = [(has, [dialect.path("tags"), t]) for t in tags]
-            test = (" AND " if step["all"] else " OR ").join(p[0] for p in parts)
-            test = test or ("TRUE" if step["all"] else "FALSE")
-            sql = f"({test})" if step["bool"] else f"(NOT ({test}))"
-            where.append((sql, [x for p in parts for x in p[1]]))
-        elif kind == "exists":
-            where.append(compiler.exists(compiler.field(step["field"]), step["bool"]))
-        elif kind in ("select", "exclude"):
-            ids = list(step["ids"])
-            if not ids:
-                where.append(("FALSE" if kind == "select" else "TRUE", []))
-                continue
-            cond, params = dialect.in_list("s.id", ids)
-            where.append((cond if kind == "select" else f"NOT {cond}", params))
-        elif kind == "sort_by":
+        if step["kind"] == "sort_by":
             keys, guard = compiler.sort_keys(step["key"])
             direction = "DESC" if step["reverse"] else "ASC"
             order[:0] = [(f"{key} {direction}", params) for key, params in keys]
             if guard is not None:
                 guards.append(guard)
-        else:
-            raise ValueError(f"step {kind!r} is not compiled")
+            continue
+        if order:
+            raise ValueError("only a final sort is compiled")
+        condition = _where(compiler, step)
+        if condition is not None:
+            where.append(condition)
     flag = " OR ".join(g[0] for g in guards) or "FALSE"
     sql = f"SELECT s.id, CASE WHEN {flag} THEN 1 ELSE 0 END FROM samples s WHERE "
     sql += " AND ".join(w[0] for w in where)
