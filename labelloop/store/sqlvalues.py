@@ -119,21 +119,21 @@ class Json(Value):
             x for _, args in tests for x in args
         ]
 
+    def _listed(self, test: Sql, listed: bool) -> Sql:
+        """``test`` where no prefix of the path holds a list (where one does, ``listed``)."""
+        prefix = self.through_list()
+        if prefix is None:
+            return test
+        joined = f"({test[0]} OR {prefix[0]})" if listed else f"({test[0]} AND NOT {prefix[0]})"
+        return joined, [*test[1], *prefix[1]]
+
     def null(self) -> Sql:
         text = self.d.json_text(self.column)
-        sql, params = f"COALESCE({text} = 'null', TRUE)", [self.path]
-        listed = self.through_list()
-        if listed is not None:
-            sql, params = f"({sql} AND NOT {listed[0]})", [*params, *listed[1]]
-        return sql, params
+        return self._listed((f"COALESCE({text} = 'null', TRUE)", [self.path]), False)
 
     def odd(self) -> Sql:
         kind = self.d.json_kind(self.column)
-        sql, params = f"COALESCE({kind} IN ('string', 'other'), FALSE)", [self.path]
-        listed = self.through_list()
-        if listed is not None:
-            sql, params = f"({sql} OR {listed[0]})", [*params, *listed[1]]
-        return sql, params
+        return self._listed((f"COALESCE({kind} IN ('string', 'other'), FALSE)", [self.path]), True)
 
     def sort_keys(self, d: Dialect) -> tuple[list[Sql], Sql | None]:
         path = self.path
@@ -149,11 +149,7 @@ class Json(Value):
         )
         string = d.json_typed(self.column, STRING) + d.collate
         keys = [(rank, [path]), (number, [path] * 6), (string, [path] * 2)]
-        guard: Sql = (f"COALESCE(({kind}) = 'other', FALSE)", [path])
-        listed = self.through_list()
-        if listed is not None:
-            guard = (f"({guard[0]} OR {listed[0]})", [*guard[1], *listed[1]])
-        return keys, guard
+        return keys, self._listed((f"COALESCE(({kind}) = 'other', FALSE)", [path]), True)
 
 
 class Column(Value):
