@@ -139,7 +139,7 @@ def _compiled(dataset: Dataset, stages: list[Stage]) -> tuple[list[str], int] | 
     }
     fields.update(
         (f"frames.{name}", list_attr(spec))
-        for name, spec in dataset._frame_schema.items()
+        for name, spec in dataset.frame_schema.items()
         if is_label_spec(spec)
     )
     ids = dataset._store.view_ids(dataset._id, steps, fields)
