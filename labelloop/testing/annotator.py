@@ -36,6 +36,27 @@ def _value(value: Any) -> str:
     return str(value)
 
 
+def _default(spec: dict[str, Any]) -> dict[str, Any]:
+    return {"spec_id": spec["id"], "value": spec["default_value"]}
+
+
+def _valid(value: str, spec: dict[str, Any]) -> bool:
+    """Whether ``value`` fits attribute ``spec`` (cvat-core's ``validateAttributeValue``)."""
+    kind, values = spec["input_type"], spec["values"]
+    if kind == "text":
+        return True
+    if kind == "checkbox":
+        return value in ("true", "false")
+    if kind == "number":
+        try:
+            low, high, step = (float(v) for v in values)
+            number = float(value)
+        except ValueError:
+            return False
+        return low <= number <= high and (number - low) % step == 0
+    return value in values  # select, radio
+
+
 class TaskView:
     """A task as the annotator sees it: its jobs and labels."""
 
@@ -367,12 +388,7 @@ class Annotator:
     def _apply(self, job_id: int, obj: dict[str, Any], changes: dict[str, Any]) -> None:
         changes = dict(changes)
         if "label" in changes:
-            new_id = self.label_id(job_id, changes.pop("label"))
-            allowed = {a["id"] for a in self._label_by_id(job_id, new_id)["attributes"]}
-            obj["label_id"] = new_id
-            obj["attributes"] = [a for a in obj["attributes"] if a["spec_id"] in allowed]
-            for shape in obj.get("shapes", []):
-                shape["attributes"] = [a for a in shape["attributes"] if a["spec_id"] in allowed]
+            self._relabel(job_id, obj, self.label_id(job_id, changes.pop("label")))
         if "attributes" in changes:
             new = self._attributes(job_id, obj["label_id"], changes.pop("attributes"))
             replaced = {a["spec_id"] for a in new}
@@ -380,6 +396,30 @@ class Annotator:
         if "points" in changes:
             changes["points"] = [float(p) for p in changes["points"]]
         obj.update(changes)
+
+    def _relabel(self, job_id: int, obj: dict[str, Any], new_id: int) -> None:
+        """Change ``obj``'s label as CVAT's UI does (cvat-core ``saveLabel``): every
+        attribute of the new label gets its default; a shape or tag keeps the value of a
+        same-named old attribute that is valid for the new one; a track keeps none."""
+        old_specs = {a["id"]: a for a in self._label_by_id(job_id, obj["label_id"])["attributes"]}
+        old = {
+            old_specs[a["spec_id"]]["name"]: a["value"]
+            for a in obj["attributes"]
+            if a["spec_id"] in old_specs
+        }
+        specs = self._label_by_id(job_id, new_id)["attributes"]
+        obj["label_id"] = new_id
+        if "shapes" in obj:  # a track: immutable attributes on it, mutable ones per shape
+            obj["attributes"] = [_default(a) for a in specs if not a["mutable"]]
+            for shape in obj["shapes"]:
+                shape["attributes"] = [_default(a) for a in specs if a["mutable"]]
+            return
+        obj["attributes"] = [
+            {"spec_id": a["id"], "value": old[a["name"]]}
+            if a["name"] in old and _valid(old[a["name"]], a)
+            else _default(a)
+            for a in specs
+        ]
 
     def update_shapes(self, job_id: int, updates: Iterable[dict[str, Any]]) -> None:
         """Several shape edits in one save: each dict has ``id`` plus changes."""

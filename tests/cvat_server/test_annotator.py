@@ -186,3 +186,57 @@ def test_keyframe_edits_on_a_track(setup):
         (5, [2.0, 2.0, 6.0, 6.0], True),
     ]
     assert [a["value"] for a in track["shapes"][1]["attributes"]] == ["green"]
+
+
+def test_change_label_sets_attributes_as_the_ui_does(setup, cvat_server):
+    """cvat-core's saveLabel: the new label's defaults, a shape keeps same-named values
+    valid for the new label, a track keeps none."""
+    annotator, task = setup
+    job = annotator.jobs(task["id"])[0]["id"]
+    kept = annotator.add_shape(
+        job,
+        type="rectangle",
+        label="truck",
+        points=[1, 1, 4, 4],
+        frame=0,
+        attributes={"color": "blue"},
+    )
+    reset = annotator.add_shape(
+        job,
+        type="rectangle",
+        label="truck",
+        points=[2, 2, 5, 5],
+        frame=0,
+        attributes={"color": "green"},  # not a value of car's color
+    )
+    track = annotator.add_track(
+        job,
+        label="truck",
+        shapes=[{"frame": 0, "points": [0, 0, 3, 3], "attributes": {"color": "blue"}}],
+    )
+    for object_id in (kept, reset):
+        annotator.change_label(job, object_id, "car")
+    annotator.change_label(job, track, "car", kind="tracks")
+    with admin_client(cvat_server) as client:
+        data = client.get(f"/api/jobs/{job}/annotations").json()
+        car = next(
+            label
+            for label in client.get("/api/labels", params={"task_id": task["id"]}).json()["results"]
+            if label["name"] == "car"
+        )
+    names = {a["id"]: a["name"] for a in car["attributes"]}
+    defaults = {a["name"]: a["default_value"] for a in car["attributes"]}
+
+    def values(obj):
+        return {names[a["spec_id"]]: a["value"] for a in obj["attributes"]}
+
+    shapes = {s["id"]: s for s in data["shapes"]}
+    assert values(shapes[kept]) == {**defaults, "color": "blue"}
+    assert values(shapes[reset]) == defaults
+    relabelled = next(t for t in data["tracks"] if t["id"] == track)
+    assert values(relabelled) == {"make": defaults["make"]}
+    assert values(relabelled["shapes"][0]) == {
+        "color": defaults["color"],
+        "parked": defaults["parked"],
+    }
+    annotator.delete_shapes(job, [kept, reset])
