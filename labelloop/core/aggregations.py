@@ -101,23 +101,16 @@ def _store_values(collection: SampleCollection, target: _Target) -> list[Any] | 
     if fast is None:
         return None
     where, only_matches = fast
+    if target.items:  # one JSON array per sample, built by the database
+        lists = store.label_lists(dataset._id, target.field, target.attr, where)
+        found = (lists.get(sample_id) for sample_id in store.sample_ids(dataset._id))
+        return [values for values in found if values or not only_matches]
     grouped: dict[str, list[Any]] = {}
     for sample_id, _, value in store.label_values(
         dataset._id, target.field, False, target.items, target.attr, where
     ):
         grouped.setdefault(sample_id, []).append(value)
-    ids = store.sample_ids(dataset._id)
-    if not target.items:
-        return [grouped[i][0] if i in grouped else None for i in ids]
-    present = {
-        sid for sid, _, _ in store.label_values(dataset._id, target.field, False, False, "id")
-    }
-    out = []
-    for sample_id in ids:
-        if only_matches and sample_id not in grouped:
-            continue
-        out.append(grouped.get(sample_id, []) if sample_id in present else None)
-    return out
+    return [grouped[i][0] if i in grouped else None for i in store.sample_ids(dataset._id)]
 
 
 def _store_frame_values(collection: SampleCollection, target: _Target) -> list[Any]:
@@ -367,25 +360,10 @@ def histogram_values(
         raise ValueError(f"bins must be a positive integer, not {bins!r}")
     with collection._dataset._store.snapshot():
         collection._dataset._sync_schema()
-        target = _Target(collection, path)
-        fast = _attr_filters(collection, target)
-        if fast is not None:
-            dataset = collection._dataset
-            raw: Any = (
-                value
-                for _, _, value in dataset._store.label_values(
-                    dataset._id,
-                    target.field,
-                    target.is_frame,
-                    target.items,
-                    target.attr or "",
-                    fast[0],
-                )
-            )
-        else:
-            raw = _values(collection, path, True)
-        flat: list[Any] = []
-        _flatten(list(raw), flat)
+        counted = _store_histogram(collection, path, bins, range)
+        if counted is not None:
+            return counted
+        flat = _values(collection, path, True)
     numbers = np.array([v for v in flat if _is_number(v)], dtype=float)
     if range is None:
         range = (float(numbers.min()), float(numbers.max())) if numbers.size else (0.0, 1.0)
@@ -393,3 +371,26 @@ def histogram_values(
     counts, edges = np.histogram(numbers, bins=bins, range=(low, high))
     inside = int(counts.sum())
     return [int(c) for c in counts], [float(e) for e in edges], int(numbers.size) - inside
+
+
+def _store_histogram(
+    collection: SampleCollection, path: str, bins: int, range: tuple[float, float] | None
+) -> tuple[list[int], list[float], int] | None:
+    """:func:`histogram_values` counted by the store in one pass (range: the numbers'
+    bounds), or ``None`` when it cannot (lists or objects among the values)."""
+    args = _store_args(collection, path)
+    if args is None:
+        return None
+    store = collection._dataset._store
+    if range is None:
+        ranges = store.label_bounds(*args)
+        if ranges is None:
+            return None
+        numbers = [pair for pair in ranges if not isinstance(pair[0], str)]
+        range = (float(numbers[0][0]), float(numbers[0][1])) if numbers else (0.0, 1.0)
+    edges = np.histogram_bin_edges(np.empty(0), bins=bins, range=range)
+    counted = store.label_histogram(*args[:5], list(edges), args[5])
+    if counted is None:
+        return None
+    counts, total = counted
+    return counts, [float(e) for e in edges], total - sum(counts)

@@ -335,6 +335,27 @@ class Store(ABC):
         """``(count, sum, sum of squares)`` of attr's numbers (booleans, strings and nulls left
         out), in one query; ``None`` when some value is a list or an object."""
 
+    @abstractmethod
+    def label_lists(
+        self, dataset_id: str, field: str, attr: str, where: Any = None
+    ) -> dict[str, list[Any]]:
+        """``{sample id: attr of its list field's items}`` (``where`` filters the items) for
+        the samples whose sample-level list field is set, in one query."""
+
+    @abstractmethod
+    def label_histogram(
+        self,
+        dataset_id: str,
+        field: str,
+        frames: bool,
+        items: bool,
+        attr: str,
+        edges: Sequence[float],
+        where: Any = None,
+    ) -> tuple[list[int], int] | None:
+        """``(count per bin of edges, number of numbers)`` of attr's numbers, in one query;
+        ``None`` when some value is a list or an object."""
+
     # -- runs --------------------------------------------------------------
 
     @abstractmethod

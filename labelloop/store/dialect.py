@@ -150,6 +150,23 @@ class Dialect:
         """A subquery of the rows as columns ``(id, value)`` and its parameters."""
         raise NotImplementedError
 
+    #: The labels table as per-sample aggregates read it: in (sample, position) order.
+    labels_by_field = "labels"
+
+    def json_string(self, expr: str) -> str:
+        """A text column as an item of :meth:`json_list`."""
+        raise NotImplementedError
+
+    def json_item(self, column: str) -> str:
+        """The value at path ``?`` of ``column`` as an item of :meth:`json_list` (null when
+        missing), exactly as the document wrote it."""
+        raise NotImplementedError
+
+    def json_list(self, item: str, cond: str) -> str:
+        """An aggregate: the JSON text of the array of ``item`` over the group's rows that
+        meet ``cond``, in ``position`` order (NULL or ``[]`` when none do)."""
+        raise NotImplementedError
+
     def generated(self, attr: str, kind: str) -> str:
         """Type and ``GENERATED`` clause of a column holding ``data``'s top-level ``attr``
         when it has JSON ``kind`` (NULL otherwise); see :mod:`labelloop.store.hot`."""
@@ -221,6 +238,19 @@ class SQLiteDialect(Dialect):
 
     def json_set(self, column: str, value: str) -> str | None:
         return f"json_set({column}, ?, json({value}))"
+
+    # the hot index's order is (..., sample_id, position): groups by sample see their rows
+    # in position order (SQLite 3.40 has no ORDER BY inside an aggregate)
+    labels_by_field = "labels INDEXED BY labels_hot"
+
+    def json_string(self, expr: str) -> str:
+        return expr  # json_group_array quotes text
+
+    def json_item(self, column: str) -> str:
+        return f"json(COALESCE({column} -> ?, 'null'))"
+
+    def json_list(self, item: str, cond: str) -> str:
+        return f"json_group_array({item}) FILTER (WHERE {cond})"
 
     def generated(self, attr: str, kind: str) -> str:
         types = {NUMBER: "('integer','real')", STRING: "('text')"}
@@ -318,6 +348,15 @@ class PostgresDialect(Dialect):
             f"json_typeof(data::json -> {key}) = '{kind}' THEN (data::json ->> {key})::{cast} "
             "END) STORED"
         )
+
+    def json_string(self, expr: str) -> str:
+        return f"to_json({expr})"
+
+    def json_item(self, column: str) -> str:
+        return f"({column}::json #> ?::text[])"
+
+    def json_list(self, item: str, cond: str) -> str:
+        return f"(json_agg({item} ORDER BY position) FILTER (WHERE {cond}))::text"
 
     def pairs(self, rows: list[tuple[str, str]]) -> tuple[str, list[Any]]:
         # one JSON text: psycopg escapes a text[] of JSON strings slowly, in Python

@@ -6,7 +6,8 @@ differently. An engine subclass (:mod:`~labelloop.store.sqlite`,
 :mod:`~labelloop.store.postgres`) keeps only what truly differs: opening the
 connection, transactions and locking, migrations, bulk loading
 (:meth:`SQLStore._bulk_insert`) and rewriting keys inside documents.
-Label queries live in :class:`~labelloop.store.sqllabels.LabelQueries`, run documents in
+Label queries live in :class:`~labelloop.store.sqllabels.LabelQueries`, label aggregates in
+:class:`~labelloop.store.sqlaggregates.LabelAggregates`, run documents in
 :class:`~labelloop.store.run_docs.RunDocs`.
 """
 
@@ -19,6 +20,7 @@ from typing import Any
 from labelloop.store import codec
 from labelloop.store.base import DatasetRecord, Store
 from labelloop.store.run_docs import RunDocs
+from labelloop.store.sqlaggregates import LabelAggregates
 from labelloop.store.sqlconn import decode_texts
 from labelloop.store.sqllabels import LabelQueries
 from labelloop.store.sqlview import compile_view
@@ -38,7 +40,7 @@ def _value(text: str | None) -> Any:
     return None if text is None else codec.loads(text)
 
 
-class SQLStore(RunDocs, LabelQueries, Store):
+class SQLStore(RunDocs, LabelQueries, LabelAggregates, Store):
     """The queries of a store on an SQL database; engines supply the connection."""
 
     # -- datasets ----------------------------------------------------------

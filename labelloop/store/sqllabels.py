@@ -1,20 +1,18 @@
 """Label queries of both SQL engines (a mixin of :class:`~labelloop.store.sqlcore.SQLStore`).
 
 Labels are the big table (one row per label), so this is where the engines'
-speed lives. Filters are compiled by :mod:`labelloop.store.sqlexpr`;
-aggregates (``count``, ``distinct``, ``count_values``, ``bounds``) are one
-``GROUP BY`` each instead of returning every label's value to Python.
+speed lives. Filters are compiled by :mod:`labelloop.store.sqlexpr`; aggregates
+are in :mod:`labelloop.store.sqlaggregates`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
-from labelloop.store import codec, hot
-from labelloop.store.base import CONTAINER, LabelRow
-from labelloop.store.dialect import NUMBER, STRING
-from labelloop.store.sqlconn import SQLConnection, decode_texts
+from labelloop.store import codec
+from labelloop.store.base import LabelRow
+from labelloop.store.sqlconn import SQLConnection
 from labelloop.store.sqlexpr import compile_expr
 
 _LABEL_COLS = "dataset_id, id, sample_id, frame_number, field, position, data"
@@ -250,166 +248,3 @@ class LabelQueries(SQLConnection):
         except ValueError:
             return False
         return True
-
-    def _label_filter(
-        self, field: str, frames: bool, items: bool, where: Any
-    ) -> tuple[str, list[Any]]:
-        sql = " AND field=? AND frame_number" + (">0" if frames else "=0")
-        sql += " AND position" + (">=0" if items else f"={CONTAINER}")
-        params: list[Any] = [field]
-        if where is not None:
-            cond, args = compile_expr(where, self.dialect)
-            sql += f" AND {cond}"
-            params += args
-        return sql, params
-
-    def count_labels(
-        self, dataset_id: str, field: str, frames: bool, items: bool, where: Any = None
-    ) -> int:
-        sql, params = self._label_filter(field, frames, items, where)
-        return self._one(
-            "SELECT COUNT(*) FROM labels WHERE dataset_id=?" + sql, (dataset_id, *params)
-        )[0]
-
-    def label_values(
-        self, dataset_id: str, field: str, frames: bool, items: bool, attr: str, where: Any = None
-    ) -> Iterator[tuple[str, int, Any]]:
-        sql, params = self._label_filter(field, frames, items, where)
-        d = self.dialect
-        name, kind = hot.HOT.get(attr, (None, None))
-        if attr == "id":
-            select, select_params = "id, NULL", []
-        elif name is not None and kind is not None:  # the JSON only where the column is NULL
-            text = d.json_text("data")
-            select = f"{hot.select(d, name, kind)}, CASE WHEN {name} IS NULL THEN {text} END"
-            select_params = [d.path(attr)]
-        else:
-            select, select_params = f"NULL, {d.json_text('data')}", [d.path(attr)]
-        rows = self._all(
-            f"SELECT sample_id, frame_number, {select} FROM labels WHERE dataset_id=?"
-            + sql
-            + " ORDER BY sample_id, frame_number, position",
-            (*select_params, dataset_id, *params),
-        )
-        if attr == "id":
-            values = [r[2] for r in rows]
-        else:
-            texts = decode_texts([r[3] for r in rows])
-            values = [
-                t if r[2] is None else hot.decode(d, kind or "", r[2]) for r, t in zip(rows, texts)
-            ]
-        for r, value in zip(rows, values):
-            yield r[0], r[1], value
-
-    def _hot_rows(
-        self,
-        dataset_id: str,
-        attr: str,
-        where: tuple[str, list[Any]],
-        select: str,
-        by_value: bool = False,
-    ) -> tuple[str | None, Any, list[tuple]]:
-        """Aggregates ``select`` (``{c}``: the column) of a hot attribute's column, one row
-        (or one per value, ``by_value``), with ``(sql of the rows left to JSON, or None when
-        there are none; the column's kind)``. ``(sql, None, [])`` for other attributes."""
-        sql, params = where
-        name, kind = hot.HOT.get(attr, (None, None))
-        if name is None:
-            return sql, None, []
-        groups = f"{name} IS NULL" + (f", {name}" if by_value else "")
-        rows = self._all(
-            f"SELECT {name} IS NULL, {select.format(c=name)} FROM labels WHERE dataset_id=?"
-            f"{sql} GROUP BY {groups}",
-            (dataset_id, *params),
-        )
-        rest = f"{sql} AND {name} IS NULL" if any(r[0] for r in rows) else None
-        return rest, kind, [r[1:] for r in rows if not r[0]]
-
-    def label_value_counts(
-        self, dataset_id: str, field: str, frames: bool, items: bool, attr: str, where: Any = None
-    ) -> list[tuple[Any, int]]:
-        sql, params = self._label_filter(field, frames, items, where)
-        d = self.dialect
-        kind = hot.HOT.get(attr, ("", ""))[1]
-        rest, _, found = self._hot_rows(
-            dataset_id, attr, (sql, params), f"{hot.select(d, '{c}', kind)}, COUNT(*)", True
-        )
-        rows: list[tuple[Any, int]] = [(hot.decode(d, kind, r[0]), r[1]) for r in found]
-        if rest is not None:
-            found = self._all(
-                f"SELECT {d.json_text('data')}, COUNT(*) FROM labels WHERE dataset_id=?"
-                + rest
-                + " GROUP BY 1",
-                (d.path(attr), dataset_id, *params),
-            )
-            rows += zip(decode_texts([r[0] for r in found]), (r[1] for r in found))
-        merged: dict[str, Any] = {}
-        for value, n in rows:  # texts differing only in spacing/keys order
-            key = codec.dumps(value)
-            merged[key] = (value, merged.get(key, (None, 0))[1] + n)
-        return list(merged.values())
-
-    def label_bounds(
-        self, dataset_id: str, field: str, frames: bool, items: bool, attr: str, where: Any = None
-    ) -> list[tuple[Any, Any]] | None:
-        sql, params = self._label_filter(field, frames, items, where)
-        d = self.dialect
-        kind = hot.HOT.get(attr, ("", ""))[1]
-        low, high = hot.select(d, "MIN({c})", kind), hot.select(d, "MAX({c})", kind)
-        rest, _, found = self._hot_rows(dataset_id, attr, (sql, params), f"{low}, {high}")
-        # (min, max) of the column's kind, as numbers and as strings
-        kinds: dict[str, list[Any]] = {kind: [*found[0], *found[0]]} if found else {}
-        if rest is not None:
-            path = d.path(attr)
-            number = d.json_typed("data", NUMBER)
-            string = d.json_typed("data", STRING) + d.collate
-            rows = self._all(
-                f"SELECT {d.json_kind('data')}, {d.number_out(f'MIN({number})')}, "
-                f"{d.number_out(f'MAX({number})')}, MIN({string}), MAX({string}) "
-                "FROM labels WHERE dataset_id=?" + rest + " GROUP BY 1",
-                (path, path, path, path, path, path, path, path, path, dataset_id, *params),
-            )
-            kinds.update((r[0], list(r[1:])) for r in rows)  # never the column's kind
-        if "other" in kinds:
-            return None
-        out: list[tuple[Any, Any]] = []
-        if "number" in kinds:
-            low, high = kinds["number"][:2]
-            out.append((d.number_in(low), d.number_in(high)))
-        if "string" in kinds:
-            out.append(tuple(kinds["string"][2:]))
-        return out
-
-    def label_sums(
-        self, dataset_id: str, field: str, frames: bool, items: bool, attr: str, where: Any = None
-    ) -> tuple[int, Any, Any] | None:
-        sql, params = self._label_filter(field, frames, items, where)
-        d = self.dialect
-        sums = f"COUNT({{c}}), {d.number_out('SUM({c})')}, {d.number_out('SUM({c} * {c})')}"
-        if hot.HOT.get(attr, ("", ""))[1] != NUMBER:
-            sums = "0, NULL, NULL"  # a string column: its values add nothing
-        rest, _, found = self._hot_rows(dataset_id, attr, (sql, params), sums)
-        totals = [0, 0, 0]
-        for count, total, squares in found:
-            if count:
-                totals = [count, d.number_in(total), d.number_in(squares)]
-        if rest is not None:
-            path = d.path(attr)
-            number = d.json_typed("data", NUMBER)
-            rows = self._all(
-                f"SELECT {d.json_kind('data')}, COUNT({number}), "
-                f"{d.number_out(f'SUM({number})')}, {d.number_out(f'SUM({number} * {number})')} "
-                "FROM labels WHERE dataset_id=?" + rest + " GROUP BY 1",
-                (path, *[path] * 8, dataset_id, *params),
-            )
-            kinds = {r[0]: r[1:] for r in rows}
-            if "other" in kinds:
-                return None
-            if "number" in kinds:
-                count, total, squares = kinds["number"]
-                totals = [
-                    totals[0] + count,
-                    totals[1] + d.number_in(total),
-                    totals[2] + d.number_in(squares),
-                ]
-        return totals[0], totals[1], totals[2]

@@ -163,3 +163,77 @@ def test_hot_attributes_of_any_kind_aggregate_as_a_walk(odd_hot, attr):
         odd_hot.bounds(path)
     high = odd_hot.filter_labels("det", F(attr) > 0.7)
     assert high.values(path, unwind=True) == [v for v in walked if _numbers([v]) and v > 0.7]
+
+
+def _walk_lists(collection, field: str, attr: str) -> list:
+    """Per sample, the attribute of each item of a label list field (``None``: no field)."""
+    out = []
+    for sample in collection.iter_samples():
+        label = sample[field] if sample.has_field(field) else None
+        if label is None:
+            out.append(None)
+            continue
+        values = []
+        for obj in label.detections:
+            values.append(obj.id if attr == "id" else obj[attr] if obj.has_field(attr) else None)
+        out.append(values)
+    return out
+
+
+@pytest.mark.parametrize(
+    "attr", ["label", "confidence", "score", "numeric", "bounding_box", "id", "absent"]
+)
+def test_values_of_list_items_are_one_array_per_sample_as_a_walk(mixed, attr):
+    many = ll.Detections(  # more than 10 items: order by position, not by text
+        detections=[
+            ll.Detection(label=f"n{k}", confidence=k / 20, score=[k, "x"]) for k in range(12)
+        ]
+    )
+    mixed.add_sample(ll.Sample("/tmp/agg-many.jpg", det=many))
+    mixed.add_sample(ll.Sample("/tmp/agg-empty.jpg", det=ll.Detections()))
+    path = f"det.detections.{attr}"
+    for view in (
+        mixed,
+        mixed.filter_labels("det", F("confidence") > 0.3, only_matches=False),
+        mixed.filter_labels("det", F("label") == "c1"),
+        mixed.filter_labels("det", F("confidence") > 2),
+    ):
+        assert view.values(path) == _walk_lists(view, "det", attr)
+
+
+@pytest.mark.parametrize("attr", ["confidence", "score", "numeric", "index", "bounding_box"])
+def test_histograms_count_as_numpy_does(mixed, attr):
+    np = pytest.importorskip("numpy")
+    mixed.add_sample(  # values on the edges of the bins
+        ll.Sample(
+            "/tmp/agg-edges.jpg",
+            det=ll.Detections(
+                detections=[ll.Detection(confidence=c, index=c) for c in (0.0, 0.25, 0.5, 1.0, 1)]
+            ),
+        )
+    )
+    path = f"det.detections.{attr}"
+    for view in (mixed, mixed.filter_labels("det", F("confidence") > 0.3)):
+        numbers = _numbers(view.values(path, unwind=True))
+        for bins, range_ in ((4, None), (7, (-1, 2)), (3, (0.25, 0.5)), (2, (0.5, 0.5))):
+            if not numbers and range_ is None:
+                expected = np.histogram(np.array([], dtype=float), bins=bins, range=(0.0, 1.0))
+            else:
+                expected = np.histogram(np.array(numbers, dtype=float), bins=bins, range=range_)
+            counts, edges, other = view.histogram_values(path, bins=bins, range=range_)
+            assert counts == [int(c) for c in expected[0]]
+            assert edges == [float(e) for e in expected[1]]
+            assert other == len(numbers) - sum(counts)
+
+
+def test_histograms_of_list_attributes_fall_back_to_the_walk(mixed):
+    store, dataset_id = mixed._dataset._store, mixed._dataset._id
+    assert store.label_histogram(dataset_id, "det", False, True, "bounding_box", [0, 1]) is None
+    coords = [
+        c
+        for box in mixed.values("det.detections.bounding_box", unwind=False)
+        for b in box or []
+        for c in b
+    ]
+    counts, _, other = mixed.histogram_values("det.detections.bounding_box", bins=2, range=(0, 0.1))
+    assert sum(counts) + other == len(coords)

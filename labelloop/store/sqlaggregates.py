@@ -1,0 +1,255 @@
+"""Aggregates over label attributes, for both SQL engines (a mixin of the SQL store).
+
+Each answer is one query that the database streams: counts, per-value counts,
+bounds, sums, histograms and per-sample value lists. Hot attributes
+(:mod:`labelloop.store.hot`) are read from their columns; the rows where the
+column is NULL (missing, null or another JSON kind) are left to the JSON path,
+in a second query that runs only when the first one found any. No aggregate
+groups by more than the value itself: a ``GROUP BY`` on two keys sorts every
+label (measured on 1M labels, SQLite: 1.5 s vs 0.3 s streaming ``labels_values``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+from labelloop.store import codec, hot
+from labelloop.store.base import CONTAINER
+from labelloop.store.dialect import NUMBER, STRING
+from labelloop.store.sqlconn import SQLConnection, decode_texts
+from labelloop.store.sqlexpr import compile_expr
+
+
+class LabelAggregates(SQLConnection):
+    """Label aggregates of :class:`~labelloop.store.sqlcore.SQLStore`."""
+
+    def _label_filter(
+        self, field: str, frames: bool, items: bool, where: Any
+    ) -> tuple[str, list[Any]]:
+        sql = " AND field=? AND frame_number" + (">0" if frames else "=0")
+        sql += " AND position" + (">=0" if items else f"={CONTAINER}")
+        params: list[Any] = [field]
+        if where is not None:
+            cond, args = compile_expr(where, self.dialect)
+            sql += f" AND {cond}"
+            params += args
+        return sql, params
+
+    def count_labels(
+        self, dataset_id: str, field: str, frames: bool, items: bool, where: Any = None
+    ) -> int:
+        sql, params = self._label_filter(field, frames, items, where)
+        return self._one(
+            "SELECT COUNT(*) FROM labels WHERE dataset_id=?" + sql, (dataset_id, *params)
+        )[0]
+
+    def label_values(
+        self, dataset_id: str, field: str, frames: bool, items: bool, attr: str, where: Any = None
+    ) -> Iterator[tuple[str, int, Any]]:
+        sql, params = self._label_filter(field, frames, items, where)
+        d = self.dialect
+        name, kind = hot.HOT.get(attr, (None, None))
+        if attr == "id":
+            select, select_params = "id, NULL", []
+        elif name is not None and kind is not None:  # the JSON only where the column is NULL
+            text = d.json_text("data")
+            select = f"{hot.select(d, name, kind)}, CASE WHEN {name} IS NULL THEN {text} END"
+            select_params = [d.path(attr)]
+        else:
+            select, select_params = f"NULL, {d.json_text('data')}", [d.path(attr)]
+        rows = self._all(
+            f"SELECT sample_id, frame_number, {select} FROM labels WHERE dataset_id=?"
+            + sql
+            + " ORDER BY sample_id, frame_number, position",
+            (*select_params, dataset_id, *params),
+        )
+        if attr == "id":
+            values = [r[2] for r in rows]
+        else:
+            texts = decode_texts([r[3] for r in rows])
+            values = [
+                t if r[2] is None else hot.decode(d, kind or "", r[2]) for r, t in zip(rows, texts)
+            ]
+        for r, value in zip(rows, values):
+            yield r[0], r[1], value
+
+    def label_lists(
+        self, dataset_id: str, field: str, attr: str, where: Any = None
+    ) -> dict[str, list[Any]]:
+        """``{sample id: [attr of each item, in order]}`` for the samples whose sample-level
+        list field is set (``[]`` when no item passes ``where``), one JSON array per sample
+        built by the database: 1M labels cross as 100k short texts, not 1M rows."""
+        d = self.dialect
+        cond, params = "TRUE", []
+        if where is not None:
+            cond, params = compile_expr(where, d)
+        name, kind = hot.HOT.get(attr, (None, None))
+        if attr == "id":
+            value, value_params = d.json_string("id"), []
+        elif name is not None and kind == STRING:  # strings are exact in their column
+            value = f"CASE WHEN {name} IS NOT NULL THEN {d.json_string(name)} ELSE "
+            value += f"{d.json_item('data')} END"
+            value_params = [d.path(attr)]
+        else:  # numbers as the document wrote them (a float column would round some)
+            value, value_params = d.json_item("data"), [d.path(attr)]
+        rows = self._all(
+            f"SELECT sample_id, {d.json_list(value, f'position >= 0 AND {cond}')} "
+            f"FROM {d.labels_by_field} WHERE dataset_id=? AND field=? AND frame_number=0 "
+            f"AND position>={CONTAINER} GROUP BY sample_id HAVING MIN(position)={CONTAINER}",
+            (*value_params, *params, dataset_id, field),
+        )
+        lists = codec.loads("[" + ",".join(r[1] or "[]" for r in rows) + "]")
+        return {r[0]: values for r, values in zip(rows, lists)}
+
+    def _hot_rows(
+        self,
+        dataset_id: str,
+        attr: str,
+        where: tuple[str, list[Any]],
+        select: str,
+        by_value: bool = False,
+    ) -> tuple[str | None, Any, list[tuple]]:
+        """Aggregates ``select`` (``{c}``: the column) of a hot attribute's column, one row
+        (or one per value, ``by_value``), with ``(sql of the rows left to JSON, or None when
+        there are none; the column's kind)``. ``(sql, None, [])`` for other attributes."""
+        sql, params = where
+        name, kind = hot.HOT.get(attr, (None, None))
+        if name is None:
+            return sql, None, []
+        frm = f"FROM labels WHERE dataset_id=?{sql}"
+        if by_value:  # NULL is a group of its own: the rows left to JSON
+            rows = self._all(
+                f"SELECT {name} IS NULL, {select.format(c=name)} {frm} GROUP BY {name}",
+                (dataset_id, *params),
+            )
+            rest = any(r[0] for r in rows)
+            found = [r[1:] for r in rows if not r[0]]
+        else:  # NULLs are left out of the aggregates: only counted
+            row = self._one(
+                f"SELECT COUNT(*) - COUNT({name}), COUNT({name}), {select.format(c=name)} {frm}",
+                (dataset_id, *params),
+            )
+            rest = bool(row[0])
+            found = [row[2:]] if row[1] else []
+        return f"{sql} AND {name} IS NULL" if rest else None, kind, found
+
+    def label_value_counts(
+        self, dataset_id: str, field: str, frames: bool, items: bool, attr: str, where: Any = None
+    ) -> list[tuple[Any, int]]:
+        sql, params = self._label_filter(field, frames, items, where)
+        d = self.dialect
+        kind = hot.HOT.get(attr, ("", ""))[1]
+        rest, _, found = self._hot_rows(
+            dataset_id, attr, (sql, params), f"{hot.select(d, '{c}', kind)}, COUNT(*)", True
+        )
+        rows: list[tuple[Any, int]] = [(hot.decode(d, kind, r[0]), r[1]) for r in found]
+        if rest is not None:
+            found = self._all(
+                f"SELECT {d.json_text('data')}, COUNT(*) FROM labels WHERE dataset_id=?"
+                + rest
+                + " GROUP BY 1",
+                (d.path(attr), dataset_id, *params),
+            )
+            rows += zip(decode_texts([r[0] for r in found]), (r[1] for r in found))
+        merged: dict[str, Any] = {}
+        for value, n in rows:  # texts differing only in spacing/keys order
+            key = codec.dumps(value)
+            merged[key] = (value, merged.get(key, (None, 0))[1] + n)
+        return list(merged.values())
+
+    def label_bounds(
+        self, dataset_id: str, field: str, frames: bool, items: bool, attr: str, where: Any = None
+    ) -> list[tuple[Any, Any]] | None:
+        sql, params = self._label_filter(field, frames, items, where)
+        d = self.dialect
+        kind = hot.HOT.get(attr, ("", ""))[1]
+        low, high = hot.select(d, "MIN({c})", kind), hot.select(d, "MAX({c})", kind)
+        rest, _, found = self._hot_rows(dataset_id, attr, (sql, params), f"{low}, {high}")
+        # (min, max) of the column's kind, as numbers and as strings
+        kinds: dict[str, list[Any]] = {kind: [*found[0], *found[0]]} if found else {}
+        if rest is not None:
+            path = d.path(attr)
+            number = d.json_typed("data", NUMBER)
+            string = d.json_typed("data", STRING) + d.collate
+            rows = self._all(
+                f"SELECT {d.json_kind('data')}, {d.number_out(f'MIN({number})')}, "
+                f"{d.number_out(f'MAX({number})')}, MIN({string}), MAX({string}) "
+                "FROM labels WHERE dataset_id=?" + rest + " GROUP BY 1",
+                (path, path, path, path, path, path, path, path, path, dataset_id, *params),
+            )
+            kinds.update((r[0], list(r[1:])) for r in rows)  # never the column's kind
+        if "other" in kinds:
+            return None
+        out: list[tuple[Any, Any]] = []
+        if "number" in kinds:
+            low, high = kinds["number"][:2]
+            out.append((d.number_in(low), d.number_in(high)))
+        if "string" in kinds:
+            out.append(tuple(kinds["string"][2:]))
+        return out
+
+    def _numbers(
+        self, dataset_id: str, field: str, frames: bool, items: bool, attr: str, where: Any
+    ) -> tuple[str, list[Any], str, list[Any], str]:
+        """``(FROM ... WHERE sql and its params, SQL of attr's number (else NULL) and its
+        params, SQL aggregate true when some value is a list or an object)``: the caller
+        selects the latter too and gives up then (their numbers are the walk's)."""
+        sql, params = self._label_filter(field, frames, items, where)
+        d = self.dialect
+        path = d.path(attr)
+        other = f"CASE {d.json_kind('data')} WHEN 'other' THEN 1 END"
+        name = hot.column(attr, NUMBER)
+        if name is not None:  # only the rows the column leaves NULL may hold lists
+            number, number_params, other = name, [], f"CASE WHEN {name} IS NULL THEN {other} END"
+        else:
+            number, number_params = d.json_typed("data", NUMBER), [path, path]
+        frm = f"FROM labels WHERE dataset_id=?{sql}"
+        return frm, [dataset_id, *params], number, number_params, other
+
+    def label_sums(
+        self, dataset_id: str, field: str, frames: bool, items: bool, attr: str, where: Any = None
+    ) -> tuple[int, Any, Any] | None:
+        frm, params, x, x_params, other = self._numbers(
+            dataset_id, field, frames, items, attr, where
+        )
+        d = self.dialect
+        found, count, total, squares = self._one(
+            f"SELECT MAX({other}), COUNT({x}), {d.number_out(f'SUM({x})')}, "
+            f"{d.number_out(f'SUM({x} * {x})')} {frm}",
+            (d.path(attr), *x_params * 4, *params),
+        )
+        if found:
+            return None
+        total, squares = d.number_in(total), d.number_in(squares)
+        return count, 0 if total is None else total, 0 if squares is None else squares
+
+    def label_histogram(
+        self,
+        dataset_id: str,
+        field: str,
+        frames: bool,
+        items: bool,
+        attr: str,
+        edges: Sequence[float],
+        where: Any = None,
+    ) -> tuple[list[int], int] | None:
+        """``(counts per bin, number of numbers)`` of attr's numbers over ``edges`` as
+        ``numpy.histogram`` bins them (``edges[i] <= x < edges[i + 1]``, the last bin closed),
+        in one pass (10 bins of 1M numbers: 1.1 s as a CASE per bin, 0.6 s as counts below
+        each edge); ``None`` when some value is a list or an object."""
+        frm, params, x, x_params, other = self._numbers(
+            dataset_id, field, frames, items, attr, where
+        )
+        # one comparison per edge: how many numbers lie below each (the last: at or below)
+        below = ", ".join(
+            f"COUNT(CASE WHEN {x} {'<=' if i == len(edges) - 1 else '<'} ? THEN 1 END)"
+            for i in range(len(edges))
+        )
+        args: list[Any] = [self.dialect.path(attr), *x_params]
+        for edge in edges:
+            args += [*x_params, float(edge)]
+        row = self._one(f"SELECT MAX({other}), COUNT({x}), {below} {frm}", (*args, *params))
+        if row[0]:
+            return None
+        return [high - low for low, high in zip(row[2:], row[3:])], int(row[1])
