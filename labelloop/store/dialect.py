@@ -99,6 +99,10 @@ class Dialect:
         """A placeholder for a number taking part in arithmetic."""
         return "?"
 
+    def to_float(self, number: str) -> str:
+        """An SQL number as :meth:`json_number` gives them."""
+        return number
+
     def arith(self, op: str, left: str, right: str) -> str | None:
         """``left op right`` of two SQL numbers as Python computes it (NULL where Python's
         evaluator answers ``None``: division by zero), or ``None`` if the engine cannot."""
@@ -320,6 +324,9 @@ class PostgresDialect(Dialect):
 
     def number_param(self) -> str:
         return "?::float8"
+
+    def to_float(self, number: str) -> str:
+        return f"({number})::float8"
 
     def affix(self, value: str, length: int, end: bool) -> str:
         return f"{'right' if end else 'left'}({value}, {length})"

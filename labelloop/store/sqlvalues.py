@@ -104,7 +104,16 @@ class Json(Value):
         return self.d.json_typed(self.column, kind), [self.path, self.path]
 
     def number(self) -> Sql:
-        return self.d.json_number(self.column, self.path)
+        column = hot.typed(self.column, self.key, NUMBER)
+        if column is None:
+            return self.d.json_number(self.column, self.path)
+        # the column where it holds a number (no JSON read), else a boolean as 0/1
+        flag = self.d.json_typed(self.column, BOOLEAN)
+        return (
+            f"COALESCE({self.d.to_float(column)}, "
+            f"CASE WHEN {flag} THEN 1 WHEN NOT {flag} THEN 0 END)",
+            [self.path] * 4,
+        )
 
     def through_list(self) -> Sql | None:
         """Whether a proper prefix of the path holds a list (``None``: a one-part path)."""
