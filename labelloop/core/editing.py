@@ -60,9 +60,7 @@ def set_values(collection: SampleCollection, path: str, values: list[Any]) -> No
                 f"set_values('{path}') got {len(values)} values for {len(ids)} samples; pass "
                 "one value per sample in view order"
             )
-        # in place only through stages that select samples or filter labels (not derived
-        # views, mapped labels or computed fields: their samples save their own way)
-        plain = all(stage.sql_step() is not None for stage in collection.stages)
+        plain = in_place(collection)
         if plain and _set_sample_field(collection, path, ids, values):
             return
         if plain and _set_label_attribute(collection, path, values):
@@ -88,31 +86,50 @@ def set_values(collection: SampleCollection, path: str, values: list[Any]) -> No
             sample.save()
 
 
+def in_place(collection: SampleCollection) -> bool:
+    """Whether edits of ``collection`` may be written in place, as the rows it shows: its
+    stages only select samples or filter labels (not derived views, mapped labels or
+    computed fields: their samples save their own way)."""
+    return all(stage.sql_step() is not None for stage in collection.stages)
+
+
 def _set_sample_field(
     collection: SampleCollection, path: str, ids: list[str], values: list[Any]
 ) -> bool:
     """Write a plain (non-label, non-builtin) sample field into the sample documents only."""
-    dataset = collection._dataset
-    spec = dataset.sample_schema.get(path)
+    spec = collection._dataset.sample_schema.get(path)
     if "." in path or path in SAMPLE_BUILTINS or is_label_spec(spec):
         return False
     if any(isinstance(v, (Label, Metadata)) for v in values):
         return False
-    for value in values:
-        value = list(value) if isinstance(value, tuple) else value
-        new_spec = check_value(path, dataset.sample_schema.get(path), value)
-        if new_spec is not None:
-            dataset._declare_field(path, new_spec)
-    new = dict(zip(ids, values))
-    store = dataset._store
-    for batch in store.iter_samples(dataset._id, list(new)):
-        rows = []
-        for sample_id, doc in batch:
-            value = new[sample_id]
-            doc[path] = list(value) if isinstance(value, tuple) else value
-            rows.append((sample_id, doc))
-        store.update_samples(dataset._id, rows)
+    set_sample_fields(collection, ids, {path: values})
     return True
+
+
+def set_sample_fields(
+    collection: SampleCollection, ids: list[str], columns: dict[str, list[Any]]
+) -> None:
+    """Set plain sample fields (``{name: values aligned with ids}``) of samples ``ids`` in
+    their documents only (one read and one write per batch), declaring new fields."""
+    dataset = collection._dataset
+    with dataset.transaction():
+        for path, values in columns.items():
+            for value in values:
+                value = list(value) if isinstance(value, tuple) else value
+                new_spec = check_value(path, dataset.sample_schema.get(path), value)
+                if new_spec is not None:
+                    dataset._declare_field(path, new_spec)
+        rows_of = {sample_id: i for i, sample_id in enumerate(ids)}
+        store = dataset._store
+        for batch in store.iter_samples(dataset._id, list(rows_of)):
+            rows = []
+            for sample_id, doc in batch:
+                i = rows_of[sample_id]
+                for path, values in columns.items():
+                    value = values[i]
+                    doc[path] = list(value) if isinstance(value, tuple) else value
+                rows.append((sample_id, doc))
+            store.update_samples(dataset._id, rows)
 
 
 def _set_label_attribute(collection: SampleCollection, path: str, values: list[Any]) -> bool:
@@ -147,7 +164,7 @@ def _set_label_attribute(collection: SampleCollection, path: str, values: list[A
                 f"'{items}', got {value!r:.80}"
             )
         rows.extend(zip(label_ids, value))
-    dataset._store.set_label_values(dataset._id, attr, rows, field)
+    dataset._store.update_label_values(dataset._id, [attr], ((i, (v,)) for i, v in rows), field)
     return True
 
 

@@ -7,7 +7,7 @@ on them (see docs/architecture.md, "Core API for other layers").
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from labelloop.core.docs import label_data, label_rows
@@ -25,6 +25,7 @@ from labelloop.core.labels import (
 from labelloop.core.planner import iter_docs
 from labelloop.core.stages import as_list
 from labelloop.store.base import CONTAINER, SAMPLE_LEVEL, LabelRow
+from labelloop.store.base import REMOVE as REMOVE
 
 if TYPE_CHECKING:
     from labelloop.core.dataset import Dataset
@@ -119,6 +120,37 @@ def set_label(
             dataset._store.delete_labels(dataset._id, gone, field, frame)
             rows = label_rows(sample_id, number, field, label)
         dataset._store.upsert_labels(dataset._id, rows)
+
+
+def update_label_values(
+    dataset: Dataset, field: str, attrs: Sequence[str], rows: Iterable[tuple[str, Sequence[Any]]]
+) -> int:
+    """Set attributes ``attrs`` of labels ``(id, values)`` of ``field`` (``frames.x`` for a
+    frame field) in place, in one transaction; a value :data:`REMOVE` removes the
+    attribute. Only labels whose values change are written; the number written."""
+    name, frames = _level(field)
+    assert name is not None
+    return dataset._store.update_label_values(dataset._id, attrs, rows, name, frames)
+
+
+def write_label_data(
+    dataset: Dataset, field: str, rows: Iterable[tuple[str, dict[str, Any]]]
+) -> None:
+    """Replace the stored data (documents without ``id``) of labels ``(id, data)`` of
+    ``field`` (``frames.x``) in place: for edits of documents read in the same transaction."""
+    name, frames = _level(field)
+    assert name is not None
+    dataset._store.write_label_data(dataset._id, rows, name, frames)
+
+
+def label_ids(dataset: Dataset, field: str) -> list[str]:
+    """Ids of every label (list items, or single labels) of ``field`` (``frames.x``)."""
+    name, frames = _level(field)
+    assert name is not None
+    spec = (dataset.frame_schema if frames else dataset.sample_schema).get(name)
+    items = spec is not None and label_class(spec["cls"]).list_field is not None
+    rows = dataset._store.label_values(dataset._id, name, frames, items, "id")
+    return [label_id for _, _, label_id in rows]
 
 
 def _ensure_frame(dataset: Dataset, sample_id: str, number: int) -> None:

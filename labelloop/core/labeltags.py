@@ -2,7 +2,7 @@
 
 Only the labels the collection shows are touched (a filtered view's hidden
 labels keep their tags), and only those whose tags change are written: their
-``tags`` attribute in place (``Store.set_label_values``), no sample saved, no
+``tags`` attribute in place (``Store.update_label_values``), no sample saved, no
 other attribute or label rewritten, in one transaction.
 """
 
@@ -75,7 +75,9 @@ def edit_label_tags(collection: SampleCollection, tags: Any, label_fields: Any, 
             # ids are unique per field (a frames view shows frame fields as sample fields)
             field = path.removeprefix(_FRAMES).split(".")[0]
             level = source_level(dataset, field, path.startswith(_FRAMES))
-            dataset._store.set_label_values(dataset._id, "tags", rows, *level)
+            dataset._store.update_label_values(
+                dataset._id, ["tags"], ((i, (t,)) for i, t in rows), *level
+            )
 
 
 def count_label_tags(collection: SampleCollection, label_fields: Any = None) -> dict[str, int]:

@@ -13,9 +13,11 @@ from typing import Any
 
 from PIL import Image
 
-from labelloop.core import runs
+from labelloop.core import labelops, runs
 from labelloop.core.extensions import implements
+from labelloop.core.fields import list_attr
 from labelloop.core.labels import Detections, Polylines
+from labelloop.evaluation import rows
 from labelloop.evaluation.ap import COCO_IOU_THRESHOLDS, average_precision, mean_average_precision
 from labelloop.evaluation.objects import EvalSettings, ObjectEvaluator
 from labelloop.evaluation.results import DetectionResults
@@ -89,6 +91,10 @@ def evaluate_detections(
 def _run(
     collection: Any, settings: EvalSettings, eval_key: str | None, progress: bool
 ) -> ObjectEvaluator:
+    if rows.applies(collection, settings):
+        schema = collection.get_field_schema()
+        attrs = (list_attr(schema[settings.gt_field]), list_attr(schema[settings.pred_field]))
+        return rows.evaluate_docs(collection, settings, eval_key, attrs, progress)
     evaluator = ObjectEvaluator(settings, eval_key)
     frames = settings.pred_field.startswith(_FRAMES)
     pf, gf = _strip(settings.pred_field), _strip(settings.gt_field)
@@ -193,16 +199,13 @@ def delete_evaluation(collection: Any, eval_key: str) -> None:
     counts = [f"{eval_key}_tp", f"{eval_key}_fp", f"{eval_key}_fn"]
     paths = [info.config.get("pred_field"), info.config.get("gt_field")]
     frames = any(p and p.startswith(_FRAMES) for p in paths)
-    fields = [_strip(p) for p in paths if p]
-    for sample in dataset.iter_samples(autosave=True):
-        docs = list(sample.frames.values()) if frames else [sample]
-        for doc in docs:
-            for f in fields:
-                label = doc[f] if doc.has_field(f) else None
-                for obj in label.items() if label is not None else []:
-                    for name in names:
-                        if obj.has_field(name):
-                            obj.clear_field(name)
+    for path in dict.fromkeys(p for p in paths if p):  # in place: only labels that have them
+        labelops.update_label_values(
+            dataset,
+            path,
+            names,
+            ((i, [labelops.REMOVE] * 3) for i in labelops.label_ids(dataset, path)),
+        )
     for name in counts:
         if dataset.has_sample_field(name):
             dataset.delete_sample_field(name)

@@ -135,7 +135,7 @@ class ObjectEvaluator:
         s = self.settings
         if not gts or not preds:
             return np.zeros((len(preds), len(gts)))
-        if isinstance(gts[0], Polyline) or isinstance(preds[0], Polyline):
+        if _is_polyline(gts[0]) or _is_polyline(preds[0]):
             if s.use_boxes:
                 pb = np.array([polygons_bounds(p.points) for p in preds])
                 gb = np.array([polygons_bounds(g.points) for g in gts])
@@ -181,6 +181,13 @@ class ObjectEvaluator:
             if acc is None:
                 acc = self.accumulators[c] = ClassAccumulator(thresholds)
             acc.add_image(ious[np.ix_(pi, gi)], scores[pi], crowd[gi])
+
+
+def _is_polyline(label: Any) -> bool:
+    """A ``Polyline``, as an object or as its stored document."""
+    return isinstance(label, Polyline) or (
+        isinstance(label, dict) and label.get("_cls") == Polyline.__name__
+    )
 
 
 def is_object_label(label: Any) -> bool:

@@ -38,6 +38,15 @@ SAMPLE_LEVEL = 0
 CONTAINER = -1
 
 
+class _Remove:
+    def __repr__(self) -> str:
+        return "REMOVE"
+
+
+#: A value for :meth:`Store.update_label_values` that removes the attribute.
+REMOVE: Any = _Remove()
+
+
 class DatasetRecord(NamedTuple):
     """One stored dataset."""
 
@@ -256,16 +265,29 @@ class Store(ABC):
         """
 
     @abstractmethod
-    def set_label_values(
+    def update_label_values(
         self,
         dataset_id: str,
-        attr: str,
-        rows: Sequence[tuple[str, Any]],
+        attrs: Sequence[str],
+        rows: Iterable[tuple[str, Sequence[Any]]],
+        field: str,
+        frames: bool = False,
+    ) -> int:
+        """Set attributes ``attrs`` of the labels ``(id, values)`` (a value per attribute;
+        :data:`REMOVE` removes it) of ``field``, in one transaction. Only labels whose
+        values change are written; the number written."""
+
+    @abstractmethod
+    def write_label_data(
+        self,
+        dataset_id: str,
+        rows: Iterable[tuple[str, dict[str, Any]]],
         field: str,
         frames: bool = False,
     ) -> None:
-        """Set attribute ``attr`` of the labels ``(id, value)`` of ``field`` (frame level:
-        ``frames``), leaving every other attribute, label and sample as stored."""
+        """Replace the data (the document without ``id``) of labels ``(id, data)`` of
+        ``field`` in place, in one transaction (for callers that edited what they read in
+        the same transaction)."""
 
     @abstractmethod
     def delete_labels(

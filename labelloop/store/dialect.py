@@ -24,6 +24,7 @@ import functools
 import json
 import math
 import re
+from collections.abc import Sequence
 from typing import Any
 
 from labelloop.store.sqlregex import to_posix
@@ -144,9 +145,13 @@ class Dialect:
         """Whether the JSON array at path ``?`` of ``column`` holds the string ``?``."""
         raise NotImplementedError
 
-    def json_set(self, column: str, value: str) -> str | None:
-        """``column`` with the key at path ``?`` set to the JSON text ``value``, keeping the
-        other keys' order and text; ``None`` when the engine cannot (the caller edits in
+    def json_edit(
+        self, column: str, sets: Sequence[str], drops: Sequence[str]
+    ) -> tuple[str, str] | None:
+        """``(edited, same)``: ``column`` with the top-level keys ``sets`` set to JSON texts
+        (one ``?`` each, in order) and the keys ``drops`` removed, the other keys keeping
+        their order and text; and a condition true when the edit would change nothing (its
+        ``?``: the same texts again). ``None`` when the engine cannot (the caller edits in
         Python)."""
         return None
 
@@ -240,8 +245,18 @@ class SQLiteDialect(Dialect):
     def array_has(self, column: str) -> str:
         return f"EXISTS (SELECT 1 FROM json_each({column}, ?) WHERE value = ?)"
 
-    def json_set(self, column: str, value: str) -> str | None:
-        return f"json_set({column}, ?, json({value}))"
+    def json_edit(
+        self, column: str, sets: Sequence[str], drops: Sequence[str]
+    ) -> tuple[str, str] | None:
+        paths = ["'" + self.path(key).replace("'", "''") + "'" for key in (*sets, *drops)]
+        edited = column
+        if sets:
+            edited = f"json_set({edited}, {', '.join(f'{p}, json(?)' for p in paths[: len(sets)])})"
+        if drops:
+            edited = f"json_remove({edited}, {', '.join(paths[len(sets) :])})"
+        same = [f"({column} -> {p}) IS json(?)" for p in paths[: len(sets)]]
+        same += [f"json_type({column}, {p}) IS NULL" for p in paths[len(sets) :]]
+        return edited, " AND ".join(same) or "TRUE"
 
     # the hot index's order is (..., sample_id, position): groups by sample see their rows
     # in position order (SQLite 3.40 has no ORDER BY inside an aggregate)

@@ -22,6 +22,7 @@ from labelloop.store.base import DatasetRecord, Store
 from labelloop.store.run_docs import RunDocs
 from labelloop.store.sqlaggregates import LabelAggregates
 from labelloop.store.sqlconn import decode_texts
+from labelloop.store.sqledits import LabelEdits
 from labelloop.store.sqllabels import LabelQueries
 from labelloop.store.sqlview import compile_view
 
@@ -40,7 +41,7 @@ def _value(text: str | None) -> Any:
     return None if text is None else codec.loads(text)
 
 
-class SQLStore(RunDocs, LabelQueries, LabelAggregates, Store):
+class SQLStore(RunDocs, LabelQueries, LabelAggregates, LabelEdits, Store):
     """The queries of a store on an SQL database; engines supply the connection."""
 
     # -- datasets ----------------------------------------------------------

@@ -7,12 +7,13 @@ are in :mod:`labelloop.store.sqlaggregates`.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from labelloop.store import codec
 from labelloop.store.base import LabelRow
 from labelloop.store.sqlconn import SQLConnection
+from labelloop.store.sqledits import level_filter
 from labelloop.store.sqlexpr import compile_expr
 
 _LABEL_COLS = "dataset_id, id, sample_id, frame_number, field, position, data"
@@ -31,13 +32,6 @@ DUPLICATE_ID = (
     "A label id occurs twice in one field of this dataset; give each label its own object "
     "(label.copy(new_ids=True))"
 )
-
-
-def _level(field: str | None, frames: bool | None) -> tuple[str, list[Any]]:
-    """SQL restricting labels to one field (``None``: any field) at one level."""
-    if field is None:
-        return "", []
-    return " AND field=? AND frame_number" + (">0" if frames else "=0"), [field]
 
 
 def _label_rows(rows: list[tuple]) -> list[LabelRow]:
@@ -98,7 +92,7 @@ class LabelQueries(SQLConnection):
         field: str | None = None,
         frames: bool = False,
     ) -> list[LabelRow]:
-        extra, args = _level(field, frames)
+        extra, args = level_filter(field, frames)
         out: list[LabelRow] = []
         for chunk in self._chunks(list(ids)):
             cond, params = self._in("id", chunk)
@@ -169,64 +163,6 @@ class LabelQueries(SQLConnection):
                         "(label.copy(new_ids=True)) or remove the label there first"
                     )
         return DUPLICATE_ID
-
-    def set_label_values(
-        self,
-        dataset_id: str,
-        attr: str,
-        rows: Sequence[tuple[str, Any]],
-        field: str,
-        frames: bool = False,
-    ) -> None:
-        # only the named labels are written; their JSON text keeps its key order
-        extra, args = _level(field, frames)
-        d = self.dialect
-        new = dict(rows)
-        setter = d.json_set("data", "?")
-        if setter is not None:  # in SQL, one statement per label (in-process: no round trip)
-            path = d.path(attr)
-            self._write_many(
-                f"UPDATE labels SET data={setter} WHERE dataset_id=? AND id=?{extra}",
-                (
-                    (path, codec.dumps(value), dataset_id, label_id, *args)
-                    for label_id, value in new.items()
-                ),
-            )
-            return
-        with self.transaction():
-            for chunk in self._chunks(list(new), 50):
-                cond, params = self._in("id", chunk)
-                found = self._all(
-                    f"SELECT id, data FROM labels WHERE dataset_id=? AND {cond}{extra}",
-                    (dataset_id, *params, *args),
-                )
-                datas = codec.loads_many([r[1] for r in found])
-                for data, r in zip(datas, found):
-                    data[attr] = new[r[0]]  # edited in Python: keys keep their order
-                # one UPDATE per chunk, driven by the (id, document) pairs
-                pairs, params = d.pairs([(r[0], codec.dumps(x)) for r, x in zip(found, datas)])
-                self._exec(
-                    f"WITH v(id, value) AS MATERIALIZED {pairs} UPDATE labels "
-                    f"SET data=v.value FROM v WHERE labels.dataset_id=? AND labels.id=v.id{extra}",
-                    (*params, dataset_id, *args),
-                )
-
-    def delete_labels(
-        self,
-        dataset_id: str,
-        ids: Iterable[str],
-        field: str | None = None,
-        frames: bool = False,
-    ) -> None:
-        extra, args = _level(field, frames)
-        ids = list(ids)
-        with self.transaction():
-            for chunk in self._chunks(ids):
-                cond, params = self._in("id", chunk)
-                self._exec(
-                    f"DELETE FROM labels WHERE dataset_id=? AND {cond}{extra}",
-                    (dataset_id, *params, *args),
-                )
 
     def delete_field_labels(self, dataset_id: str, field: str, frames: bool) -> None:
         op = ">" if frames else "="

@@ -1,0 +1,171 @@
+"""Bulk label edits of both SQL engines (a mixin of :class:`~labelloop.store.sqlcore.SQLStore`).
+
+Setting attributes of many labels (``set_values`` on a label attribute, label
+tags, evaluation results) writes only the labels whose values change, in one
+transaction. Where the engine edits JSON in SQL (SQLite's ``json_set``, which
+keeps the other keys' order and text) that is one ``UPDATE`` per label run by
+the engine in-process, skipped when the stored value is already the new one;
+otherwise (PostgreSQL, whose ``jsonb`` would reorder keys and rewrite numbers)
+the documents are edited in Python, compared, and the changed ones written back
+with one ``UPDATE ... FROM`` per chunk.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from labelloop.store import codec
+from labelloop.store.base import REMOVE
+from labelloop.store.sqlconn import SQLConnection
+
+
+def level_filter(field: str | None, frames: bool | None) -> tuple[str, list[Any]]:
+    """SQL restricting labels to one field (``None``: any field) at one level."""
+    if field is None:
+        return "", []
+    return " AND field=? AND frame_number" + (">0" if frames else "=0"), [field]
+
+
+def _same(old: Any, new: Any) -> bool:
+    """Whether a stored value is already ``new`` (as JSON text: ``1`` is not ``1.0``)."""
+    if type(old) is not type(new):
+        return False
+    if isinstance(old, (list, dict)):
+        return codec.dumps(old) == codec.dumps(new)
+    try:
+        return bool(old == new)
+    except ValueError:  # arrays
+        return False
+
+
+class LabelEdits(SQLConnection):
+    """Label-editing methods of :class:`~labelloop.store.sqlcore.SQLStore`."""
+
+    def update_label_values(
+        self,
+        dataset_id: str,
+        attrs: Sequence[str],
+        rows: Iterable[tuple[str, Sequence[Any]]],
+        field: str,
+        frames: bool = False,
+    ) -> int:
+        new = {label_id: tuple(values) for label_id, values in rows}  # the last row wins
+        if not new:
+            return 0
+        with self.transaction():
+            if self.dialect.json_edit("data", attrs, []) is None:
+                return self._edit_in_python(dataset_id, list(attrs), new, field, frames)
+            # one statement per set of removed attributes (usually one)
+            groups: dict[tuple[bool, ...], list[tuple[str, tuple]]] = {}
+            for label_id, values in new.items():
+                removed = tuple(v is REMOVE for v in values)
+                groups.setdefault(removed, []).append((label_id, values))
+            return sum(
+                self._edit_in_sql(dataset_id, list(attrs), removed, items, field, frames)
+                for removed, items in groups.items()
+            )
+
+    def _edit_in_sql(
+        self,
+        dataset_id: str,
+        attrs: list[str],
+        removed: tuple[bool, ...],
+        items: list[tuple[str, tuple]],
+        field: str,
+        frames: bool,
+    ) -> int:
+        sets = [a for a, r in zip(attrs, removed) if not r]
+        drops = [a for a, r in zip(attrs, removed) if r]
+        edit = self.dialect.json_edit("data", sets, drops)
+        assert edit is not None
+        edited, same = edit
+        extra, args = level_filter(field, frames)
+        sql = f"UPDATE labels SET data={edited} WHERE dataset_id=? AND id=?{extra} AND NOT ({same})"
+
+        def params(label_id: str, values: tuple) -> tuple:
+            texts = [codec.dumps(v) for v, r in zip(values, removed) if not r]
+            return (*texts, dataset_id, label_id, *args, *texts)
+
+        return self._write_many(sql, (params(i, v) for i, v in items))
+
+    def _edit_in_python(
+        self,
+        dataset_id: str,
+        attrs: list[str],
+        new: dict[str, tuple],
+        field: str,
+        frames: bool,
+    ) -> int:
+        extra, args = level_filter(field, frames)
+        written = 0
+        for chunk in self._chunks(list(new), 50):
+            cond, params = self._in("id", chunk)
+            found = self._all(
+                f"SELECT id, data FROM labels WHERE dataset_id=? AND {cond}{extra}",
+                (dataset_id, *params, *args),
+            )
+            changed = []
+            for (label_id, _), data in zip(found, codec.loads_many([r[1] for r in found])):
+                edited = False
+                for attr, value in zip(attrs, new[label_id]):
+                    if value is REMOVE:
+                        edited |= data.pop(attr, REMOVE) is not REMOVE
+                    else:
+                        edited |= attr not in data or not _same(data[attr], value)
+                        data[attr] = value  # in Python: keys keep their order
+                if edited:
+                    changed.append((label_id, codec.dumps(data)))
+            self._write_texts(dataset_id, changed, field, frames)
+            written += len(changed)
+        return written
+
+    def write_label_data(
+        self,
+        dataset_id: str,
+        rows: Iterable[tuple[str, dict[str, Any]]],
+        field: str,
+        frames: bool = False,
+    ) -> None:
+        texts = [(label_id, codec.dumps(data)) for label_id, data in rows]
+        with self.transaction():
+            for chunk in self._chunks(texts, 50):
+                self._write_texts(dataset_id, chunk, field, frames)
+
+    def _write_texts(
+        self, dataset_id: str, rows: list[tuple[str, str]], field: str, frames: bool
+    ) -> None:
+        """Replace the data text of labels ``(id, text)``: one statement per label run
+        in-process (SQLite), else one ``UPDATE ... FROM`` of all of them."""
+        if not rows:
+            return
+        extra, args = level_filter(field, frames)
+        if self.dialect.name == "sqlite":
+            self._write_many(
+                f"UPDATE labels SET data=? WHERE dataset_id=? AND id=?{extra}",
+                ((text, dataset_id, label_id, *args) for label_id, text in rows),
+            )
+            return
+        pairs, params = self.dialect.pairs(rows)
+        self._exec(
+            f"WITH v(id, value) AS MATERIALIZED {pairs} UPDATE labels "
+            f"SET data=v.value FROM v WHERE labels.dataset_id=? AND labels.id=v.id{extra}",
+            (*params, dataset_id, *args),
+        )
+
+    def delete_labels(
+        self,
+        dataset_id: str,
+        ids: Iterable[str],
+        field: str | None = None,
+        frames: bool = False,
+    ) -> None:
+        extra, args = level_filter(field, frames)
+        ids = list(ids)
+        with self.transaction():
+            for chunk in self._chunks(ids):
+                cond, params = self._in("id", chunk)
+                self._exec(
+                    f"DELETE FROM labels WHERE dataset_id=? AND {cond}{extra}",
+                    (dataset_id, *params, *args),
+                )
