@@ -138,6 +138,13 @@ class ExprCompiler:
         if sql is None:
             raise ValueError(f"operator {op!r} is not compiled on {self.d.name}")
         odds = [o for o in (v.odd() for v in operands) if o is not None]
+        if op == "**":  # a negative number to a fractional power is complex in Python
+            odds.append(
+                (
+                    f"({sql} IS NULL AND {left} IS NOT NULL AND {right} IS NOT NULL)",
+                    [*lp, *rp, *lp, *rp],
+                )
+            )
         odd = any_of(odds) if odds else None
         return Number(sql, [*lp, *rp], not odds, odd)
 

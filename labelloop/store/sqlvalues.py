@@ -192,13 +192,17 @@ class Number(Value):
     string or a list); ``odd`` says where an operand could be one.
     """
 
-    kinds = frozenset({NUMBER})
-
     def __init__(self, sql: str, params: list[Any], exact: bool, odd: Sql | None = None) -> None:
         self.sql, self.params, self.exact, self._odd = sql, params, exact, odd
+        # not exact: Python's answer may be a string ("a" * 1 == "a") or a list
+        self.kinds = frozenset({NUMBER} if exact else {NUMBER, STRING, OTHER})
 
     def typed(self, kind: str) -> Sql:
-        return (self.sql, list(self.params)) if kind == NUMBER else NULL
+        if kind == NUMBER:
+            return self.sql, list(self.params)
+        if kind in self.kinds:
+            raise ValueError("this arithmetic may give a string in Python: not compiled")
+        return NULL
 
     def number(self) -> Sql:
         return self.sql, list(self.params)

@@ -94,6 +94,9 @@ class SampleCompiler(ExprCompiler):
     # -- values ----------------------------------------------------------------
 
     def special_value(self, op: str, args: list[Any]) -> Any:
+        if op == "length" and args[0] == {"$field": "frames"}:  # a video's frames
+            sql = "(SELECT COUNT(*) FROM frames f WHERE f.dataset_id = s.dataset_id AND f.sample_id = s.id)"
+            return Number(sql, [], True)
         if op == "length":
             inner = self.value(args[0])
             if not isinstance(inner, _Items):

@@ -141,6 +141,40 @@ def test_compiled_and_python_filters_agree(dataset, expr, dets):
     assert compiled.count("predictions.detections") == len(slow[0])
 
 
+maybe_leaf = st.one_of(
+    leaf,
+    # Python's answer may be a string ("a" * 1 == "a") or complex: SQL leaves these to Python
+    st.builds(
+        lambda a, op, k, c, v: _comparison_of(_arith(F(a), op, k), v, c),
+        attrs,
+        arith_ops,
+        numbers,
+        compared,
+        st.sampled_from(["a", "", None]),
+    ),
+    st.builds(lambda a, k, b: (F(a) ** k).exists(b), attrs, numbers, st.booleans()),
+    st.builds(lambda a, k: (F(a) ** 0.5) != k, attrs, st.sampled_from([None, 1])),
+)
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(expr=logic_of(maybe_leaf, max_leaves=4), dets=labels)
+def test_forms_sql_may_leave_to_python_agree(dataset, expr, dets):
+    dataset.clear()
+    dataset.add_sample(
+        ll.Sample("/x.jpg", predictions=Detections(detections=[Detection(**d) for d in dets]))
+    )
+    compiled = dataset.filter_labels("predictions", expr, only_matches=False)
+    python = dataset.filter_labels(
+        "predictions", expr | F("label").if_else(False, False), only_matches=False
+    )
+    assert compiled.values("predictions.detections.id") == python.values(
+        "predictions.detections.id"
+    )
+
+
 PATTERNS = [
     "cat$",
     "^cat",

@@ -345,6 +345,9 @@ frame_stages = st.one_of(
         st.sampled_from(["frames.detections", "frames.scene", "frames.flag"]),
         st.booleans(),
     ),
+    st.builds(
+        lambda op, v: ("match", (_cmp(F("frames").length(), op, v),)), ops, st.integers(0, 3)
+    ),
 )
 
 
