@@ -5,8 +5,8 @@ bounds, sums, histograms and per-sample value lists. Hot attributes
 (:mod:`labelloop.store.hot`) are read from their columns; the rows where the
 column is NULL (missing, null or another JSON kind) are left to the JSON path,
 in a second query that runs only when the first one found any. No aggregate
-groups by more than the value itself: a ``GROUP BY`` on two keys sorts every
-label (measured on 1M labels, SQLite: 1.5 s vs 0.3 s streaming ``labels_values``).
+groups by more than the value itself (on 1M labels, SQLite: grouping by
+``(column IS NULL, column)`` took 1.5-1.8 s CPU, by the column 0.7-1.2 s).
 """
 
 from __future__ import annotations

@@ -73,7 +73,6 @@ def test_sqlite_store_upgrades_an_older_one(tmp_path):
     store.close()
     with sqlite3.connect(path) as conn:  # as version 1 was: no hot columns
         conn.execute("DROP INDEX labels_hot")
-        conn.execute("DROP INDEX labels_values")
         for name in ("a_label", "a_confidence", "a_index"):
             conn.execute(f"ALTER TABLE labels DROP COLUMN {name}")
         conn.execute("CREATE INDEX labels_field ON labels(dataset_id, field, frame_number)")
@@ -91,8 +90,8 @@ def test_sqlite_store_upgrades_an_older_one(tmp_path):
         assert conn.execute("SELECT a_label, a_confidence FROM labels").fetchall() == [("cat", 0.5)]
 
 
-def test_sqlite_file_of_schema_3_gets_the_index_counts_stream_through(tmp_path):
-    path = str(tmp_path / "v3.sqlite")
+def test_sqlite_file_of_schema_4_loses_its_label_order_index(tmp_path):
+    path = str(tmp_path / "v4.sqlite")
     store = SQLiteStore(path)
     store.create_dataset("e" * 24, "kept", True, {})
     rows = [
@@ -101,9 +100,12 @@ def test_sqlite_file_of_schema_3_gets_the_index_counts_stream_through(tmp_path):
     ]
     store.upsert_labels("e" * 24, rows)
     store.close()
-    with sqlite3.connect(path) as conn:  # as version 3 was
-        conn.execute("DROP INDEX labels_values")
-        conn.execute("UPDATE meta SET value='3' WHERE key='schema_version'")
+    with sqlite3.connect(path) as conn:  # as version 4 was
+        conn.execute(
+            "CREATE INDEX labels_values ON labels(dataset_id, field, frame_number, a_label, "
+            "a_confidence, a_index, position)"
+        )
+        conn.execute("UPDATE meta SET value='4' WHERE key='schema_version'")
     store = SQLiteStore(path)
     counts = dict(store.label_value_counts("e" * 24, "gt", False, True, "label"))
     store.close()
@@ -111,14 +113,8 @@ def test_sqlite_file_of_schema_3_gets_the_index_counts_stream_through(tmp_path):
     with sqlite3.connect(path) as conn:
         version = conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()[0]
         indexes = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='index'")}
-        plan = conn.execute(
-            "EXPLAIN QUERY PLAN SELECT a_label, COUNT(*) FROM labels WHERE dataset_id=? AND "
-            "field='gt' AND frame_number=0 AND position>=0 GROUP BY a_label",
-            ("e" * 24,),
-        ).fetchall()
-    assert int(version) == SQLITE_VERSION == 4
-    assert "labels_values" in indexes
-    assert "labels_values" in str(plan) and "TEMP B-TREE" not in str(plan)  # no sort
+    assert int(version) == SQLITE_VERSION == 5
+    assert "labels_hot" in indexes and "labels_values" not in indexes
 
 
 # -- v3: label ids unique within a field (was: across the dataset) ------------------------
@@ -193,7 +189,7 @@ def test_sqlite_file_of_schema_1_is_upgraded_to_ids_unique_per_field(tmp_path, m
         indexes = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='index'")}
         table = conn.execute("SELECT sql FROM sqlite_master WHERE name='labels'").fetchone()[0]
     assert int(version) == SQLITE_VERSION and count == 5
-    assert {"labels_key", "labels_loc", "labels_hot", "labels_values"} <= indexes
+    assert {"labels_key", "labels_loc", "labels_hot"} <= indexes
     assert "PRIMARY KEY" not in table
 
 
