@@ -79,6 +79,8 @@ def _run_size(n: int) -> None:
     timed("distinct(label)", lambda: ds.distinct("predictions.detections.label"))
     timed("bounds(confidence)", lambda: ds.bounds("predictions.detections.confidence"))
     timed("mean(confidence)", lambda: ds.mean("predictions.detections.confidence"))
+    timed("sum(confidence)", lambda: ds.sum("predictions.detections.confidence"))
+    timed("std(confidence)", lambda: ds.std("predictions.detections.confidence"))
     timed(
         "histogram_values(confidence)",
         lambda: ds.histogram_values("predictions.detections.confidence", bins=10),
