@@ -33,7 +33,9 @@ from typing import Any
 from labelloop.store.dialect import STRING, Dialect, kind_of
 from labelloop.store.sqlvalues import Column, Json, Literal, Number, Sql, Text, Value
 
-_CMP = {"==": "=", "!=": "<>", "<": "<", "<=": "<=", ">": ">", ">=": ">="}
+#: Comparison operators of the expression language in SQL.
+CMP = {"==": "=", "!=": "<>", "<": "<", "<=": "<=", ">": ">", ">=": ">="}
+_CMP = CMP
 _SWAP = {"<": ">", "<=": ">=", ">": "<", ">=": "<="}
 _ARITH = ("+", "-", "*", "/", "%", "**")
 
@@ -82,6 +84,13 @@ def _is_literal(node: Any) -> bool:
     return isinstance(node, dict) and set(node) == {"$lit"}
 
 
+def _nullable(value: Value) -> bool:
+    """Whether a value may be ``None`` or no number (else arithmetic on it is never NULL)."""
+    if isinstance(value, Literal):
+        return value.odd() is not None or value.value is None
+    return not isinstance(value, Number) or value.nullable
+
+
 class ExprCompiler:
     """Values and conditions of expression nodes; subclasses say what a field is."""
 
@@ -114,7 +123,7 @@ class ExprCompiler:
             inner = self.scalar(args[0])
             sql, params = inner.number()
             text = f"(-{sql})" if op == "neg" else f"abs({sql})"
-            return Number(text, params, inner.odd() is None, inner.odd())
+            return Number(text, params, inner.odd() is None, inner.odd(), _nullable(inner))
         if op in ("lower", "upper", "strlen"):
             sql, params = self.scalar(args[0]).typed(STRING)
             if op == "strlen":
@@ -146,7 +155,8 @@ class ExprCompiler:
                 )
             )
         odd = any_of(odds) if odds else None
-        return Number(sql, [*lp, *rp], not odds, odd)
+        nullable = op not in ("+", "-", "*") or any(_nullable(v) for v in operands)
+        return Number(sql, [*lp, *rp], not odds, odd, nullable)
 
     # -- conditions ----------------------------------------------------------------
 

@@ -192,8 +192,16 @@ class Number(Value):
     string or a list); ``odd`` says where an operand could be one.
     """
 
-    def __init__(self, sql: str, params: list[Any], exact: bool, odd: Sql | None = None) -> None:
+    def __init__(
+        self,
+        sql: str,
+        params: list[Any],
+        exact: bool,
+        odd: Sql | None = None,
+        nullable: bool = True,
+    ) -> None:
         self.sql, self.params, self.exact, self._odd = sql, params, exact, odd
+        self.nullable = nullable  # False: never None (a count, a count plus one ...)
         # not exact: Python's answer may be a string ("a" * 1 == "a") or a list
         self.kinds = frozenset({NUMBER} if exact else {NUMBER, STRING, OTHER})
 
@@ -208,12 +216,16 @@ class Number(Value):
         return self.sql, list(self.params)
 
     def null(self) -> Sql | None:
+        if not self.nullable:
+            return "FALSE", []
         return (f"({self.sql} IS NULL)", list(self.params)) if self.exact else None
 
     def odd(self) -> Sql | None:
         return self._odd
 
     def sort_keys(self, d: Dialect) -> tuple[list[Sql], Sql | None]:
+        if not self.nullable:  # one key: SQL evaluates a subquery once per row
+            return [self.number()], None
         rank = f"CASE WHEN {self.sql} IS NULL THEN 0 ELSE 1 END"
         return [(rank, list(self.params)), self.number()], self._odd
 

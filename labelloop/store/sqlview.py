@@ -32,20 +32,55 @@ and ``tests/core/test_expressions.py`` draw every form on both engines.
 
 from __future__ import annotations
 
+import operator
 from typing import Any
 
 from labelloop.store.base import CONTAINER
 from labelloop.store.dialect import STRING, Dialect, kind_of
+from labelloop.store.sqlexpr import CMP as _CMP
 from labelloop.store.sqlexpr import ExprCompiler, LabelCompiler, any_of, literal
 from labelloop.store.sqlvalues import Column, Json, Number, Sql, Sub, Value
 
+_PYTHON = {
+    "==": operator.eq,
+    "!=": operator.ne,
+    "<": operator.lt,
+    "<=": operator.le,
+    ">": operator.gt,
+    ">=": operator.ge,
+}
+
 
 class _Items:
-    """Items of a label list field: ``FROM labels l WHERE ...`` (``attr``: their attribute)."""
+    """Items of a label list field: ``FROM labels l WHERE ...`` (``attr``: their attribute;
+    ``extra``: conditions of ``filter()`` on them)."""
 
-    def __init__(self, field: str, where: str, params: list[Any], attr: str | None = None) -> None:
-        self.field, self.where, self.params, self.attr = field, where, params, attr
+    def __init__(
+        self,
+        field: str,
+        where: str,
+        params: list[Any],
+        attr: str | None = None,
+        extra: Sql = ("", []),
+    ) -> None:
+        self.field, self.where, self.params, self.attr, self.extra = (
+            field,
+            where,
+            params,
+            attr,
+            extra,
+        )
         self.alias = where.split()[2]
+
+
+class _Count(Number):
+    """``length()`` of a label list: a count that is never None, and the items of every
+    sample (``groups``: ``FROM ...`` and its parameters) to count per sample at once."""
+
+    def __init__(self, items: _Items, groups: Sql, filtered: bool) -> None:
+        super().__init__(f"(SELECT COUNT(*) {items.where})", list(items.params), True)
+        self.nullable = False
+        self.groups, self.filtered = groups, filtered
 
 
 class _Label:
@@ -58,8 +93,11 @@ class _Label:
 class SampleCompiler(ExprCompiler):
     """Conditions and sort keys on the samples table ``s`` for one dialect and schema."""
 
-    def __init__(self, dialect: Dialect, label_fields: dict[str, str | None]) -> None:
+    def __init__(
+        self, dialect: Dialect, label_fields: dict[str, str | None], dataset_id: str
+    ) -> None:
         super().__init__(dialect)
+        self.dataset_id = dataset_id
         self.label_fields = label_fields  # field -> list attribute (None: single label)
         self.filters: dict[str, list[Sql]] = {}  # label conditions of earlier label stages
         self.hidden: set[str] = set()  # label fields an earlier select_labels dropped
@@ -69,19 +107,22 @@ class SampleCompiler(ExprCompiler):
         self._n += 1
         return f"l{self._n}"
 
-    def labels_from(self, field: str, items: bool, alias: str) -> Sql:
+    def labels_from(self, field: str, items: bool, alias: str, sample: bool = True) -> Sql:
         """``FROM labels alias WHERE ...``: the field's items (or its container/single
-        label) as earlier stages left them; ``frames.x`` for the labels of every frame."""
+        label) as earlier stages left them; ``frames.x`` for the labels of every frame.
+        Those of sample ``s`` (else of every sample: see :meth:`has_labels`)."""
         position = "> -1" if items else f"= {CONTAINER}"
         name, level = field, "= 0"
         if field.startswith("frames."):
             name, level = field[len("frames.") :], "> 0"
+        whose = f"{alias}.dataset_id = s.dataset_id AND {alias}.sample_id = s.id"
+        if not sample:
+            whose = f"{alias}.dataset_id = ?"
         sql = (
-            f"FROM labels {alias} WHERE {alias}.dataset_id = s.dataset_id AND "
-            f"{alias}.sample_id = s.id AND {alias}.field = ? AND {alias}.frame_number {level} "
-            f"AND {alias}.position {position}"
+            f"FROM labels {alias} WHERE {whose} AND {alias}.field = ? AND "
+            f"{alias}.frame_number {level} AND {alias}.position {position}"
         )
-        params: list[Any] = [name]
+        params: list[Any] = [name] if sample else [self.dataset_id, name]
         if field in self.hidden:  # dropped from the documents: no labels at all
             sql += " AND FALSE"
         single = self.label_fields.get(field) is None
@@ -91,24 +132,42 @@ class SampleCompiler(ExprCompiler):
                 params += args
         return sql, params
 
+    def has_labels(self, field: str, items: bool, where: Sql | None, flag: bool = True) -> Sql:
+        """Whether sample ``s`` has labels (items, or the container or single label) of
+        ``field`` meeting ``where`` (a condition on ``{l}``; ``flag=False``: has none).
+
+        One uncorrelated ``IN`` list: SQLite walks the labels once instead of probing the
+        table per sample (at 100k samples 0.45 s vs 3.4 s)."""
+        alias = self.alias()
+        frm, params = self.labels_from(field, items, alias, sample=False)
+        if where is not None:
+            frm, params = f"{frm} AND {where[0].replace('{l}', alias)}", [*params, *where[1]]
+        test = "IN" if flag else "NOT IN"  # sample_id is never NULL
+        return f"(s.id {test} (SELECT {alias}.sample_id {frm}))", params
+
     # -- values ----------------------------------------------------------------
 
     def special_value(self, op: str, args: list[Any]) -> Any:
         if op == "length" and args[0] == {"$field": "frames"}:  # a video's frames
             sql = "(SELECT COUNT(*) FROM frames f WHERE f.dataset_id = s.dataset_id AND f.sample_id = s.id)"
-            return Number(sql, [], True)
+            return Number(sql, [], True, nullable=False)
         if op == "length":
             inner = self.value(args[0])
             if not isinstance(inner, _Items):
                 raise ValueError("length() of a label list only")
-            return Number(f"(SELECT COUNT(*) {inner.where})", list(inner.params), True)
+            frm, params = self.labels_from(inner.field, True, inner.alias, sample=False)
+            filtered = bool(inner.extra[0] or self.filters.get(inner.field))
+            return _Count(inner, (frm + inner.extra[0], [*params, *inner.extra[1]]), filtered)
         if op == "filter":
             items, cond = args
             inner = self.value(items)
             if not isinstance(inner, _Items) or inner.attr is not None:
                 raise ValueError("filter() of a label list only")
             sql, params = LabelCompiler(self.d, inner.alias).condition(cond)
-            return _Items(inner.field, f"{inner.where} AND {sql}", [*inner.params, *params])
+            extra = (f"{inner.extra[0]} AND {sql}", [*inner.extra[1], *params])
+            return _Items(
+                inner.field, f"{inner.where} AND {sql}", [*inner.params, *params], None, extra
+            )
         if op == "map":
             items, fn = args
             inner = self.value(items)
@@ -145,13 +204,33 @@ class SampleCompiler(ExprCompiler):
             return self.contains(self.value(args[0]), literal(args[1]), bool(literal(args[2])))
         raise ValueError(f"operation {op!r} is not compiled")
 
+    def compare(self, value: Any, op: str, lit: Any) -> Sql:
+        if (
+            not isinstance(value, _Count)
+            or not value.filtered
+            or not isinstance(lit, (int, float))
+            or isinstance(lit, bool)
+        ):  # unfiltered counts: probing the covering index per sample is cheaper
+            return super().compare(value, op, lit)
+        # the samples whose count passes, counted in one pass over the labels: those without
+        # labels count 0, so the test on 0 says whether they are in or out
+        alias = value.groups[0].split()[2]
+        zero = _PYTHON[op](0, lit)
+        having = f"COUNT(*) {_CMP[op]} ?"
+        test = "NOT IN" if zero else "IN"
+        having = f"NOT ({having})" if zero else having
+        return (
+            f"(s.id {test} (SELECT {alias}.sample_id {value.groups[0]} "
+            f"GROUP BY {alias}.sample_id HAVING {having}))",
+            [*value.groups[1], lit],
+        )
+
     def exists(self, value: Any, flag: bool) -> Sql:
         if isinstance(value, (_Items, _Label)):
             if getattr(value, "attr", None) is not None:
                 raise ValueError("exists() of an attribute list is not compiled")
             # a label exists when its row does (a list's container: an empty list is not None)
-            container, params = self.labels_from(value.field, False, self.alias())
-            return f"({'' if flag else 'NOT '}EXISTS (SELECT 1 {container}))", params
+            return self.has_labels(value.field, False, None, flag)
         return super().exists(value, flag)
 
     def contains(self, value: Any, values: Any, all_: bool) -> Sql:
@@ -195,14 +274,9 @@ def _criteria(d: Dialect, step: dict[str, Any]) -> Sql:
 def _some_label(compiler: SampleCompiler, fields: list[str], where: Sql | None) -> Sql:
     """Whether a sample has a label (list item or single label) in one of ``fields``
     meeting ``where`` (a condition on ``{l}``) and the earlier stages' filters."""
-    parts = []
-    for field in fields:
-        alias = compiler.alias()
-        frm, params = compiler.labels_from(field, compiler.label_fields[field] is not None, alias)
-        if where is not None:
-            frm, params = f"{frm} AND {where[0].replace('{l}', alias)}", [*params, *where[1]]
-        parts.append((f"EXISTS (SELECT 1 {frm})", params))
-    return any_of(parts)
+    return any_of(
+        [compiler.has_labels(f, compiler.label_fields[f] is not None, where) for f in fields]
+    )
 
 
 def _fields(step: dict[str, Any], label_fields: dict[str, str | None]) -> list[str]:
@@ -283,7 +357,7 @@ def compile_view(
 ) -> Sql:
     """``SELECT s.id, flag ...`` (ids in view order) for ``steps``; ``ValueError`` if not
     compilable. The result is not Python's order when some row's flag is set."""
-    compiler = SampleCompiler(dialect, label_fields)
+    compiler = SampleCompiler(dialect, label_fields, dataset_id)
     where: list[Sql] = [("s.dataset_id = ?", [dataset_id])]
     order: list[Sql] = []
     guards: list[Sql] = []
