@@ -114,6 +114,8 @@ class SampleCollection(DerivedViews):
         pending: list[Sample] = []
         for doc in docs:
             sample = make(doc)
+            if not self._is_derived:  # saving then writes only what the loop changed
+                writer.remember(self._dataset, sample)
             yield sample
             pending.append(sample)
             if len(pending) >= size:

@@ -14,6 +14,7 @@ from labelloop.core.docs import label_rows, value_to_doc
 from labelloop.core.fields import FRAME_BUILTINS, SAMPLE_BUILTINS, check_value, is_label_spec
 from labelloop.core.ids import new_id
 from labelloop.core.labels import Label
+from labelloop.store import codec
 from labelloop.store.base import CONTAINER, SAMPLE_LEVEL, LabelRow
 
 if TYPE_CHECKING:
@@ -70,7 +71,7 @@ def _declare(
 
 
 def _fields_doc(
-    dataset: Dataset, doc: Document, frame: bool, expand: bool = True
+    dataset: Dataset, doc: Document, frame: bool, expand: bool = True, declare: bool = True
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """``(plain fields, label fields)`` of a sample or frame, declaring new fields."""
     schema = dataset.frame_schema if frame else dataset.sample_schema
@@ -80,13 +81,37 @@ def _fields_doc(
     for name, value in doc._fields.items():
         if name == "id" or (frame and name == "frame_number"):
             continue
-        if name not in builtins:
+        if declare and name not in builtins:
             _declare(dataset, schema, name, value, frame, expand)
         if is_label_spec(schema.get(name)) or isinstance(value, Label):
             labels[name] = value
         else:
             plain[name] = value_to_doc(value)
     return plain, labels
+
+
+def remember(dataset: Dataset, sample: Sample) -> None:
+    """Record, as stored text, what a sample just read holds (not its frames), so that saving
+    it with :func:`save_samples` writes only the document and label rows that changed since
+    (``iter_samples(autosave=True)``: an edit of one label rewrites that label only)."""
+    plain, labels = _fields_doc(dataset, sample, frame=False, declare=False)
+    rows = {}
+    for name, value in labels.items():
+        if value is not None:
+            # a filtered field's items keep their stored places; the others are renumbered
+            filtered = name in sample._filtered
+            for row in label_rows(sample._id, SAMPLE_LEVEL, name, value):
+                place = None if filtered else row.position
+                rows[(row.field, row.id)] = (place, codec.dumps(row.data))
+    object.__setattr__(sample, "_as_read", (codec.dumps(plain), rows))
+
+
+def _unchanged(as_read: dict[tuple[str, str], tuple[int | None, str]], row: LabelRow) -> bool:
+    """Whether ``row`` is what :func:`remember` recorded (its text, at its place)."""
+    known = as_read.get((row.field, row.id))
+    if known is None or known[0] not in (None, row.position):
+        return False
+    return known[1] == codec.dumps(row.data)
 
 
 def _label_changes(
@@ -124,8 +149,11 @@ def _label_changes(
         if gone:
             key = (name, frame_number != SAMPLE_LEVEL)
             batch.deleted_labels.setdefault(key, []).extend(gone)
-        batch.labels.extend(rows)
         doc._seen[name] = {r.id: r.position for r in rows}
+        as_read = getattr(doc, "_as_read", None)
+        if as_read is not None:  # read for autosave: rows as read need no write
+            rows = [r for r in rows if not _unchanged(as_read[1], r)]
+        batch.labels.extend(rows)
 
 
 def add_sample(
@@ -177,6 +205,10 @@ def save_samples(dataset: Dataset, samples: list[Sample]) -> None:
         for restore in kept:
             restore()
         raise
+    finally:  # what remember() recorded is no longer what is stored: later saves write all
+        for sample in samples:
+            if getattr(sample, "_as_read", None) is not None:
+                object.__setattr__(sample, "_as_read", None)
 
 
 def _bookkeeping(sample: Sample) -> Any:
@@ -211,11 +243,13 @@ def save_sample(dataset: Dataset, sample: Sample, batch: Batch, present: set[str
             "add it again with dataset.add_sample(sample.copy())"
         )
     plain, labels = _fields_doc(dataset, sample, frame=False)
-    if sample._partial:
-        merged = dict(stored[0][1])
-        merged.update(plain)
-        plain = merged
-    batch.samples.append((sample_id, plain))
+    remembered = getattr(sample, "_as_read", None)
+    if remembered is None or codec.dumps(plain) != remembered[0]:
+        if sample._partial:
+            merged = dict(stored[0][1])
+            merged.update(plain)
+            plain = merged
+        batch.samples.append((sample_id, plain))
     _label_changes(dataset, sample, sample_id, SAMPLE_LEVEL, labels, batch, new=False)
     frames = sample._frames
     if frames is not None:
