@@ -35,7 +35,6 @@ from labelloop.store.sqlvalues import Column, Json, Literal, Number, Sql, Text, 
 
 #: Comparison operators of the expression language in SQL.
 CMP = {"==": "=", "!=": "<>", "<": "<", "<=": "<=", ">": ">", ">=": ">="}
-_CMP = CMP
 _SWAP = {"<": ">", "<=": ">=", ">": "<", ">=": "<="}
 _ARITH = ("+", "-", "*", "/", "%", "**")
 
@@ -165,7 +164,7 @@ class ExprCompiler:
         op, args = operation(node)
         if op in ("and", "or", "not"):
             return logic(op, [self.condition(a) for a in args])
-        if op in _CMP:
+        if op in CMP:
             left, right = args
             if _is_literal(left) and not _is_literal(right):
                 left, right = right, left
@@ -200,7 +199,7 @@ class ExprCompiler:
         if kind == STRING and op not in ("==", "!="):
             sql += self.d.collate  # code points, as Python orders strings
         mark = self.d.typed_param(kind)
-        return f"COALESCE({sql} {_CMP[op]} {mark}, {default})", [
+        return f"COALESCE({sql} {CMP[op]} {mark}, {default})", [
             *params,
             self.d.param_value(lit),
         ]

@@ -37,8 +37,7 @@ from typing import Any
 
 from labelloop.store.base import CONTAINER
 from labelloop.store.dialect import STRING, Dialect, kind_of
-from labelloop.store.sqlexpr import CMP as _CMP
-from labelloop.store.sqlexpr import ExprCompiler, LabelCompiler, any_of, literal
+from labelloop.store.sqlexpr import CMP, ExprCompiler, LabelCompiler, any_of, literal
 from labelloop.store.sqlvalues import Column, Json, Number, Sql, Sub, Value
 
 _PYTHON = {
@@ -216,7 +215,7 @@ class SampleCompiler(ExprCompiler):
         # labels count 0, so the test on 0 says whether they are in or out
         alias = value.groups[0].split()[2]
         zero = _PYTHON[op](0, lit)
-        having = f"COUNT(*) {_CMP[op]} ?"
+        having = f"COUNT(*) {CMP[op]} ?"
         test = "NOT IN" if zero else "IN"
         having = f"NOT ({having})" if zero else having
         return (
