@@ -22,7 +22,7 @@ from labelloop.core.labels import (
     TemporalDetections,
     label_class,
 )
-from labelloop.core.planner import iter_docs
+from labelloop.core.labeltags import shown_label_ids, source_level
 from labelloop.core.stages import as_list
 from labelloop.store.base import CONTAINER, SAMPLE_LEVEL, LabelRow
 from labelloop.store.base import REMOVE as REMOVE
@@ -178,27 +178,10 @@ def delete_labels(
         return
     if tags is None and view is None:
         raise ValueError("delete_labels needs ids, tags or a view")
-    wanted_tags = set(as_list(tags))
     source = view if view is not None else dataset
-    found: dict[tuple[str, bool], set[str]] = {}
-    for doc in iter_docs(source, frames=any(p.is_frame for p in paths)):
-        for path in paths:
-            for label in path.sample_labels(doc):
-                if not wanted_tags or wanted_tags & set(label.get("tags") or []):
-                    level = source_level(dataset, path.field, path.is_frame)
-                    found.setdefault(level, set()).add(label["id"])
     with dataset.transaction():
-        for (field, frames), label_ids in found.items():
+        for (field, frames), label_ids in shown_label_ids(source, fields, tags).items():
             dataset._store.delete_labels(dataset._id, label_ids, field, frames)
-
-
-def source_level(dataset: Dataset, field: str, frames: bool) -> tuple[str, bool]:
-    """``(field, frame level)`` in the dataset of a label field of it or of a derived view
-    (a frames view shows frame fields as sample fields): label ids are unique per field."""
-    schema = dataset.frame_schema if frames else dataset.sample_schema
-    if field not in (schema or {}):
-        frames = not frames
-    return field, frames
 
 
 def _level(field: str | None) -> tuple[str | None, bool]:

@@ -13,10 +13,10 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from labelloop.core.fields import is_label_spec, list_attr
-from labelloop.core.labelops import source_level
 
 if TYPE_CHECKING:
     from labelloop.core.collection import SampleCollection
+    from labelloop.core.dataset import Dataset
 
 _FRAMES = "frames."
 
@@ -78,6 +78,34 @@ def edit_label_tags(collection: SampleCollection, tags: Any, label_fields: Any, 
             dataset._store.update_label_values(
                 dataset._id, ["tags"], ((i, (t,)) for i, t in rows), *level
             )
+
+
+def shown_label_ids(
+    collection: SampleCollection, label_fields: Any = None, tags: Any = None
+) -> dict[tuple[str, bool], list[str]]:
+    """Ids of the labels the collection shows in ``label_fields`` (only those having any of
+    ``tags``, when given), per ``(field, frame level)`` of the dataset; read from the
+    store's values, no sample decoded."""
+    wanted = set([tags] if isinstance(tags, str) else tags or [])
+    dataset = collection.dataset
+    out: dict[tuple[str, bool], list[str]] = {}
+    for path in label_paths(collection, label_fields):
+        ids = collection.values(f"{path}.id")
+        found = _pairs(ids, collection.values(f"{path}.tags") if wanted else None)
+        field = path.removeprefix(_FRAMES).split(".")[0]
+        level = source_level(dataset, field, path.startswith(_FRAMES))
+        chosen = out.setdefault(level, [])
+        chosen += [i for i, t in found if not wanted or wanted.intersection(t)]
+    return out
+
+
+def source_level(dataset: Dataset, field: str, frames: bool) -> tuple[str, bool]:
+    """``(field, frame level)`` in the dataset of a label field of it or of a derived view
+    (a frames view shows frame fields as sample fields): label ids are unique per field."""
+    schema = dataset.frame_schema if frames else dataset.sample_schema
+    if field not in (schema or {}):
+        frames = not frames
+    return field, frames
 
 
 def count_label_tags(collection: SampleCollection, label_fields: Any = None) -> dict[str, int]:
