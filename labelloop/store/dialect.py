@@ -12,7 +12,7 @@ Arithmetic and string functions follow Python's semantics (what
 :mod:`labelloop.core.expressions` computes): a dialect answers ``None`` for a
 form it cannot compute exactly as Python does, and the compiler then leaves the
 expression to Python. SQLite gets Python's own ``%``, ``**``, ``lower``,
-``upper`` and ``re.search`` as registered functions (:data:`SQLITE_FUNCTIONS`);
+``upper`` and ``re.search`` as registered functions (:mod:`labelloop.store.pyfuncs`);
 PostgreSQL computes in ``float8`` as Python's floats do, matches the regular
 expressions :func:`~labelloop.store.sqlregex.to_posix` can translate exactly
 and leaves ``%``, ``**`` and case folding (locale-dependent there) to Python.
@@ -22,8 +22,6 @@ from __future__ import annotations
 
 import functools
 import json
-import math
-import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -391,53 +389,3 @@ class PostgresDialect(Dialect):
 
 SQLITE = SQLiteDialect()
 POSTGRES = PostgresDialect()
-
-
-# -- Python's semantics, registered on SQLite connections -------------------------------
-
-
-def _number(value: Any) -> Any:
-    """A Python result as SQLite stores it (integers beyond 64 bits as floats)."""
-    if isinstance(value, complex):
-        return None  # Python answers a complex number: never equal or ordered to a number
-    if isinstance(value, int) and not -(2**63) <= value < 2**63:
-        try:
-            return float(value)
-        except OverflowError:
-            return math.copysign(math.inf, value)
-    return value
-
-
-def _mod(a: Any, b: Any) -> Any:
-    if a is None or b is None:
-        return None
-    try:
-        return _number(a % b)
-    except ZeroDivisionError:
-        return None
-
-
-def _pow(a: Any, b: Any) -> Any:
-    if a is None or b is None:
-        return None
-    try:
-        return _number(a**b)
-    except ZeroDivisionError:
-        return None
-
-
-def _search(pattern: str, options: str, value: Any) -> int:
-    if not isinstance(value, str):
-        return 0
-    flags = re.IGNORECASE if "i" in options else 0
-    return int(re.search(pattern, value, flags) is not None)
-
-
-#: Functions :class:`SQLiteDialect` calls: name -> (number of arguments, function).
-SQLITE_FUNCTIONS = {
-    "py_mod": (2, _mod),
-    "py_pow": (2, _pow),
-    "py_lower": (1, lambda v: v.lower() if isinstance(v, str) else None),
-    "py_upper": (1, lambda v: v.upper() if isinstance(v, str) else None),
-    "py_search": (3, _search),
-}

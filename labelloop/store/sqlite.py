@@ -16,7 +16,8 @@ from typing import Any
 
 from labelloop.store import hot
 from labelloop.store.base import SAMPLE_LEVEL
-from labelloop.store.dialect import SQLITE, SQLITE_FUNCTIONS
+from labelloop.store.dialect import SQLITE
+from labelloop.store.pyfuncs import SQLITE_FUNCTIONS
 from labelloop.store.sqlcore import SQLStore
 from labelloop.store.sqllabels import LABEL_KEY
 

@@ -54,16 +54,23 @@ def _arith(expr, op, k):
 
 
 compared = st.sampled_from(["==", "!=", "<", "<=", ">", ">="])
-leaf = st.one_of(
-    # arithmetic (incl. booleans as numbers, None, strings and division by zero)
-    st.builds(
+
+
+def _arithmetic_compared(results):
+    """``F(attr) <op> k`` compared with one of ``results``."""
+    return st.builds(
         lambda a, op, k, c, v: _comparison_of(_arith(F(a), op, k), v, c),
         attrs,
         arith_ops,
         numbers,
         compared,
-        st.one_of(st.integers(-3, 3), st.floats(-2, 2), st.booleans()),
-    ),
+        results,
+    )
+
+
+leaf = st.one_of(
+    # arithmetic (incl. booleans as numbers, None, strings and division by zero)
+    _arithmetic_compared(st.one_of(st.integers(-3, 3), st.floats(-2, 2), st.booleans())),
     st.builds(lambda a, v: -(F(a) + 0) > v, attrs, st.integers(-2, 2)),
     st.builds(lambda a, v: abs(F(a) - 1) <= v, attrs, st.integers(-1, 2)),
     # strings
@@ -144,14 +151,7 @@ def test_compiled_and_python_filters_agree(dataset, expr, dets):
 maybe_leaf = st.one_of(
     leaf,
     # Python's answer may be a string ("a" * 1 == "a") or complex: SQL leaves these to Python
-    st.builds(
-        lambda a, op, k, c, v: _comparison_of(_arith(F(a), op, k), v, c),
-        attrs,
-        arith_ops,
-        numbers,
-        compared,
-        st.sampled_from(["a", "", None]),
-    ),
+    _arithmetic_compared(st.sampled_from(["a", "", None])),
     st.builds(lambda a, k, b: (F(a) ** k).exists(b), attrs, numbers, st.booleans()),
     st.builds(lambda a, k: (F(a) ** 0.5) != k, attrs, st.sampled_from([None, 1])),
 )
