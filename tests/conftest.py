@@ -6,6 +6,7 @@ quickstart media is generated once.
 """
 
 import os
+import signal
 import tempfile
 
 _HOME = tempfile.mkdtemp(prefix="labelloop-tests-")
@@ -16,6 +17,10 @@ os.environ["LABELLOOP_ANNOTATION_CONFIG_PATH"] = os.path.join(_HOME, "annotation
 for _name in list(os.environ):
     if _name.startswith(("LABELLOOP_CVAT_", "FIFTYONE_CVAT_")):
         del os.environ[_name]
+# Ctrl-C as in a terminal: a suite started in the background (`... &`, nohup) inherits
+# SIGINT ignored, and so would every process it starts; the interrupt tests need it.
+if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 def pytest_runtest_setup(item):
