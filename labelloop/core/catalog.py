@@ -36,15 +36,10 @@ def load_dataset(name: str) -> Dataset:
 
 def delete_dataset(name: str, verbose: bool = False) -> None:
     """Delete the dataset called ``name``."""
-    store = get_store()
-    record = store.get_dataset(name)
+    record = get_store().get_dataset(name)
     if record is None:
         raise ValueError(f"No dataset named {name!r}")
-    existing = Dataset.loaded(record.id)
-    if existing is not None:
-        existing.delete()  # marks the live object deleted too
-    else:
-        store.delete_dataset(record.id)
+    Dataset.remove(record.id)
     if verbose:
         logger.info("Deleted dataset '%s'", name)
 

@@ -112,11 +112,7 @@ class Dataset(FieldSchema, SampleCollection):
             name = name or _default_name()
             existing = self._store.get_dataset(name) if overwrite else None
             if existing is not None:
-                live = _INSTANCES.get(existing.id)
-                if live is not None:
-                    live.delete()  # marks the live object deleted too
-                else:
-                    self._store.delete_dataset(existing.id)
+                Dataset.remove(existing.id)
             _id = new_id()
             for attempt in range(5):
                 try:
@@ -533,6 +529,15 @@ class Dataset(FieldSchema, SampleCollection):
     def loaded(dataset_id: str) -> Dataset | None:
         """The ``Dataset`` object of this process for ``dataset_id``, if one is alive."""
         return _INSTANCES.get(dataset_id)
+
+    @staticmethod
+    def remove(dataset_id: str) -> None:
+        """Delete the dataset with this id; a live object of it is marked deleted too."""
+        live = _INSTANCES.get(dataset_id)
+        if live is not None:
+            live.delete()
+        else:
+            get_store().delete_dataset(dataset_id)
 
     def delete(self) -> None:
         """Delete the dataset and everything in it."""
