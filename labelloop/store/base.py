@@ -1,7 +1,7 @@
 """The storage interface: everything the core asks of a database.
 
-The core speaks only to :class:`Store`; engines (SQLite today, PostgreSQL
-later) implement it. Documents cross this boundary as plain Python values
+The core speaks only to :class:`Store`; engines (SQLite and PostgreSQL)
+implement it. Documents cross this boundary as plain Python values
 (dicts decoded by :mod:`labelloop.store.codec`), never as SQL.
 
 Layout the engines keep (names are logical, not necessarily tables):
@@ -31,6 +31,9 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from typing import Any, NamedTuple
+
+from labelloop.store.base_queries import StoreQueries
+from labelloop.store.base_runs import StoreRuns
 
 #: Frame number used for sample-level labels.
 SAMPLE_LEVEL = 0
@@ -68,8 +71,13 @@ class LabelRow(NamedTuple):
     data: dict[str, Any]
 
 
-class Store(ABC):
-    """A database holding any number of datasets."""
+class Store(StoreQueries, StoreRuns, ABC):
+    """A database holding any number of datasets.
+
+    Here: transactions, datasets, samples, frames and label rows; label filters, aggregates
+    and view selection come from :class:`~labelloop.store.base_queries.StoreQueries`, runs
+    from :class:`~labelloop.store.base_runs.StoreRuns`.
+    """
 
     # -- transactions ------------------------------------------------------
 
@@ -302,138 +310,6 @@ class Store(ABC):
     @abstractmethod
     def rename_field_labels(self, dataset_id: str, old: str, new: str, frames: bool) -> None:
         """Move every label of a field to a new field name."""
-
-    @abstractmethod
-    def can_compile(self, expr: Any) -> bool:
-        """Whether the engine can evaluate a serialized label expression itself."""
-
-    @abstractmethod
-    def count_labels(
-        self, dataset_id: str, field: str, frames: bool, items: bool, where: Any = None
-    ) -> int:
-        """Number of labels of a field (items of list labels, or single labels)."""
-
-    @abstractmethod
-    def label_values(
-        self, dataset_id: str, field: str, frames: bool, items: bool, attr: str, where: Any = None
-    ) -> Iterator[tuple[str, int, Any]]:
-        """``(sample_id, frame_number, value of attr)`` for labels, in storage order."""
-
-    @abstractmethod
-    def label_value_counts(
-        self, dataset_id: str, field: str, frames: bool, items: bool, attr: str, where: Any = None
-    ) -> list[tuple[Any, int]]:
-        """``(value of attr, number of labels having it)`` per distinct value, in one query."""
-
-    @abstractmethod
-    def label_bounds(
-        self, dataset_id: str, field: str, frames: bool, items: bool, attr: str, where: Any = None
-    ) -> list[tuple[Any, Any]] | None:
-        """``(min, max)`` of attr per scalar kind (numbers, strings), booleans and nulls
-        left out, in one query; ``None`` when some value is a list or an object."""
-
-    # -- views -------------------------------------------------------------
-
-    @abstractmethod
-    def view_ids(
-        self, dataset_id: str, steps: list[dict[str, Any]], label_fields: dict[str, str | None]
-    ) -> list[str] | None:
-        """Ids of the samples a view's leading stages select, in view order, in one query.
-
-        ``steps`` are the stages' ``sql_step()`` forms (``match``, ``filter_labels``,
-        ``match_labels``, ``select_labels``, ``exclude_labels``, ``match_tags``,
-        ``exists``, ``select``, ``exclude``, ``sort_by``: see
-        :mod:`labelloop.store.sqlview`); ``label_fields`` maps the label fields
-        (``frames.x`` for frame-level ones) to their list attribute (``None`` for single
-        labels). ``None`` when the
-        engine cannot answer exactly as the Python evaluator would: the core then
-        evaluates the stages itself.
-        """
-
-    @abstractmethod
-    def label_sums(
-        self, dataset_id: str, field: str, frames: bool, items: bool, attr: str, where: Any = None
-    ) -> tuple[int, Any, Any] | None:
-        """``(count, sum, sum of squares)`` of attr's numbers (booleans, strings and nulls left
-        out), in one query; ``None`` when some value is a list or an object."""
-
-    @abstractmethod
-    def label_lists(
-        self, dataset_id: str, field: str, attr: str, where: Any = None
-    ) -> dict[str, list[Any]]:
-        """``{sample id: attr of its list field's items}`` (``where`` filters the items) for
-        the samples whose sample-level list field is set, in one query."""
-
-    @abstractmethod
-    def label_histogram(
-        self,
-        dataset_id: str,
-        field: str,
-        frames: bool,
-        items: bool,
-        attr: str,
-        edges: Sequence[float],
-        where: Any = None,
-    ) -> tuple[list[int], int] | None:
-        """``(count per bin of edges, number of numbers)`` of attr's numbers, in one query;
-        ``None`` when some value is a list or an object."""
-
-    # -- runs --------------------------------------------------------------
-
-    @abstractmethod
-    def save_run(
-        self, dataset_id: str, key: str, type: str, info: dict[str, Any], results: Any = None
-    ) -> None:
-        """Insert or replace a run record."""
-
-    @abstractmethod
-    def set_run_results(self, dataset_id: str, key: str, results: Any) -> None:
-        """Replace the results of a run."""
-
-    @abstractmethod
-    def get_run(self, dataset_id: str, key: str) -> tuple[str, dict[str, Any], Any] | None:
-        """``(type, info, results)`` of a run, or ``None``."""
-
-    @abstractmethod
-    def list_runs(self, dataset_id: str, type: str | None = None) -> list[tuple[str, str, dict]]:
-        """``(key, type, info)`` of runs, sorted by key."""
-
-    @abstractmethod
-    def rename_run(self, dataset_id: str, key: str, new_key: str) -> None:
-        """Rename a run."""
-
-    @abstractmethod
-    def delete_run(self, dataset_id: str, key: str) -> None:
-        """Delete a run."""
-
-    # -- per-run documents (store/run_docs.py) --------------------------------
-
-    @abstractmethod
-    def save_run_docs(
-        self, dataset_id: str, key: str, rows: Sequence[tuple[str, int, dict[str, Any]]]
-    ) -> None:
-        """Insert or replace run ``key``'s ``(sample_id, frame_number, doc)`` rows (frame 0:
-        sample level; sample ``""``: the run itself). Renamed, copied and deleted with the run."""
-
-    @abstractmethod
-    def get_run_docs(
-        self,
-        dataset_id: str,
-        key: str,
-        sample_ids: Sequence[str],
-        frame_range: tuple[int, int] | None = None,
-    ) -> list[tuple[str, int, dict[str, Any]]]:
-        """Run ``key``'s rows of these samples (frames in ``frame_range``, inclusive)."""
-
-    @abstractmethod
-    def has_run_docs(self, dataset_id: str, key: str) -> bool:
-        """Whether run ``key`` has any rows."""
-
-    @abstractmethod
-    def delete_run_docs(
-        self, dataset_id: str, key: str, sample_ids: Sequence[str] | None = None
-    ) -> None:
-        """Delete run ``key``'s rows (of some samples only, if given)."""
 
     # -- whole-dataset operations -------------------------------------------
 
