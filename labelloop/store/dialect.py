@@ -157,6 +157,11 @@ class Dialect:
         """A subquery of the rows as columns ``(id, value)`` and its parameters."""
         raise NotImplementedError
 
+    def json_rows(self, columns: Sequence[tuple[str, str]]) -> str:
+        """A subquery of the rows of the JSON array of arrays ``?``, as ``columns``
+        (``(name, "text" | "int")``, in each array's order)."""
+        raise NotImplementedError
+
     #: The labels table as per-sample aggregates read it: in (sample, position) order.
     labels_by_field = "labels"
 
@@ -268,6 +273,10 @@ class SQLiteDialect(Dialect):
 
     def json_list(self, item: str, cond: str) -> str:
         return f"json_group_array({item}) FILTER (WHERE {cond})"
+
+    def json_rows(self, columns: Sequence[tuple[str, str]]) -> str:
+        cols = ", ".join(f"value ->> {i} AS {name}" for i, (name, _) in enumerate(columns))
+        return f"(SELECT {cols} FROM json_each(?))"
 
     def generated(self, attr: str, kind: str) -> str:
         types = {NUMBER: "('integer','real')", STRING: "('text')"}
@@ -382,6 +391,13 @@ class PostgresDialect(Dialect):
         # one JSON text: psycopg escapes a text[] of JSON strings slowly, in Python
         sql = "(SELECT e ->> 0 AS id, e ->> 1 AS value FROM json_array_elements(?::json) e)"
         return sql, [json.dumps(rows)]
+
+    def json_rows(self, columns: Sequence[tuple[str, str]]) -> str:
+        cols = ", ".join(
+            f"(e ->> {i})::{kind} AS {name}" if kind != "text" else f"e ->> {i} AS {name}"
+            for i, (name, kind) in enumerate(columns)
+        )
+        return f"(SELECT {cols} FROM json_array_elements(?::json) e)"
 
     def array_has(self, column: str) -> str:
         return f"COALESCE(({column}::jsonb #> ?::text[]) @> jsonb_build_array(?::text), FALSE)"

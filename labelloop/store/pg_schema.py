@@ -14,7 +14,7 @@ keys and rewrite numbers); queries read into them with the ``json`` operators.
 
 from __future__ import annotations
 
-from labelloop.store import hot
+from labelloop.store import counts, hot
 from labelloop.store.dialect import POSTGRES
 
 _T = 'TEXT COLLATE "C" NOT NULL'
@@ -56,6 +56,7 @@ MIGRATIONS: list[list[str]] = [
     [s for s in _V1.split(";") if s.strip()],
     hot.schema(POSTGRES),  # 2: hot label attributes in stored generated columns
     _V3,  # 3: label ids unique within a field
+    counts.schema(POSTGRES),  # 4: the item count of each list
 ]
 
 #: The layout this labelloop writes.

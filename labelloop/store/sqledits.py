@@ -17,7 +17,7 @@ from typing import Any
 
 from labelloop.store import codec
 from labelloop.store.base import REMOVE
-from labelloop.store.sqlconn import SQLConnection
+from labelloop.store.counts import ItemCounts
 
 
 def level_filter(field: str | None, frames: bool | None) -> tuple[str, list[Any]]:
@@ -39,7 +39,7 @@ def _same(old: Any, new: Any) -> bool:
         return False
 
 
-class LabelEdits(SQLConnection):
+class LabelEdits(ItemCounts):
     """Label-editing methods of :class:`~labelloop.store.sqlcore.SQLStore`."""
 
     def update_label_values(
@@ -163,9 +163,14 @@ class LabelEdits(SQLConnection):
         extra, args = level_filter(field, frames)
         ids = list(ids)
         with self.transaction():
+            touched: set[tuple[str, str, int]] = set()
             for chunk in self._chunks(ids):
                 cond, params = self._in("id", chunk)
-                self._exec(
-                    f"DELETE FROM labels WHERE dataset_id=? AND {cond}{extra}",
-                    (dataset_id, *params, *args),
+                touched.update(
+                    self._exec(
+                        f"DELETE FROM labels WHERE dataset_id=? AND {cond}{extra} "
+                        "RETURNING sample_id, field, frame_number",
+                        (dataset_id, *params, *args),
+                    ).fetchall()
                 )
+            self._recount(dataset_id, touched)

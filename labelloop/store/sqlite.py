@@ -14,7 +14,7 @@ import threading
 from collections.abc import Sequence
 from typing import Any
 
-from labelloop.store import hot
+from labelloop.store import counts, hot
 from labelloop.store.base import SAMPLE_LEVEL
 from labelloop.store.dialect import SQLITE
 from labelloop.store.pyfuncs import SQLITE_FUNCTIONS
@@ -28,7 +28,8 @@ logger = logging.getLogger(__name__)
 #: 3: label ids unique within a field (``labels_key``), no longer across the dataset.
 #: 4: ``labels_values``: per-label counts stream in label order (:mod:`labelloop.store.hot`).
 #: 5: no ``labels_values``: it slowed every label edit more than it sped counts up.
-SCHEMA_VERSION = 5
+#: 6: ``labels.items``, the item count of each list (:mod:`labelloop.store.counts`).
+SCHEMA_VERSION = 6
 #: Bytes of the file read through a memory map (SQLite caps it at its build's maximum).
 MMAP_BYTES = 1 << 32
 
@@ -113,7 +114,7 @@ class SQLiteStore(SQLStore):
             if statement.strip():
                 self._conn.execute(statement)
         present = frozenset(r[1] for r in self._conn.execute("PRAGMA table_xinfo(labels)"))
-        for statement in hot.schema(SQLITE, present):
+        for statement in [*hot.schema(SQLITE, present), *counts.schema(SQLITE, present)]:
             self._conn.execute(statement)
 
     def _rekey_labels(self) -> None:

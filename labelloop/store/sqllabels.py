@@ -12,7 +12,7 @@ from typing import Any
 
 from labelloop.store import codec
 from labelloop.store.base import LabelRow
-from labelloop.store.sqlconn import SQLConnection
+from labelloop.store.counts import ItemCounts
 from labelloop.store.sqledits import level_filter
 from labelloop.store.sqlexpr import compile_expr
 
@@ -39,7 +39,7 @@ def _label_rows(rows: list[tuple]) -> list[LabelRow]:
     return [LabelRow(r[0], r[1], r[2], r[3], r[4], d) for r, d in zip(rows, datas)]
 
 
-class LabelQueries(SQLConnection):
+class LabelQueries(ItemCounts):
     """Label methods of :class:`~labelloop.store.sqlcore.SQLStore`."""
 
     #: The engine's exception for a duplicate primary key.
@@ -138,14 +138,15 @@ class LabelQueries(SQLConnection):
             if replace:
                 if self._upsert_label_values(values) < len(values):
                     raise ValueError(self._taken_message(dataset_id, rows))
-                return
-            self._exec("SAVEPOINT new_labels")
-            try:
-                self._bulk_insert("labels", _LABEL_COLS, values)
-            except self._unique_error:
-                self._exec("ROLLBACK TO SAVEPOINT new_labels")
-                raise ValueError(DUPLICATE_ID) from None
-            self._exec("RELEASE SAVEPOINT new_labels")
+            else:
+                self._exec("SAVEPOINT new_labels")
+                try:
+                    self._bulk_insert("labels", _LABEL_COLS, values)
+                except self._unique_error:
+                    self._exec("ROLLBACK TO SAVEPOINT new_labels")
+                    raise ValueError(DUPLICATE_ID) from None
+                self._exec("RELEASE SAVEPOINT new_labels")
+            self._recount(dataset_id, ((r.sample_id, r.field, r.frame_number) for r in rows))
 
     def _taken_message(self, dataset_id: str, rows: Sequence[LabelRow]) -> str:
         """Why an upsert wrote fewer rows than asked: the first id already elsewhere."""

@@ -35,6 +35,7 @@ from __future__ import annotations
 import operator
 from typing import Any
 
+from labelloop.store import counts
 from labelloop.store.base import CONTAINER
 from labelloop.store.dialect import STRING, Dialect, kind_of
 from labelloop.store.sqlexpr import CMP, ExprCompiler, LabelCompiler, any_of, literal
@@ -73,13 +74,18 @@ class _Items:
 
 
 class _Count(Number):
-    """``length()`` of a label list: a count that is never None, and the items of every
-    sample (``groups``: ``FROM ...`` and its parameters) to count per sample at once."""
+    """``length()`` of a label list: a count that is never None. Of a list as stored, the
+    count its container keeps (:mod:`~labelloop.store.counts`); of a filtered one, the
+    items of every sample (``groups``: ``FROM ...`` and its parameters) counted per sample
+    at once."""
 
     def __init__(self, items: _Items, groups: Sql, filtered: bool) -> None:
-        super().__init__(f"(SELECT COUNT(*) {items.where})", list(items.params), True)
+        if filtered:
+            super().__init__(f"(SELECT COUNT(*) {items.where})", list(items.params), True)
+        else:
+            super().__init__(counts.stored(items.alias), [items.field], True)
         self.nullable = False
-        self.groups, self.filtered = groups, filtered
+        self.field, self.groups, self.filtered = items.field, groups, filtered
 
 
 class _Label:
@@ -155,7 +161,9 @@ class SampleCompiler(ExprCompiler):
             if not isinstance(inner, _Items):
                 raise ValueError("length() of a label list only")
             frm, params = self.labels_from(inner.field, True, inner.alias, sample=False)
-            filtered = bool(inner.extra[0] or self.filters.get(inner.field))
+            filtered = bool(
+                inner.extra[0] or self.filters.get(inner.field) or inner.field in self.hidden
+            )
             return _Count(inner, (frm + inner.extra[0], [*params, *inner.extra[1]]), filtered)
         if op == "filter":
             items, cond = args
@@ -206,23 +214,26 @@ class SampleCompiler(ExprCompiler):
     def compare(self, value: Any, op: str, lit: Any) -> Sql:
         if (
             not isinstance(value, _Count)
-            or not value.filtered
             or not isinstance(lit, (int, float))
             or isinstance(lit, bool)
-        ):  # unfiltered counts: probing the covering index per sample is cheaper
+        ):
             return super().compare(value, op, lit)
-        # the samples whose count passes, counted in one pass over the labels: those without
-        # labels count 0, so the test on 0 says whether they are in or out
-        alias = value.groups[0].split()[2]
+        # the samples whose count passes, in one pass: those without labels count 0, so the
+        # test on 0 says whether they are in or out
         zero = _PYTHON[op](0, lit)
-        having = f"COUNT(*) {CMP[op]} ?"
-        test = "NOT IN" if zero else "IN"
-        having = f"NOT ({having})" if zero else having
-        return (
-            f"(s.id {test} (SELECT {alias}.sample_id {value.groups[0]} "
-            f"GROUP BY {alias}.sample_id HAVING {having}))",
-            [*value.groups[1], lit],
-        )
+        test = f"{{n}} {CMP[op]} ?"
+        test = f"NOT ({test})" if zero else test
+        if value.filtered:  # the items counted per sample
+            alias = value.groups[0].split()[2]
+            passing = (
+                f"SELECT {alias}.sample_id {value.groups[0]} GROUP BY {alias}.sample_id "
+                f"HAVING {test.format(n='COUNT(*)')}"
+            )
+            params = [*value.groups[1], lit]
+        else:  # the counts the containers keep
+            passing = counts.passing(self.alias(), test)
+            params = [self.dataset_id, value.field, lit]
+        return f"(s.id {'NOT IN' if zero else 'IN'} ({passing}))", params
 
     def exists(self, value: Any, flag: bool) -> Sql:
         if isinstance(value, (_Items, _Label)):

@@ -71,9 +71,10 @@ def test_sqlite_store_upgrades_an_older_one(tmp_path):
     row = LabelRow("s" * 24, 0, "gt", 0, "l" * 24, {"label": "cat", "confidence": 0.5})
     store.upsert_labels("e" * 24, [row])
     store.close()
-    with sqlite3.connect(path) as conn:  # as version 1 was: no hot columns
+    with sqlite3.connect(path) as conn:  # as version 1 was: no hot columns, no counts
         conn.execute("DROP INDEX labels_hot")
-        for name in ("a_label", "a_confidence", "a_index"):
+        conn.execute("DROP INDEX labels_items")
+        for name in ("a_label", "a_confidence", "a_index", "items"):
             conn.execute(f"ALTER TABLE labels DROP COLUMN {name}")
         conn.execute("CREATE INDEX labels_field ON labels(dataset_id, field, frame_number)")
         conn.execute("UPDATE meta SET value='1' WHERE key='schema_version'")
@@ -113,7 +114,7 @@ def test_sqlite_file_of_schema_4_loses_its_label_order_index(tmp_path):
     with sqlite3.connect(path) as conn:
         version = conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()[0]
         indexes = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='index'")}
-    assert int(version) == SQLITE_VERSION == 5
+    assert int(version) == SQLITE_VERSION == 6
     assert "labels_hot" in indexes and "labels_values" not in indexes
 
 
@@ -201,7 +202,7 @@ def test_postgres_database_of_schema_1_is_upgraded_to_ids_unique_per_field(
     with _connect(uri) as conn:  # the key and columns labelloop 1 made
         conn.execute("DROP INDEX labels_key")
         conn.execute("ALTER TABLE labels ADD PRIMARY KEY (dataset_id, id)")
-        for name in ("a_label", "a_confidence", "a_index"):
+        for name in ("a_label", "a_confidence", "a_index", "items"):
             conn.execute(f"ALTER TABLE labels DROP COLUMN {name}")
         conn.execute("UPDATE meta SET value='1' WHERE key='schema_version'")
         count = conn.execute("SELECT COUNT(*) FROM labels").fetchone()[0]
@@ -209,4 +210,67 @@ def test_postgres_database_of_schema_1_is_upgraded_to_ids_unique_per_field(
     with _connect(uri) as conn:
         assert _index_exists(conn, "labels_key") and not _index_exists(conn, "labels_pkey")
         version = conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()[0]
-    assert int(version) == pg_schema.SCHEMA_VERSION == 3 and count == 5
+    assert int(version) == pg_schema.SCHEMA_VERSION == 4 and count == 5
+
+
+# -- v6 (SQLite) / v4 (PostgreSQL): the item count of each list --------------------------
+
+
+_LISTS = """
+import labelloop as ll
+ds = ll.Dataset(NAME, persistent=True)
+ds.add_samples([
+    ll.Sample(f"/data/{i}.jpg", gt=ll.Detections(detections=[ll.Detection() for _ in range(i % 4)]))
+    for i in range(9)
+] + [ll.Sample("/data/none.jpg")])
+"""
+
+
+def _check_counts(name: str) -> None:
+    """Views on list lengths (read from the counts the upgrade filled) equal Python's."""
+    import labelloop as ll
+    from labelloop import ViewField as F
+
+    ds = ll.load_dataset(name)
+    lengths = [len(d) if d is not None else 0 for d in ds.values("gt.detections")]
+    assert sorted(lengths) == [0, 0, 0, 0, 1, 1, 2, 2, 3, 3]
+    for k in range(4):
+        got = ds.match(F("gt.detections").length() > k).values("filepath")
+        assert got == [p for p, n in zip(ds.values("filepath"), lengths) if n > k]
+    order = ds.sort_by(F("gt.detections").length()).values("filepath")
+    assert order == [p for p, _ in sorted(zip(ds.values("filepath"), lengths), key=lambda t: t[1])]
+    ds.delete()
+
+
+def _lists_on(uri: str, monkeypatch, name: str) -> None:
+    env = {**os.environ, "LABELLOOP_DATABASE_URI": uri}
+    subprocess.run(
+        [sys.executable, "-c", f"NAME = {name!r}\n" + _LISTS], env=env, check=True, timeout=120
+    )
+    monkeypatch.setenv("LABELLOOP_DATABASE_URI", uri)
+
+
+def test_sqlite_file_of_schema_5_gets_the_counts_of_its_lists(tmp_path, monkeypatch):
+    path = tmp_path / "v5.sqlite"
+    _lists_on(f"sqlite:///{path}", monkeypatch, "lists-sqlite")
+    with sqlite3.connect(path) as conn:  # as version 5 was: no counts
+        conn.execute("DROP INDEX labels_items")
+        conn.execute("ALTER TABLE labels DROP COLUMN items")
+        conn.execute("UPDATE meta SET value='5' WHERE key='schema_version'")
+    _check_counts("lists-sqlite")
+    with sqlite3.connect(path) as conn:
+        version = conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()[0]
+    assert int(version) == SQLITE_VERSION == 6
+
+
+def test_postgres_database_of_schema_3_gets_the_counts_of_its_lists(new_database, monkeypatch):
+    uri = new_database()
+    _lists_on(uri, monkeypatch, "lists-postgres")
+    with _connect(uri) as conn:  # as version 3 was: no counts
+        conn.execute("ALTER TABLE labels DROP COLUMN items")
+        conn.execute("UPDATE meta SET value='3' WHERE key='schema_version'")
+    _check_counts("lists-postgres")
+    with _connect(uri) as conn:
+        assert _index_exists(conn, "labels_items")
+        version = conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()[0]
+    assert int(version) == pg_schema.SCHEMA_VERSION == 4
