@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 import labelloop as ll
 from labelloop import ViewField as F
 from labelloop.core import planner
+from tests.core.python_views import python_ids
 from tests.core.strategies import logic_of
 
 CLASSES = ["cat", "dog", "Cat", ""]
@@ -221,20 +222,11 @@ def _view(ds, steps):
     return view
 
 
-def _python(view):
-    store = view._dataset._store
-    store.view_ids = lambda *args, **kwargs: None  # the instance attribute hides the method
-    try:
-        return [doc["id"] for doc in planner.iter_docs(view)]
-    finally:
-        del store.view_ids
-
-
 @settings(
     max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(steps=st.lists(selecting, min_size=1, max_size=3), sort=st.lists(sorts, max_size=2))
-def test_views_compiled_to_sql_equal_python(mixed, steps, sort):
+def test_views_compiled_to_sql_equalpython_ids(mixed, steps, sort):
     view = _view(mixed, steps + sort)
     compiled = planner.view_ids(view)
     if compiled is None:  # only a sort on a field holding a list somewhere falls back, or on
@@ -243,34 +235,34 @@ def test_views_compiled_to_sql_equal_python(mixed, steps, sort):
         sorted_odd = any(re.search("odd|gt.confidence|name", repr(args[0])) for _, args in sort)
         folded = mixed._store.dialect.name == "postgresql" and re.search("lower|_with", repr(view))
         assert sorted_odd or folded, view
-        assert view.values("id") == _python(view)
+        assert view.values("id") == python_ids(view)
         return
-    assert compiled == _python(view)
+    assert compiled == python_ids(view)
 
 
-def test_sorting_by_plain_fields_orders_as_python(mixed):
+def test_sorting_by_plain_fields_orders_aspython_ids(mixed):
     """None < numbers and booleans < strings (by code point, whatever the collation); a
     field holding lists (ordered by repr in Python) is sorted in Python."""
     for key in ("name", "x", F("gt.confidence"), "gt.label"):
         for reverse in (False, True):
             view = mixed.sort_by(key, reverse=reverse)
-            assert planner.view_ids(view) == _python(view)
+            assert planner.view_ids(view) == python_ids(view)
     names = mixed.sort_by("name").values("name")
     assert [n for n in names if n in ("B", "a", "Ä")] == sorted(
         n for n in names if n in ("B", "a", "Ä")
     )
     odd = mixed.sort_by("odd")
     assert planner.view_ids(odd) is None
-    assert odd.values("id") == _python(odd)
+    assert odd.values("id") == python_ids(odd)
 
 
-def test_uncompilable_stages_run_in_python(mixed):
+def test_uncompilable_stages_run_inpython_ids(mixed):
     view = mixed.match(F("name").sum() > 0).sort_by("x")
     assert planner.view_ids(view) is None
-    assert view.values("id") == _python(view)
+    assert view.values("id") == python_ids(view)
     # a compiled prefix, the rest in Python: the same samples
     mixed_view = mixed.match(F("predictions.detections").length() > 1).match(F("name").sum() > 0)
-    assert mixed_view.values("id") == _python(mixed_view)
+    assert mixed_view.values("id") == python_ids(mixed_view)
 
 
 def test_filter_labels_still_hides_labels_after_sql_selection(mixed):
@@ -355,8 +347,8 @@ frame_stages = st.one_of(
     max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(steps=st.lists(frame_stages, min_size=1, max_size=3))
-def test_frame_label_stages_compiled_to_sql_equal_python(videos, steps):
+def test_frame_label_stages_compiled_to_sql_equalpython_ids(videos, steps):
     view = _view(videos, steps)
     compiled = planner.view_ids(view)
     assert compiled is not None, view
-    assert compiled == _python(view)
+    assert compiled == python_ids(view)
