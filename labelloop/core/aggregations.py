@@ -19,7 +19,7 @@ from labelloop.core.docs import doc_to_value
 from labelloop.core.expressions import get_path
 from labelloop.core.fields import is_label_spec, list_attr
 from labelloop.core.label_stages import FilterLabels
-from labelloop.core.planner import iter_docs, view_ids
+from labelloop.core.planner import iter_docs, view_count, view_ids
 
 if TYPE_CHECKING:
     from labelloop.core.collection import SampleCollection
@@ -194,9 +194,9 @@ def _count(collection: SampleCollection, path: str | None) -> int:
     if path is None:
         if not collection.stages:
             return dataset._store.count_samples(dataset._id)
-        ids = view_ids(collection)
-        if ids is not None:
-            return len(ids)
+        counted = view_count(collection)
+        if counted is not None:
+            return counted
         derived = fast_count(collection)
         if derived is not None:
             return derived

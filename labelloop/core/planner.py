@@ -124,16 +124,17 @@ class DerivedSource:
         return out
 
 
-def _compiled(dataset: Dataset, stages: list[Stage]) -> tuple[list[str], int] | None:
-    """``(ids, n)``: the sample ids the first ``n`` stages select, from the store's SQL."""
+def _sql_steps(
+    dataset: Dataset, stages: list[Stage]
+) -> tuple[list[dict[str, Any]], dict[str, str | None]]:
+    """The leading stages' SQL steps, and the label fields (``frames.x`` for frame-level
+    ones) with their list attributes, as the store's view queries take them."""
     steps = []
     for stage in stages:
         step = stage.sql_step()
         if step is None:
             break
         steps.append(step)
-    if not steps:
-        return None
     fields = {
         name: list_attr(spec) for name, spec in dataset.sample_schema.items() if is_label_spec(spec)
     }
@@ -142,20 +143,45 @@ def _compiled(dataset: Dataset, stages: list[Stage]) -> tuple[list[str], int] | 
         for name, spec in dataset.frame_schema.items()
         if is_label_spec(spec)
     )
+    return steps, fields
+
+
+def _compiled(dataset: Dataset, stages: list[Stage]) -> tuple[list[str], int] | None:
+    """``(ids, n)``: the sample ids the first ``n`` stages select, from the store's SQL."""
+    steps, fields = _sql_steps(dataset, stages)
+    if not steps:
+        return None
     ids = dataset._store.view_ids(dataset._id, steps, fields)
     return None if ids is None else (ids, len(steps))
 
 
-def view_ids(collection: SampleCollection) -> list[str] | None:
-    """The sample ids of a view in order when the store selects them all in SQL, else ``None``."""
-    dataset = collection._dataset
-    source, stages = source_of(dataset, collection.stages)
+def _whole_sql(collection: SampleCollection) -> list[Stage] | None:
+    """The view's stages when every one is on the dataset itself and may compile to SQL."""
+    source, stages = source_of(collection._dataset, collection.stages)
     if not stages or not isinstance(source, DatasetSource):
         return None
-    compiled = _compiled(dataset, stages)
-    if compiled is None or compiled[1] < len(stages):
+    return stages
+
+
+def view_ids(collection: SampleCollection) -> list[str] | None:
+    """The sample ids of a view in order when the store selects them all in SQL, else ``None``."""
+    stages = _whole_sql(collection)
+    compiled = None if stages is None else _compiled(collection._dataset, stages)
+    if compiled is None or compiled[1] < len(stages or []):
         return None
     return compiled[0]
+
+
+def view_count(collection: SampleCollection) -> int | None:
+    """How many samples a view has when the store counts them all in SQL, else ``None``."""
+    stages = _whole_sql(collection)
+    if stages is None:
+        return None
+    dataset = collection._dataset
+    steps, fields = _sql_steps(dataset, stages)
+    if len(steps) < len(stages):
+        return None
+    return dataset._store.count_view(dataset._id, steps, fields)
 
 
 def iter_docs(collection: SampleCollection, frames: bool = False) -> Iterator[dict[str, Any]]:

@@ -92,3 +92,10 @@ class StoreQueries(ABC):
         engine cannot answer exactly as the Python evaluator would: the core then
         evaluates the stages itself.
         """
+
+    @abstractmethod
+    def count_view(
+        self, dataset_id: str, steps: list[dict[str, Any]], label_fields: dict[str, str | None]
+    ) -> int | None:
+        """How many samples :meth:`view_ids` would give, counted in the database (the
+        order does not matter: a sort is left out); ``None`` when not compiled."""

@@ -304,6 +304,15 @@ class SQLStore(RunDocs, LabelQueries, LabelAggregates, LabelEdits, Store):
             return None
         return [r[0] for r in rows]
 
+    def count_view(
+        self, dataset_id: str, steps: list[dict[str, Any]], label_fields: dict[str, str | None]
+    ) -> int | None:
+        try:
+            sql, params = compile_view(self.dialect, dataset_id, label_fields, steps, count=True)
+        except ValueError:
+            return None
+        return self._one(sql, params)[0]
+
     # -- runs --------------------------------------------------------------
 
     def save_run(

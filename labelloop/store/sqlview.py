@@ -363,10 +363,15 @@ def _where(compiler: SampleCompiler, step: dict[str, Any]) -> Sql | None:
 
 
 def compile_view(
-    dialect: Dialect, dataset_id: str, label_fields: dict[str, str | None], steps: list[dict]
+    dialect: Dialect,
+    dataset_id: str,
+    label_fields: dict[str, str | None],
+    steps: list[dict],
+    count: bool = False,
 ) -> Sql:
-    """``SELECT s.id, flag ...`` (ids in view order) for ``steps``; ``ValueError`` if not
-    compilable. The result is not Python's order when some row's flag is set."""
+    """``SELECT s.id, flag ...`` (ids in view order) for ``steps``, or ``SELECT COUNT(*)``
+    of them (``count``); ``ValueError`` if not compilable. The ids are not in Python's
+    order when some row's flag is set."""
     compiler = SampleCompiler(dialect, label_fields, dataset_id)
     where: list[Sql] = [("s.dataset_id = ?", [dataset_id])]
     order: list[Sql] = []
@@ -384,6 +389,10 @@ def compile_view(
         condition = _where(compiler, step)
         if condition is not None:
             where.append(condition)
+    if count:
+        return "SELECT COUNT(*) FROM samples s WHERE " + " AND ".join(w[0] for w in where), [
+            x for w in where for x in w[1]
+        ]
     flag = " OR ".join(g[0] for g in guards) or "FALSE"
     sql = f"SELECT s.id, CASE WHEN {flag} THEN 1 ELSE 0 END FROM samples s WHERE "
     sql += " AND ".join(w[0] for w in where)

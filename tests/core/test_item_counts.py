@@ -24,6 +24,7 @@ def _check(ds, field: str = "det") -> None:
         compiled = planner.view_ids(view)
         assert compiled is not None, view
         assert compiled == python_ids(view), view
+        assert view.count() == len(compiled), view
 
 
 def _dets(n: int, label: str = "cat") -> ll.Detections:
