@@ -30,6 +30,10 @@ from labelloop.store.sqlregex import to_posix
 #: JSON kinds the compiler compares: Python type -> dialect kind name.
 NUMBER, STRING, BOOLEAN = "number", "string", "boolean"
 
+#: Joins the texts of :meth:`Dialect.text_list` (unit separator); a value holding it is
+#: seen by its reader (more parts than values).
+TEXT_SEPARATOR = "\x1f"
+
 
 def kind_of(value: Any) -> str:
     """The JSON kind of a Python literal (``ValueError`` for anything else)."""
@@ -177,6 +181,17 @@ class Dialect:
     def json_list(self, item: str, cond: str) -> str:
         """An aggregate: the JSON text of the array of ``item`` over the group's rows that
         meet ``cond``, in ``position`` order (NULL or ``[]`` when none do)."""
+        raise NotImplementedError
+
+    #: Whether per-sample lists of strings held in a column are read as joined texts
+    #: (:meth:`text_list`) rather than one JSON array per sample (:meth:`json_list`).
+    lists_as_texts = False
+
+    def text_list(self, item: str, cond: str, separator: int = 31) -> str:
+        """An aggregate: the texts of ``item`` (a text or an integer column) over the group's
+        rows that meet ``cond``, joined by the character of code ``separator`` (31:
+        :data:`TEXT_SEPARATOR`), NULLs left out (NULL when none are left), in an unspecified
+        row order that is the same for every aggregate of the query."""
         raise NotImplementedError
 
     def generated(self, attr: str, kind: str) -> str:
@@ -386,6 +401,14 @@ class PostgresDialect(Dialect):
 
     def json_list(self, item: str, cond: str) -> str:
         return f"(json_agg({item} ORDER BY position) FILTER (WHERE {cond}))::text"
+
+    # 100k samples x 10 labels: 0.4 s instead of 1.1 s for the JSON arrays (SQLite builds
+    # those in 0.8 s over its covering index; joined texts there took 1.4 s)
+    lists_as_texts = True
+
+    def text_list(self, item: str, cond: str, separator: int = 31) -> str:
+        # no ORDER BY: sorting each group costs more than the rest of the aggregate
+        return f"string_agg(({item})::text, chr({separator})) FILTER (WHERE {cond})"
 
     def pairs(self, rows: list[tuple[str, str]]) -> tuple[str, list[Any]]:
         # one JSON text: psycopg escapes a text[] of JSON strings slowly, in Python

@@ -51,12 +51,24 @@ _V3 = [
     "(frame_number > 0))",
 ]
 
+#: v5: a field's labels in (sample, position) order with their hot attributes, so per-sample
+#: aggregates (``values``, also under a filter on them) scan this index alone, never the
+#: table: 100k samples x 10 labels, 0.28 s instead of 0.51 s. It starts as ``labels_field``
+#: did, which it replaces.
+_V5 = [
+    "CREATE INDEX IF NOT EXISTS labels_hot ON labels"
+    "(dataset_id, field, frame_number, sample_id, position) "
+    "INCLUDE (a_label, a_confidence, a_index)",
+    "DROP INDEX IF EXISTS labels_field",
+]
+
 #: ``MIGRATIONS[i]`` brings a database from version ``i`` to ``i + 1``.
 MIGRATIONS: list[list[str]] = [
     [s for s in _V1.split(";") if s.strip()],
     hot.schema(POSTGRES),  # 2: hot label attributes in stored generated columns
     _V3,  # 3: label ids unique within a field
     counts.schema(POSTGRES),  # 4: the item count of each list
+    _V5,  # 5: a covering index of labels in sample order
 ]
 
 #: The layout this labelloop writes.

@@ -237,3 +237,39 @@ def test_histograms_of_list_attributes_fall_back_to_the_walk(mixed):
     ]
     counts, _, other = mixed.histogram_values("det.detections.bounding_box", bins=2, range=(0, 0.1))
     assert sum(counts) + other == len(coords)
+
+
+@pytest.mark.parametrize("attr", ["label", "id"])
+def test_values_of_strings_read_from_their_column_keep_every_other_value(dataset, attr):
+    """Labels whose ``label`` the string column cannot hold (null, a number, a list, an
+    object) or that hold the separators the database joins strings with, among ordinary
+    ones, in lists of every length: the values are the documents' own, in list order."""
+    odd = [None, 3, 2.5, ["a", 1], {"k": "v"}, "", "a\x1fb", "\x1e", "x,y", "Äpfel", "0"]
+    samples = []
+    for i in range(14):
+        labels = [f"c{(i + k) % 3}" for k in range(i % 5)]
+        if i % 3 == 1 and labels:  # one odd value among ordinary ones
+            labels[i % len(labels)] = odd[i % len(odd)]
+        dets = [ll.Detection(label=lab, confidence=k / 4) for k, lab in enumerate(labels)]
+        samples.append(ll.Sample(f"/tmp/str{i}.jpg", det=ll.Detections(detections=dets)))
+    many = [ll.Detection(label=value, confidence=0.9) for value in odd] + [
+        ll.Detection(label=f"n{k}", confidence=k / 12) for k in range(12)
+    ]
+    samples.append(ll.Sample("/tmp/str-many.jpg", det=ll.Detections(detections=many)))
+    samples.append(
+        ll.Sample(
+            "/tmp/str-sep.jpg",
+            det=ll.Detections(detections=[ll.Detection(label="p\x1fq"), ll.Detection(label="r")]),
+        )
+    )
+    samples.append(ll.Sample("/tmp/str-empty.jpg", det=ll.Detections()))
+    samples.append(ll.Sample("/tmp/str-none.jpg"))
+    dataset.add_samples(samples)
+    path = f"det.detections.{attr}"
+    for view in (
+        dataset,
+        dataset.filter_labels("det", F("confidence") > 0.3, only_matches=False),
+        dataset.filter_labels("det", F("confidence") < 0.5),
+        dataset.filter_labels("det", F("confidence") > 2, only_matches=False),
+    ):
+        assert view.values(path) == _walk_lists(view, "det", attr)

@@ -39,14 +39,14 @@ def test_postgres_store_records_its_version_and_upgrades_an_older_one(new_databa
     store.create_dataset("d" * 24, "kept", True, {"info": {"a": 1}})
     store.close()
     with _connect(uri) as conn:  # what an older labelloop left
-        conn.execute("DROP INDEX labels_field")
+        conn.execute("DROP INDEX labels_hot")
         conn.execute("UPDATE meta SET value='0' WHERE key='schema_version'")
     store = _open(uri)
     assert store.stored_version() == pg_schema.SCHEMA_VERSION
     assert store.get_dataset("kept").doc == {"info": {"a": 1}}  # data survives the upgrade
     store.close()
     with _connect(uri) as conn:
-        assert _index_exists(conn, "labels_field")
+        assert _index_exists(conn, "labels_hot") and not _index_exists(conn, "labels_field")
 
 
 def test_postgres_store_refuses_a_newer_schema_without_touching_it(new_database):
@@ -210,7 +210,7 @@ def test_postgres_database_of_schema_1_is_upgraded_to_ids_unique_per_field(
     with _connect(uri) as conn:
         assert _index_exists(conn, "labels_key") and not _index_exists(conn, "labels_pkey")
         version = conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()[0]
-    assert int(version) == pg_schema.SCHEMA_VERSION == 4 and count == 5
+    assert int(version) == pg_schema.SCHEMA_VERSION == 5 and count == 5
 
 
 # -- v6 (SQLite) / v4 (PostgreSQL): the item count of each list --------------------------
@@ -273,4 +273,30 @@ def test_postgres_database_of_schema_3_gets_the_counts_of_its_lists(new_database
     with _connect(uri) as conn:
         assert _index_exists(conn, "labels_items")
         version = conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()[0]
-    assert int(version) == pg_schema.SCHEMA_VERSION == 4
+    assert int(version) == pg_schema.SCHEMA_VERSION == 5
+
+
+# -- v5 (PostgreSQL): a covering index of labels in sample order -------------------------
+
+
+def test_postgres_database_of_schema_4_gets_the_covering_label_index(new_database, monkeypatch):
+    uri = new_database()
+    _lists_on(uri, monkeypatch, "hot-postgres")
+    with _connect(uri) as conn:  # as version 4 was
+        conn.execute("DROP INDEX labels_hot")
+        conn.execute("CREATE INDEX labels_field ON labels(dataset_id, field, frame_number)")
+        conn.execute("UPDATE meta SET value='4' WHERE key='schema_version'")
+    import labelloop as ll
+
+    ds = ll.load_dataset("hot-postgres")
+    for sample in ds.iter_samples(autosave=True):  # strings among missing labels
+        if sample.gt is not None and len(sample.gt.detections) > 1:
+            sample.gt.detections[1].label = "dog"
+    walked = [None if s.gt is None else [(d.id, d.label) for d in s.gt.detections] for s in ds]
+    ids, labels = ds.values("gt.detections.id"), ds.values("gt.detections.label")
+    assert [None if i is None else list(zip(i, v)) for i, v in zip(ids, labels)] == walked
+    with _connect(uri) as conn:
+        assert _index_exists(conn, "labels_hot") and not _index_exists(conn, "labels_field")
+        version = conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()[0]
+    assert int(version) == pg_schema.SCHEMA_VERSION == 5
+    ds.delete()
