@@ -12,6 +12,7 @@ from collections import Counter
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
+from labelloop.core.expressions import ViewField as F
 from labelloop.core.fields import is_label_spec, list_attr
 
 if TYPE_CHECKING:
@@ -63,7 +64,9 @@ def edit_label_tags(collection: SampleCollection, tags: Any, label_fields: Any, 
     dataset = collection._dataset
     with dataset.transaction():
         for path in label_paths(collection, label_fields):
-            ids, current = collection.values(f"{path}.id"), collection.values(f"{path}.tags")
+            # removing: only the shown labels having one of the tags can change
+            shown = collection if add else _having(collection, path, tags)
+            ids, current = shown.values(f"{path}.id"), shown.values(f"{path}.tags")
             rows: list[tuple[str, list[str]]] = []
             for label_id, before in _pairs(ids, current):
                 if add:
@@ -80,6 +83,18 @@ def edit_label_tags(collection: SampleCollection, tags: Any, label_fields: Any, 
             )
 
 
+def _field_of(path: str) -> str:
+    """The label field of a label path (``frames.boxes`` of ``frames.boxes.detections``)."""
+    parts = path.split(".")
+    return ".".join(parts[:2]) if path.startswith(_FRAMES) else parts[0]
+
+
+def _having(collection: SampleCollection, path: str, tags: list[str]) -> SampleCollection:
+    """The collection showing only the labels of ``path`` that have one of ``tags``, which
+    the store selects (on 100k samples x 10 labels, untagging read 2M values before)."""
+    return collection.filter_labels(_field_of(path), F("tags").contains(tags))
+
+
 def shown_label_ids(
     collection: SampleCollection, label_fields: Any = None, tags: Any = None
 ) -> dict[tuple[str, bool], list[str]]:
@@ -90,8 +105,9 @@ def shown_label_ids(
     dataset = collection.dataset
     out: dict[tuple[str, bool], list[str]] = {}
     for path in label_paths(collection, label_fields):
-        ids = collection.values(f"{path}.id")
-        found = _pairs(ids, collection.values(f"{path}.tags") if wanted else None)
+        shown = _having(collection, path, sorted(wanted)) if wanted else collection
+        ids = shown.values(f"{path}.id")
+        found = _pairs(ids, shown.values(f"{path}.tags") if wanted else None)
         field = path.removeprefix(_FRAMES).split(".")[0]
         level = source_level(dataset, field, path.startswith(_FRAMES))
         chosen = out.setdefault(level, [])
@@ -109,9 +125,11 @@ def source_level(dataset: Dataset, field: str, frames: bool) -> tuple[str, bool]
 
 
 def count_label_tags(collection: SampleCollection, label_fields: Any = None) -> dict[str, int]:
-    """``{tag: number of labels having it}`` over the collection's ``label_fields``."""
+    """``{tag: number of labels having it}`` over the collection's ``label_fields``: the
+    tags of each label path counted as values (grouped by the store when it can)."""
     counts: Counter = Counter()
     for path in label_paths(collection, label_fields):
-        for _, tags in _pairs(collection.values(f"{path}.id"), collection.values(f"{path}.tags")):
-            counts.update(tags)
+        counts.update(
+            {t: n for t, n in collection.count_values(f"{path}.tags").items() if t is not None}
+        )
     return dict(counts)

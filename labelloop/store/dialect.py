@@ -147,6 +147,10 @@ class Dialect:
         """Whether the JSON array at path ``?`` of ``column`` holds the string ``?``."""
         raise NotImplementedError
 
+    def text_has(self, column: str) -> str:
+        """Whether the text of ``column`` contains the text ``?``."""
+        raise NotImplementedError
+
     def json_edit(
         self, column: str, sets: Sequence[str], drops: Sequence[str]
     ) -> tuple[str, str] | None:
@@ -261,7 +265,14 @@ class SQLiteDialect(Dialect):
         return f"py_search(?, ?, {value[0]})", [pattern, options or "", *value[1]]
 
     def array_has(self, column: str) -> str:
-        return f"EXISTS (SELECT 1 FROM json_each({column}, ?) WHERE value = ?)"
+        # array items only: json_each walks an object's members and a scalar itself too
+        return (
+            f"EXISTS (SELECT 1 FROM json_each({column}, ?) WHERE typeof(key) = 'integer' "
+            "AND value = ?)"
+        )
+
+    def text_has(self, column: str) -> str:
+        return f"instr({column}, ?) > 0"
 
     def json_edit(
         self, column: str, sets: Sequence[str], drops: Sequence[str]
@@ -424,6 +435,9 @@ class PostgresDialect(Dialect):
 
     def array_has(self, column: str) -> str:
         return f"COALESCE(({column}::jsonb #> ?::text[]) @> jsonb_build_array(?::text), FALSE)"
+
+    def text_has(self, column: str) -> str:
+        return f"strpos({column}, ?) > 0"
 
 
 SQLITE = SQLiteDialect()

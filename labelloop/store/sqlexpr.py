@@ -27,6 +27,7 @@ computed in doubles on PostgreSQL.
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -70,6 +71,21 @@ def logic(op: str, parts: list[Sql]) -> Sql:
     if op == "not":
         return f"(NOT {parts[0][0]})", parts[0][1]
     return f"({f' {op.upper()} '.join(p[0] for p in parts)})", [x for p in parts for x in p[1]]
+
+
+#: Strings JSON writes one way only (no escapes): a document holding one holds its text.
+_PLAIN = re.compile(r"[A-Za-z0-9_. -]+")
+
+
+def has_string(d: Dialect, column: str, key: str, value: Any) -> Sql:
+    """Whether the array at ``key`` of the JSON document ``column`` holds the string
+    ``value``. A string JSON writes one way only is first looked for in the text, which
+    rules most documents out without parsing them (1M labels, a tag on 1%: selecting the
+    tagged ones took SQLite 1.25 s, 0.75 s so)."""
+    sql, params = d.array_has(column), [d.path(key), value]
+    if isinstance(value, str) and _PLAIN.fullmatch(value):
+        return f"({d.text_has(column)} AND {sql})", [json.dumps(value), *params]
+    return sql, params
 
 
 def any_of(parts: list[Sql], joiner: str = " OR ") -> Sql:
@@ -257,6 +273,17 @@ class LabelCompiler(ExprCompiler):
         if name == "id":
             return Column(self.id)
         return Json(self.d, self.data, name)
+
+    def special_condition(self, op: str, args: list[Any]) -> Sql:
+        if op != "contains":
+            return super().special_condition(op, args)
+        # a list attribute holding any (all) of some strings (e.g. F("tags").contains("x"))
+        key = "tags" if args[0] == {"$field": "tags"} else attribute(args[0])
+        values, all_ = literal(args[1]), bool(literal(args[2]))
+        if not values or not all(isinstance(v, str) for v in values):
+            raise ValueError("contains() of strings only")
+        parts = [has_string(self.d, self.data, key, v) for v in values]
+        return any_of(parts, " AND " if all_ else " OR ")
 
 
 def compile_expr(expr: Any, dialect: Dialect, alias: str = "") -> Sql:

@@ -38,7 +38,7 @@ from typing import Any
 from labelloop.store import counts
 from labelloop.store.base import CONTAINER
 from labelloop.store.dialect import STRING, Dialect, kind_of
-from labelloop.store.sqlexpr import CMP, ExprCompiler, LabelCompiler, any_of, literal
+from labelloop.store.sqlexpr import CMP, ExprCompiler, LabelCompiler, any_of, has_string, literal
 from labelloop.store.sqlvalues import Column, Json, Number, Sql, Sub, Value
 
 _PYTHON = {
@@ -274,8 +274,7 @@ def _criteria(d: Dialect, step: dict[str, Any]) -> Sql:
         ids = list(step["ids"])
         parts.append(d.in_list("{l}.id", ids) if ids else ("FALSE", []))
     if step["tags"]:
-        has = d.array_has("{l}.data")
-        parts.append(any_of([(has, [d.path("tags"), t]) for t in step["tags"]]))
+        parts.append(any_of([has_string(d, "{l}.data", "tags", t) for t in step["tags"]]))
     if step.get("filter") is not None:
         parts.append(LabelCompiler(d, "{l}").condition(step["filter"]))
     return any_of(parts, " AND ")
@@ -344,9 +343,8 @@ def _where(compiler: SampleCompiler, step: dict[str, Any]) -> Sql | None:
         tags = list(step["tags"])
         if not all(isinstance(t, str) for t in tags):
             raise ValueError("tags are strings")
-        has = d.array_has("s.doc")
         test = any_of(
-            [(has, [d.path("tags"), t]) for t in tags], " AND " if step["all"] else " OR "
+            [has_string(d, "s.doc", "tags", t) for t in tags], " AND " if step["all"] else " OR "
         )
         return test if step["bool"] else (f"(NOT {test[0]})", test[1])
     if kind == "exists":

@@ -21,6 +21,7 @@ values = st.one_of(
     st.sampled_from(["a", "b", "c", ""]),
 )
 attrs = st.sampled_from(["confidence", "label", "score"])
+TAGS = st.sampled_from(["a", "b", "x y", "é", '"q"', "1"])
 
 
 def _comparison(draw_attr, literal, op):
@@ -109,6 +110,14 @@ leaf = st.one_of(
     st.builds(lambda a, vs: F(a).is_in(vs), attrs, st.lists(st.integers(-3, 3), min_size=1)),
     st.builds(lambda a, vs: F(a).is_in(vs), attrs, st.lists(st.sampled_from("abc"), min_size=1)),
     st.builds(lambda a, b: F(a).exists(b), attrs, st.booleans()),
+    # a list attribute holding any (all) of some strings: tags, and one that is not always
+    # a list (a string, an object, numbers)
+    st.builds(
+        lambda a, vs, b: F(a).contains(vs, all=b),
+        st.sampled_from(["tags", "kinds", "label"]),
+        st.one_of(TAGS, st.lists(TAGS, min_size=1, max_size=3)),
+        st.booleans(),
+    ),
 )
 exprs = logic_of(leaf, max_leaves=6)
 nested = st.one_of(
@@ -119,7 +128,18 @@ nested = st.one_of(
 labels = st.lists(
     st.fixed_dictionaries(
         {},
-        optional={"confidence": values, "label": values, "score": values, "attributes": nested},
+        optional={
+            "confidence": values,
+            "label": values,
+            "score": values,
+            "attributes": nested,
+            "tags": st.lists(TAGS, max_size=3),
+            "kinds": st.one_of(
+                values,
+                st.lists(st.one_of(TAGS, st.integers(0, 1)), max_size=3),
+                st.fixed_dictionaries({"a": TAGS}),
+            ),
+        },
     ),
     max_size=6,
 )

@@ -78,3 +78,21 @@ def test_tagging_a_field_leaves_copies_of_its_labels_in_another(image_dataset):
     image_dataset.tag_labels("x", label_fields="copied")
     assert image_dataset.count_label_tags() == {"x": 2}
     assert image_dataset.count_label_tags("ground_truth") == {}
+
+
+def test_untagging_a_view_touches_only_the_labels_it_shows(image_dataset):
+    ds = image_dataset
+    ds.tag_labels(["a", "b"], label_fields="predictions")
+    view = ds.filter_labels("predictions", F("confidence") > 0.8)
+    view.untag_labels("a")  # the store selects the labels having "a" among those shown
+    confidences = [0.9, 0.2, 0.95, 0.85, 0.5, 0.99]
+    assert _tags(ds, "predictions.detections") == [
+        ["b"] if c > 0.8 else ["a", "b"] for c in confidences
+    ]
+    assert ds.count_label_tags("predictions") == {"a": 2, "b": 6}
+    assert view.count_label_tags() == {"b": 4}
+    patches = ds.to_patches("predictions")
+    assert patches.count_label_tags() == {"a": 2, "b": 6}
+    patches.match(F("predictions.confidence") < 0.8).untag_labels(["a", "b"])
+    assert _tags(ds, "predictions.detections") == [["b"] if c > 0.8 else [] for c in confidences]
+    assert ds.count_label_tags() == {"b": 4}
