@@ -4,6 +4,7 @@ over the samples, for every kind of attribute value the store can hold."""
 from __future__ import annotations
 
 from collections import Counter
+from typing import Any
 
 import pytest
 
@@ -239,29 +240,40 @@ def test_histograms_of_list_attributes_fall_back_to_the_walk(mixed):
     assert sum(counts) + other == len(coords)
 
 
-@pytest.mark.parametrize("attr", ["label", "id"])
-def test_values_of_strings_read_from_their_column_keep_every_other_value(dataset, attr):
-    """Labels whose ``label`` the string column cannot hold (null, a number, a list, an
-    object) or that hold the separators the database joins strings with, among ordinary
-    ones, in lists of every length: the values are the documents' own, in list order."""
-    odd = [None, 3, 2.5, ["a", 1], {"k": "v"}, "", "a\x1fb", "\x1e", "x,y", "Äpfel", "0"]
+#: Values the string column cannot hold (null, a number, a list, an object) or holding the
+#: separators the database joins strings with, among ordinary strings.
+_ODD_STRINGS = [None, 3, 2.5, ["a", 1], {"k": "v"}, "", "a\x1fb", "\x1e", "x,y", "Äpfel", "0"]
+#: Numbers whose text the numeric column does not keep (the sign of 0.0, a float's
+#: exponent), non-numbers, and numbers it keeps.
+_ODD_NUMBERS = [0.0, -0.0, 1e-05, 1e16, 1.5e16, 10**17, 12345678901234567890, True, "0.5"]
+_ODD_NUMBERS += [None, [1], 100.0, -2.5, 1e300, 2**53 + 1, 0, 7, 0.1]
+
+
+@pytest.mark.parametrize("attr", ["label", "id", "index"])
+def test_values_read_from_a_column_keep_every_value_as_the_documents_have_it(dataset, attr):
+    """Per-sample lists of a hot attribute (or the id) equal the documents' own values, in
+    list order, when some values are of another kind than the column's, lost by it, or hold
+    a separator, among ordinary ones, in lists of every length."""
+
+    def det(k: int, value: Any) -> ll.Detection:
+        if attr == "index":
+            return ll.Detection(label="c", index=value, confidence=k / 4)
+        return ll.Detection(label=value, index=k, confidence=k / 4)
+
+    odd = _ODD_NUMBERS if attr == "index" else _ODD_STRINGS
     samples = []
     for i in range(14):
-        labels = [f"c{(i + k) % 3}" for k in range(i % 5)]
-        if i % 3 == 1 and labels:  # one odd value among ordinary ones
-            labels[i % len(labels)] = odd[i % len(odd)]
-        dets = [ll.Detection(label=lab, confidence=k / 4) for k, lab in enumerate(labels)]
+        values: list[Any] = [f"c{(i + k) % 3}" if attr != "index" else i + k for k in range(i % 5)]
+        if i % 3 == 1 and values:  # one odd value among ordinary ones
+            values[i % len(values)] = odd[i % len(odd)]
+        dets = [det(k, value) for k, value in enumerate(values)]
         samples.append(ll.Sample(f"/tmp/str{i}.jpg", det=ll.Detections(detections=dets)))
-    many = [ll.Detection(label=value, confidence=0.9) for value in odd] + [
-        ll.Detection(label=f"n{k}", confidence=k / 12) for k in range(12)
+    many = [det(9, value) for value in odd] + [
+        det(k % 4, f"n{k}" if attr != "index" else k * 0.5) for k in range(12)
     ]
     samples.append(ll.Sample("/tmp/str-many.jpg", det=ll.Detections(detections=many)))
-    samples.append(
-        ll.Sample(
-            "/tmp/str-sep.jpg",
-            det=ll.Detections(detections=[ll.Detection(label="p\x1fq"), ll.Detection(label="r")]),
-        )
-    )
+    sep = [det(0, "p\x1fq" if attr != "index" else 2.5), det(3, "r" if attr != "index" else 3)]
+    samples.append(ll.Sample("/tmp/str-sep.jpg", det=ll.Detections(detections=sep)))
     samples.append(ll.Sample("/tmp/str-empty.jpg", det=ll.Detections()))
     samples.append(ll.Sample("/tmp/str-none.jpg"))
     dataset.add_samples(samples)
@@ -272,4 +284,6 @@ def test_values_of_strings_read_from_their_column_keep_every_other_value(dataset
         dataset.filter_labels("det", F("confidence") < 0.5),
         dataset.filter_labels("det", F("confidence") > 2, only_matches=False),
     ):
-        assert view.values(path) == _walk_lists(view, "det", attr)
+        got, walked = view.values(path), _walk_lists(view, "det", attr)
+        assert got == walked
+        assert repr(got) == repr(walked)  # the same types and signs: 1 is not 1.0, nor -0.0 0.0
