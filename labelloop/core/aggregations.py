@@ -101,10 +101,10 @@ def _store_values(collection: SampleCollection, target: _Target) -> list[Any] | 
     if fast is None:
         return None
     where, only_matches = fast
-    if target.items:  # one JSON array per sample, built by the database
+    if target.items:  # one list per sample, built by the database
         lists = store.label_lists(dataset._id, target.field, target.attr, where)
-        found = (lists.get(sample_id) for sample_id in store.sample_ids(dataset._id))
-        return [values for values in found if values or not only_matches]
+        found = list(map(lists.get, store.sample_ids(dataset._id)))
+        return [values for values in found if values] if only_matches else found
     grouped: dict[str, list[Any]] = {}
     for sample_id, _, value in store.label_values(
         dataset._id, target.field, False, target.items, target.attr, where
