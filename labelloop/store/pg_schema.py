@@ -54,7 +54,9 @@ _V3 = [
 #: v5: a field's labels in (sample, position) order with their hot attributes, so per-sample
 #: aggregates (``values``, also under a filter on them) scan this index alone, never the
 #: table: 100k samples x 10 labels, 0.28 s instead of 0.51 s. It starts as ``labels_field``
-#: did, which it replaces.
+#: did, which it replaces: without statistics (a first add into a fresh database) the
+#: planner walked ``labels_field`` for each list the item recount touched (10k samples: 137 s
+#: instead of 4 s).
 _V5 = [
     "CREATE INDEX IF NOT EXISTS labels_hot ON labels"
     "(dataset_id, field, frame_number, sample_id, position) "
