@@ -303,7 +303,7 @@ class LabelAggregates(SQLConnection):
         return [high - low for low, high in zip(row[2:], row[3:])], int(row[1])
 
 
-#: Separates the samples' positions in ``_text_lists`` (record separator).
+#: Separates the samples' positions in ``_joined_lists`` (record separator).
 _SAMPLES = "\x1e"
 
 
