@@ -125,6 +125,8 @@ class LabelAggregates(SQLConnection):
         if lists is None:  # a value or an id holds the separator
             return self._json_lists(attr, rows, args)
         inexact = found[4].split(TEXT_SEPARATOR) if found[4] is not None else []
+        if len(inexact) > len(lists):  # most: one pass is cheaper than finding each
+            return self._json_lists(attr, rows, args)
         for chunk in self._chunks(inexact):
             where_ids, ids = d.in_list("sample_id", chunk)
             lists.update(self._json_lists(attr, f"{where_ids} AND {rows}", (*ids, *args)))

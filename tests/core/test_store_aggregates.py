@@ -287,3 +287,22 @@ def test_values_read_from_a_column_keep_every_value_as_the_documents_have_it(dat
         got, walked = view.values(path), _walk_lists(view, "det", attr)
         assert got == walked
         assert repr(got) == repr(walked)  # the same types and signs: 1 is not 1.0, nor -0.0 0.0
+
+
+def test_values_of_an_attribute_most_labels_leave_unset_are_the_documents(dataset):
+    """Most lists hold labels whose ``index`` is null (its column NULL), a few an int."""
+    samples = [
+        ll.Sample(
+            f"/tmp/unset{i}.jpg",
+            det=ll.Detections(
+                detections=[
+                    ll.Detection(label="a", index=k if i % 5 == 0 else None) for k in range(i % 4)
+                ]
+            ),
+        )
+        for i in range(20)
+    ]
+    dataset.add_samples(samples)
+    for view in (dataset, dataset.filter_labels("det", F("label") == "a", only_matches=False)):
+        got, walked = view.values("det.detections.index"), _walk_lists(view, "det", "index")
+        assert repr(got) == repr(walked)
