@@ -15,7 +15,7 @@ keys and rewrite numbers); queries read into them with the ``json`` operators.
 from __future__ import annotations
 
 from labelloop.store import counts, hot
-from labelloop.store.dialect import POSTGRES
+from labelloop.store.pg_dialect import POSTGRES
 
 _T = 'TEXT COLLATE "C" NOT NULL'
 

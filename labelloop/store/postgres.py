@@ -32,7 +32,7 @@ except ImportError as err:  # the optional dependency of the "postgres" extra
     ) from err
 
 from labelloop.store import pg_schema
-from labelloop.store.dialect import POSTGRES
+from labelloop.store.pg_dialect import POSTGRES
 from labelloop.store.sqlcore import SQLStore
 from labelloop.store.sqllabels import UPSERT_LABELS
 from labelloop.store.uri import redact_uri, scrub

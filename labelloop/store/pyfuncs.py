@@ -1,6 +1,6 @@
 """Python's semantics as SQL functions, registered on every SQLite connection.
 
-:class:`~labelloop.store.dialect.SQLiteDialect` compiles ``%``, ``**``,
+:class:`~labelloop.store.sqlite_dialect.SQLiteDialect` compiles ``%``, ``**``,
 ``lower()``/``upper()`` and ``re_match`` to these, so SQLite answers exactly as
 the Python evaluator (:mod:`labelloop.core.expressions`) does: floor modulo,
 ``None`` for division by zero and for complex powers, Unicode case mapping,

@@ -16,9 +16,9 @@ from typing import Any
 
 from labelloop.store import counts, hot
 from labelloop.store.base import SAMPLE_LEVEL
-from labelloop.store.dialect import SQLITE
 from labelloop.store.pyfuncs import SQLITE_FUNCTIONS
 from labelloop.store.sqlcore import SQLStore
+from labelloop.store.sqlite_dialect import SQLITE
 from labelloop.store.sqllabels import LABEL_KEY
 
 logger = logging.getLogger(__name__)

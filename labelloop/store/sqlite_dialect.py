@@ -1,0 +1,122 @@
+"""SQLite's spelling of the SQL both engines share (see :mod:`labelloop.store.dialect`)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from labelloop.store.dialect import BOOLEAN, NUMBER, STRING, Dialect
+
+
+class SQLiteDialect(Dialect):
+    """SQLite 3.38+: JSON1 functions with ``'$."a"."b"'`` paths."""
+
+    name = "sqlite"
+    chunk = 500
+
+    def in_list(
+        self, column: str, values: list[Any], array_type: str = "text"
+    ) -> tuple[str, list[Any]]:
+        if len(values) > self.chunk:  # one JSON array: SQLite caps the number of parameters
+            return f"{column} IN (SELECT value FROM json_each(?))", [json.dumps(list(values))]
+        return f"{column} IN ({','.join('?' * len(values))})", list(values)
+
+    def path(self, key: str) -> str:
+        return "$." + ".".join('"' + p.replace('"', '\\"') + '"' for p in key.split("."))
+
+    def json_text(self, column: str) -> str:
+        return f"({column} -> ?)"
+
+    def json_kind(self, column: str) -> str:
+        return (
+            f"(CASE json_type({column}, ?) WHEN 'integer' THEN 'number' WHEN 'real' THEN "
+            "'number' WHEN 'text' THEN 'string' WHEN 'true' THEN 'boolean' WHEN 'false' THEN "
+            "'boolean' WHEN 'null' THEN 'null' WHEN 'array' THEN 'other' WHEN 'object' THEN "
+            "'other' END)"
+        )
+
+    def json_typed(self, column: str, kind: str) -> str:
+        types = {NUMBER: "('integer','real')", STRING: "('text')", BOOLEAN: "('true','false')"}
+        return f"(CASE WHEN json_type({column}, ?) IN {types[kind]} THEN {column} ->> ? END)"
+
+    def param_value(self, value: Any) -> Any:
+        return int(value) if isinstance(value, bool) else value
+
+    def json_number(self, column: str, path: Any) -> tuple[str, list[Any]]:
+        # ->> reads true/false as 1/0
+        types = "('integer','real','true','false')"
+        return f"(CASE WHEN json_type({column}, ?) IN {types} THEN {column} ->> ? END)", [
+            path,
+            path,
+        ]
+
+    def json_is_array(self, column: str) -> str:
+        return f"(json_type({column}, ?) = 'array')"
+
+    def arith(self, op: str, left: str, right: str) -> str | None:
+        if op == "/":  # SQLite divides integers as integers; x / 0 is NULL
+            return f"(CAST({left} AS REAL) / {right})"
+        if op in ("%", "**"):
+            return f"py_{'mod' if op == '%' else 'pow'}({left}, {right})"
+        return super().arith(op, left, right)
+
+    def text_function(self, name: str, arg: str) -> str | None:
+        return f"py_{name}({arg})"
+
+    def regex(
+        self, value: tuple[str, list[Any]], pattern: str, options: str | None
+    ) -> tuple[str, list[Any]] | None:
+        return f"py_search(?, ?, {value[0]})", [pattern, options or "", *value[1]]
+
+    def array_has(self, column: str) -> str:
+        # array items only: json_each walks an object's members and a scalar itself too
+        return (
+            f"EXISTS (SELECT 1 FROM json_each({column}, ?) WHERE typeof(key) = 'integer' "
+            "AND value = ?)"
+        )
+
+    def text_has(self, column: str) -> str:
+        return f"instr({column}, ?) > 0"
+
+    def json_edit(
+        self, column: str, sets: Sequence[str], drops: Sequence[str]
+    ) -> tuple[str, str] | None:
+        paths = ["'" + self.path(key).replace("'", "''") + "'" for key in (*sets, *drops)]
+        edited = column
+        if sets:
+            edited = f"json_set({edited}, {', '.join(f'{p}, json(?)' for p in paths[: len(sets)])})"
+        if drops:
+            edited = f"json_remove({edited}, {', '.join(paths[len(sets) :])})"
+        same = [f"({column} -> {p}) IS json(?)" for p in paths[: len(sets)]]
+        same += [f"json_type({column}, {p}) IS NULL" for p in paths[len(sets) :]]
+        return edited, " AND ".join(same) or "TRUE"
+
+    # the hot index's order is (..., sample_id, position): groups by sample see their rows
+    # in position order (SQLite 3.40 has no ORDER BY inside an aggregate)
+    labels_by_field = "labels INDEXED BY labels_hot"
+
+    def json_string(self, expr: str) -> str:
+        return expr  # json_group_array quotes text
+
+    def json_item(self, column: str) -> str:
+        return f"json(COALESCE({column} -> ?, 'null'))"
+
+    def json_list(self, item: str, cond: str) -> str:
+        return f"json_group_array({item}) FILTER (WHERE {cond})"
+
+    def json_rows(self, columns: Sequence[tuple[str, str]]) -> str:
+        cols = ", ".join(f"value ->> {i} AS {name}" for i, (name, _) in enumerate(columns))
+        return f"(SELECT {cols} FROM json_each(?))"
+
+    def generated(self, attr: str, kind: str) -> str:
+        types = {NUMBER: "('integer','real')", STRING: "('text')"}
+        path = "'" + self.path(attr).replace("'", "''") + "'"
+        # no declared type for numbers: no affinity, so 1.0 stays a float and 1 an integer
+        return (
+            f"{'TEXT ' if kind == STRING else ''}GENERATED ALWAYS AS (CASE WHEN "
+            f"json_type(data, {path}) IN {types[kind]} THEN data ->> {path} END) VIRTUAL"
+        )
+
+
+SQLITE = SQLiteDialect()
