@@ -2,8 +2,9 @@
 
 A list field's container row (``position = CONTAINER``) holds in ``labels.items`` how
 many item rows the list has (a single label's row holds 0). Every write that adds or
-removes item rows recounts the containers it touched, in its own transaction
-(:meth:`ItemCounts._recount`): ``upsert_labels`` and ``delete_labels``; the other deletes
+removes item rows recounts the containers it touched, in the same transaction
+(:meth:`ItemCounts._recount`, through the index that starts with a container's sample,
+field and frame): ``upsert_labels`` and ``delete_labels``; the other deletes
 (a field, frames, samples, a dataset) remove the containers with their items, edits of
 label data never change a count, and ``copy_dataset`` copies the column. Counting the item
 rows per sample instead walks every label of the field: on 100k samples x 10 labels,
