@@ -75,11 +75,8 @@ def edit_label_tags(collection: SampleCollection, tags: Any, label_fields: Any, 
                     after = [t for t in before if t not in tags]
                 if after != before:
                     rows.append((label_id, after))
-            # ids are unique per field (a frames view shows frame fields as sample fields)
-            field = path.removeprefix(_FRAMES).split(".")[0]
-            level = source_level(dataset, field, path.startswith(_FRAMES))
             dataset._store.update_label_values(
-                dataset._id, ["tags"], ((i, (t,)) for i, t in rows), *level
+                dataset._id, ["tags"], ((i, (t,)) for i, t in rows), *_level_of(dataset, path)
             )
 
 
@@ -87,6 +84,13 @@ def _field_of(path: str) -> str:
     """The label field of a label path (``frames.boxes`` of ``frames.boxes.detections``)."""
     parts = path.split(".")
     return ".".join(parts[:2]) if path.startswith(_FRAMES) else parts[0]
+
+
+def _level_of(dataset: Dataset, path: str) -> tuple[str, bool]:
+    """``(field, frame level)`` in the dataset of a label path: label ids are unique per
+    field (a frames view shows frame fields as sample fields)."""
+    field = _field_of(path).removeprefix(_FRAMES)
+    return source_level(dataset, field, path.startswith(_FRAMES))
 
 
 def _having(collection: SampleCollection, path: str, tags: list[str]) -> SampleCollection:
@@ -108,9 +112,7 @@ def shown_label_ids(
         shown = _having(collection, path, sorted(wanted)) if wanted else collection
         ids = shown.values(f"{path}.id")
         found = _pairs(ids, shown.values(f"{path}.tags") if wanted else None)
-        field = path.removeprefix(_FRAMES).split(".")[0]
-        level = source_level(dataset, field, path.startswith(_FRAMES))
-        chosen = out.setdefault(level, [])
+        chosen = out.setdefault(_level_of(dataset, path), [])
         chosen += [i for i, t in found if not wanted or wanted.intersection(t)]
     return out
 

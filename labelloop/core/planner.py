@@ -166,8 +166,10 @@ def _whole_sql(collection: SampleCollection) -> list[Stage] | None:
 def view_ids(collection: SampleCollection) -> list[str] | None:
     """The sample ids of a view in order when the store selects them all in SQL, else ``None``."""
     stages = _whole_sql(collection)
-    compiled = None if stages is None else _compiled(collection._dataset, stages)
-    if compiled is None or compiled[1] < len(stages or []):
+    if stages is None:
+        return None
+    compiled = _compiled(collection._dataset, stages)
+    if compiled is None or compiled[1] < len(stages):
         return None
     return compiled[0]
 

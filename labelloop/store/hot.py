@@ -7,7 +7,8 @@ query on the column answers exactly as the JSON path does for that kind, and
 rows where the column is NULL (missing, null or another kind) are left to the
 JSON path. SQLite keeps them ``VIRTUAL`` and stores them in the index
 ``labels_hot`` (an aggregate or filter reads their values there, parsing no
-document, though SQLite 3.40 still visits each label's table row); PostgreSQL keeps them ``STORED`` (no JSON parse per row either).
+document, though SQLite 3.40 still visits each label's table row); PostgreSQL keeps
+them ``STORED`` (no JSON parse per row either).
 SQLite has no second index of them (schema 4 had ``labels_values``, in label order):
 SQLite rewrites every such index entry on each document update, so it made
 ``count_values`` of 1M labels 0.4 s instead of 1.0 s but every label edit (an

@@ -63,29 +63,24 @@ class _Items:
         attr: str | None = None,
         extra: Sql = ("", []),
     ) -> None:
-        self.field, self.where, self.params, self.attr, self.extra = (
-            field,
-            where,
-            params,
-            attr,
-            extra,
-        )
+        self.field, self.where, self.params = field, where, params
+        self.attr, self.extra = attr, extra
         self.alias = where.split()[2]
 
 
 class _Count(Number):
-    """``length()`` of a label list: a count that is never None. Of a list as stored, the
-    count its container keeps (:mod:`~labelloop.store.counts`); of a filtered one, the
-    items of every sample (``groups``: ``FROM ...`` and its parameters) counted per sample
-    at once."""
+    """``length()`` of a label list: a count that is never None. Of a list as stored
+    (``groups`` None), the count its container keeps (:mod:`~labelloop.store.counts`); of a
+    filtered one, its items, and those of every sample (``groups``: ``FROM ...`` and its
+    parameters) to count per sample at once."""
 
-    def __init__(self, items: _Items, groups: Sql, filtered: bool) -> None:
-        if filtered:
-            super().__init__(f"(SELECT COUNT(*) {items.where})", list(items.params), True)
+    def __init__(self, items: _Items, groups: Sql | None) -> None:
+        if groups is not None:
+            sql, params = f"(SELECT COUNT(*) {items.where})", list(items.params)
         else:
-            super().__init__(counts.stored(items.alias), [items.field], True)
-        self.nullable = False
-        self.field, self.groups, self.filtered = items.field, groups, filtered
+            sql, params = counts.stored(items.alias), [items.field]
+        super().__init__(sql, params, True, nullable=False)
+        self.field, self.groups = items.field, groups
 
 
 class _Label:
@@ -160,11 +155,10 @@ class SampleCompiler(ExprCompiler):
             inner = self.value(args[0])
             if not isinstance(inner, _Items):
                 raise ValueError("length() of a label list only")
+            if not (inner.extra[0] or self.filters.get(inner.field) or inner.field in self.hidden):
+                return _Count(inner, None)  # the list as stored
             frm, params = self.labels_from(inner.field, True, inner.alias, sample=False)
-            filtered = bool(
-                inner.extra[0] or self.filters.get(inner.field) or inner.field in self.hidden
-            )
-            return _Count(inner, (frm + inner.extra[0], [*params, *inner.extra[1]]), filtered)
+            return _Count(inner, (frm + inner.extra[0], [*params, *inner.extra[1]]))
         if op == "filter":
             items, cond = args
             inner = self.value(items)
@@ -223,7 +217,7 @@ class SampleCompiler(ExprCompiler):
         zero = _PYTHON[op](0, lit)
         test = f"{{n}} {CMP[op]} ?"
         test = f"NOT ({test})" if zero else test
-        if value.filtered:  # the items counted per sample
+        if value.groups is not None:  # the items counted per sample
             alias = value.groups[0].split()[2]
             passing = (
                 f"SELECT {alias}.sample_id {value.groups[0]} GROUP BY {alias}.sample_id "
