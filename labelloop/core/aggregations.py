@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from labelloop.collector import collector_paused
 from labelloop.core.derived import fast_count
 from labelloop.core.docs import doc_to_value
 from labelloop.core.expressions import get_path
@@ -102,8 +103,9 @@ def _store_values(collection: SampleCollection, target: _Target) -> list[Any] | 
         return None
     where, only_matches = fast
     if target.items:  # one list per sample, built by the database
-        lists = store.label_lists(dataset._id, target.field, target.attr, where)
-        found = list(map(lists.get, store.sample_ids(dataset._id)))
+        with collector_paused():
+            lists = store.label_lists(dataset._id, target.field, target.attr, where)
+            found = list(map(lists.get, store.sample_ids(dataset._id)))
         return [values for values in found if values] if only_matches else found
     grouped: dict[str, list[Any]] = {}
     for sample_id, _, value in store.label_values(

@@ -11,43 +11,68 @@ rows per sample instead walks every label of the field: on 100k samples x 10 lab
 ``match(F("predictions.detections").length() > 5)`` took 0.42 s (SQLite) and 0.74 s
 (PostgreSQL) that way. The partial index ``labels_items`` (containers only) finds the
 samples whose count passes without reading any label.
+
+The container row also keeps its items' ``label`` texts, joined in position order by
+:data:`~labelloop.store.dialect.TEXT_SEPARATOR`, in ``labels.item_labels`` (NULL when an
+item's label is not a string): ``values("<list>.label")`` reads one row per sample instead
+of one per label (:meth:`LabelAggregates.label_lists`). The recount sets it with the count,
+and edits that may change an item's ``label`` (``update_label_values`` of ``label``,
+``write_label_data``) recount their containers (:meth:`ItemCounts._recount_labels`).
+Measured on 100k samples x 10 labels (SQLite, CPU): those values took 0.64-0.87 s instead
+of 1.7-1.8 s from the labels' rows; adding 20k such samples took 3% longer, setting the
+``label`` of all their labels 15% (1.5 s of 9.6 s).
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from labelloop.store.base import CONTAINER
 from labelloop.store.dialect import Dialect
 from labelloop.store.sqlconn import SQLConnection
 
-#: A list's item rows, counted for its container row ``labels`` (or ``c``).
-_COUNT = (
-    "(SELECT COUNT(*) FROM labels i WHERE i.dataset_id = {c}.dataset_id AND "
-    "i.sample_id = {c}.sample_id AND i.field = {c}.field AND "
-    "i.frame_number = {c}.frame_number AND i.position >= 0)"
+#: The item rows of the list whose container row is ``{c}``.
+_ITEMS = (
+    "WHERE i.dataset_id = {c}.dataset_id AND i.sample_id = {c}.sample_id AND "
+    "i.field = {c}.field AND i.frame_number = {c}.frame_number AND i.position >= 0"
 )
 
 _GROUP = (("sample_id", "text"), ("field", "text"), ("frame_number", "int"))
 
-#: Containers that have no count yet (a file or database from before the column) get one.
-FILL = f"UPDATE labels SET items = {_COUNT.format(c='labels')} " + (
-    f"WHERE position = {CONTAINER} AND items IS NULL"
-)
+
+def _kept(dialect: Dialect, c: str) -> str:
+    """``SET`` of the count and the joined labels kept in the container row ``c``."""
+    texts = dialect.text_list("i.a_label", "TRUE", order="i.position")
+    return (
+        f"(items, item_labels) = (SELECT COUNT(*), CASE WHEN COUNT(i.a_label) = COUNT(*) "
+        f"THEN {texts} END FROM {dialect.labels_in_order('i')} {_ITEMS.format(c=c)})"
+    )
 
 
 def schema(dialect: Dialect, present: frozenset[str] = frozenset()) -> list[str]:
-    """Statements adding ``labels.items`` (unless ``present``), its index, and the counts."""
-    out = []
-    if "items" not in present:
-        add = "ADD COLUMN IF NOT EXISTS" if dialect.name == "postgresql" else "ADD COLUMN"
-        out.append(f"ALTER TABLE labels {add} items INTEGER")
-    out.append(
-        "CREATE INDEX IF NOT EXISTS labels_items ON labels"
-        f"(dataset_id, field, frame_number, items, sample_id) WHERE position = {CONTAINER}"
+    """Statements adding ``labels.items`` and ``labels.item_labels`` (unless ``present``),
+    their index, and the values of the containers that have none yet (a file or database
+    from before the columns)."""
+    add = "ADD COLUMN IF NOT EXISTS" if dialect.name == "postgresql" else "ADD COLUMN"
+    out = [
+        f"ALTER TABLE labels {add} {name} {kind}"
+        for name, kind in (("items", "INTEGER"), ("item_labels", "TEXT"))
+        if name not in present
+    ]
+    # SQLite reads the texts from the index (a PostgreSQL index entry has a size limit)
+    index, texts = (
+        ("labels_lists", ", item_labels") if dialect.name == "sqlite" else ("labels_items", "")
     )
-    out.append(FILL)
+    if texts:
+        out.append("DROP INDEX IF EXISTS labels_items")  # schema 6's, without the texts
+    out += [
+        f"CREATE INDEX IF NOT EXISTS {index} ON labels"
+        f"(dataset_id, field, frame_number, items, sample_id{texts}) "
+        f"WHERE position = {CONTAINER}",
+        f"UPDATE labels AS c SET {_kept(dialect, 'c')} WHERE c.position = {CONTAINER} AND "
+        "(c.items IS NULL OR c.item_labels IS NULL AND c.items > 0)",
+    ]
     return out
 
 
@@ -76,15 +101,36 @@ class ItemCounts(SQLConnection):
     """Recounting the containers a label write touched (a mixin of the SQL store)."""
 
     def _recount(self, dataset_id: str, groups: Iterable[tuple[str, str, int]]) -> None:
-        """Set ``items`` of the containers of the ``(sample_id, field, frame_number)``
-        groups, inside the caller's transaction: one statement per few thousand groups."""
+        """Set ``items`` and ``item_labels`` of the containers of the ``(sample_id, field,
+        frame_number)`` groups, inside the caller's transaction: one statement per few
+        thousand groups."""
         groups = sorted(set(groups))
         rows = self.dialect.json_rows(_GROUP)
         for chunk in self._chunks(groups, 20):
             self._exec(
                 f"WITH g AS MATERIALIZED {rows} UPDATE labels AS c "
-                f"SET items = {_COUNT.format(c='c')} FROM g WHERE c.dataset_id = ? AND "
+                f"SET {_kept(self.dialect, 'c')} FROM g WHERE c.dataset_id = ? AND "
                 "c.sample_id = g.sample_id AND c.field = g.field AND "
                 f"c.frame_number = g.frame_number AND c.position = {CONTAINER}",
                 (json.dumps(chunk), dataset_id),
             )
+
+    def _recount_labels(
+        self, dataset_id: str, ids: Sequence[str], field: str, frames: bool
+    ) -> None:
+        """Recount the lists holding the labels ``ids`` of ``field``: their ``label`` may
+        have changed."""
+        level = ">0" if frames else "=0"
+        groups: set[tuple[str, str, int]] = set()
+        for chunk in self._chunks(list(ids)):
+            cond, params = self._in("id", chunk)
+            groups.update(
+                (r[0], field, r[1])
+                for r in self._all(
+                    f"SELECT sample_id, frame_number FROM {self.dialect.labels_by_id} "
+                    "WHERE dataset_id=? AND "
+                    f"{cond} AND field=? AND frame_number{level} AND position >= 0",
+                    (dataset_id, *params, field),
+                )
+            )
+        self._recount(dataset_id, groups)

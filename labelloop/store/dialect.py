@@ -170,6 +170,12 @@ class Dialect:
 
     #: The labels table as per-sample aggregates read it: in (sample, position) order.
     labels_by_field = "labels"
+    #: The labels table as a query of labels by id (``id IN ...``) in one field reads it.
+    labels_by_id = "labels"
+
+    def labels_in_order(self, alias: str) -> str:
+        """:attr:`labels_by_field` as ``alias``."""
+        return f"labels AS {alias}"
 
     def json_string(self, expr: str) -> str:
         """A text column as an item of :meth:`json_list`."""
@@ -193,11 +199,12 @@ class Dialect:
         for 100k samples x 10 labels, joined texts took it 1.4 s."""
         return None
 
-    def text_list(self, item: str, cond: str, separator: int = 31) -> str:
+    def text_list(self, item: str, cond: str, separator: int = 31, order: str | None = None) -> str:
         """An aggregate: the texts of ``item`` (a text or an integer column) over the group's
         rows that meet ``cond``, joined by the character of code ``separator`` (31:
-        :data:`TEXT_SEPARATOR`), NULLs left out (NULL when none are left), in an unspecified
-        row order that is the same for every aggregate of the query."""
+        :data:`TEXT_SEPARATOR`), NULLs left out (NULL when none are left). In ``order``
+        (rows read from :meth:`labels_in_order` by ``position``) when given, else in an
+        unspecified row order that is the same for every aggregate of the query."""
         raise NotImplementedError
 
     def generated(self, attr: str, kind: str) -> str:

@@ -123,9 +123,11 @@ class PostgresDialect(Dialect):
             f"OR scale({column}) = 0 AND abs({column}) < 1e16))"
         )
 
-    def text_list(self, item: str, cond: str, separator: int = 31) -> str:
-        # no ORDER BY: sorting each group costs more than the rest of the aggregate
-        return f"string_agg(({item})::text, chr({separator})) FILTER (WHERE {cond})"
+    def text_list(self, item: str, cond: str, separator: int = 31, order: str | None = None) -> str:
+        # ORDER BY only when asked: sorting each group costs more than the rest of the
+        # aggregate
+        order_by = f" ORDER BY {order}" if order else ""
+        return f"string_agg(({item})::text, chr({separator}){order_by}) FILTER (WHERE {cond})"
 
     def pairs(self, rows: list[tuple[str, str]]) -> tuple[str, list[Any]]:
         # one JSON text: psycopg escapes a text[] of JSON strings slowly, in Python

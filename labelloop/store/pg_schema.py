@@ -71,6 +71,7 @@ MIGRATIONS: list[list[str]] = [
     _V3,  # 3: label ids unique within a field
     counts.schema(POSTGRES),  # 4: the item count of each list
     _V5,  # 5: a covering index of labels in sample order
+    counts.schema(POSTGRES),  # 6: the items' labels of each list
 ]
 
 #: The layout this labelloop writes.

@@ -13,13 +13,12 @@ from __future__ import annotations
 
 import bisect
 import functools
-import gc
 import itertools
 import operator
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
 from typing import Any
 
+from labelloop.collector import collector_paused
 from labelloop.store import codec, hot
 from labelloop.store.base import CONTAINER
 from labelloop.store.dialect import NUMBER, STRING, TEXT_SEPARATOR
@@ -103,6 +102,8 @@ class LabelAggregates(SQLConnection):
         rows = "dataset_id=? AND field=? AND frame_number=0 AND "
         rows += f"(position={CONTAINER} OR position >= 0 AND ({cond}))"
         args = (dataset_id, field, *params)
+        if attr == "label" and where is None:
+            return self._kept_labels(dataset_id, field, rows, args)
         d, item = self.dialect, "position >= 0"
         column, kind = ("id", STRING) if attr == "id" else hot.HOT.get(attr, ("", ""))
         exact = d.exact_text(column, kind) if column else None
@@ -125,10 +126,43 @@ class LabelAggregates(SQLConnection):
         if lists is None:  # a value or an id holds the separator
             return self._json_lists(attr, rows, args)
         inexact = found[4].split(TEXT_SEPARATOR) if found[4] is not None else []
+        return self._with_json_lists(lists, inexact, attr, rows, args)
+
+    def _kept_labels(
+        self, dataset_id: str, field: str, rows: str, args: Sequence[Any]
+    ) -> dict[str, list[Any]]:
+        """``label_lists`` of ``label`` with no filter, from the texts each container row
+        keeps (:mod:`labelloop.store.counts`): one row per sample, joined into one row as
+        :func:`_joined_lists` reads it. JSON for the lists whose texts are not exact (an
+        item's label is not a string), or for all when a label holds the separator."""
+        d = self.dialect
+        exact = "COALESCE(items = 0 OR items > 0 AND item_labels IS NOT NULL, FALSE)"
+        found = self._one(
+            f"SELECT {d.text_list('sample_id', exact)}, {d.text_list('items', exact)}, "
+            f"{d.text_list('item_labels', exact)}, {d.text_list('sample_id', f'NOT {exact}')} "
+            f"FROM labels WHERE dataset_id=? AND field=? AND frame_number=0 AND "
+            f"position={CONTAINER}",
+            (dataset_id, field),
+        )
+        lists = _joined_lists(*found[:3], None, in_order=True)
+        if lists is None:
+            return self._json_lists("label", rows, args)
+        inexact = found[3].split(TEXT_SEPARATOR) if found[3] is not None else []
+        return self._with_json_lists(lists, inexact, "label", rows, args)
+
+    def _with_json_lists(
+        self,
+        lists: dict[str, list[Any]],
+        inexact: list[str],
+        attr: str,
+        rows: str,
+        args: Sequence[Any],
+    ) -> dict[str, list[Any]]:
+        """``lists`` completed with the ``inexact`` samples' lists read as JSON."""
         if len(inexact) > len(lists):  # most: one pass is cheaper than finding each
             return self._json_lists(attr, rows, args)
         for chunk in self._chunks(inexact):
-            where_ids, ids = d.in_list("sample_id", chunk)
+            where_ids, ids = self.dialect.in_list("sample_id", chunk)
             lists.update(self._json_lists(attr, f"{where_ids} AND {rows}", (*ids, *args)))
         return lists
 
@@ -309,18 +343,6 @@ class LabelAggregates(SQLConnection):
 _SAMPLES = "\x1e"
 
 
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """No cyclic garbage collection inside (what it allocates holds no cycles)."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
 @functools.lru_cache(maxsize=256)
 def _run(count: int) -> str:
     """The positions text of a whole list of ``count`` items in order."""
@@ -333,13 +355,15 @@ def _joined_lists(
     texts: str | None,
     positions: str | None,
     numbers: bool = False,
+    in_order: bool = False,
 ) -> dict[str, list[Any]] | None:
     """``{sample id: its values in position order}`` from the texts that ``label_lists``
     joins: the samples' ids and item counts, all their values (sample after sample: texts,
     or JSON numbers with ``numbers``), and the positions of the items of each sample that
     has any. A sample's values and positions are joined in the same row order, which SQL
-    leaves unspecified: sorted here when it is not the positions' own. ``None`` when the
-    ids or values do not split into one per sample or item (a separator inside)."""
+    leaves unspecified: sorted here when it is not the positions' own (unless
+    ``in_order``: each sample's values are joined in order). ``None`` when the ids or
+    values do not split into one per sample or item (a separator inside)."""
     if ids is None:
         return {}
     n = list(map(int, counts.split(TEXT_SEPARATOR)))  # type: ignore[union-attr]
@@ -353,9 +377,10 @@ def _joined_lists(
     if len(values) != sum(n) or len(samples) != len(n):
         return None
     starts = list(itertools.accumulate(n, initial=0))
-    with _collector_paused():  # 100k new lists: the collector's passes cost 4x the slicing
+    with collector_paused():  # 100k new lists: the collector's passes cost 4x the slicing
         lists = [values[a:b] for a, b in zip(starts, starts[1:])]
-    if (positions or "") != _SAMPLES.join(_run(c) for c in n if c):  # filtered or unordered
+    ordered = in_order or (positions or "") == _SAMPLES.join(_run(c) for c in n if c)
+    if not ordered:  # filtered or unordered
         _sort_by_position(lists, positions or "")
     return dict(zip(samples, lists))
 

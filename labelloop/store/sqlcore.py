@@ -365,7 +365,10 @@ class SQLStore(RunDocs, LabelQueries, LabelAggregates, LabelEdits, Store):
             for table, cols in (
                 ("samples", "id, seq, doc"),
                 ("frames", "sample_id, frame_number, id, doc"),
-                ("labels", "id, sample_id, frame_number, field, position, data, items"),
+                (
+                    "labels",
+                    "id, sample_id, frame_number, field, position, data, items, item_labels",
+                ),
                 ("runs", "key, type, info, results"),
             ):
                 self._exec(

@@ -55,16 +55,19 @@ class LabelEdits(ItemCounts):
             return 0
         with self.transaction():
             if self.dialect.json_edit("data", attrs, []) is None:
-                return self._edit_in_python(dataset_id, list(attrs), new, field, frames)
-            # one statement per set of removed attributes (usually one)
-            groups: dict[tuple[bool, ...], list[tuple[str, tuple]]] = {}
-            for label_id, values in new.items():
-                removed = tuple(v is REMOVE for v in values)
-                groups.setdefault(removed, []).append((label_id, values))
-            return sum(
-                self._edit_in_sql(dataset_id, list(attrs), removed, items, field, frames)
-                for removed, items in groups.items()
-            )
+                written = self._edit_in_python(dataset_id, list(attrs), new, field, frames)
+            else:  # one statement per set of removed attributes (usually one)
+                groups: dict[tuple[bool, ...], list[tuple[str, tuple]]] = {}
+                for label_id, values in new.items():
+                    removed = tuple(v is REMOVE for v in values)
+                    groups.setdefault(removed, []).append((label_id, values))
+                written = sum(
+                    self._edit_in_sql(dataset_id, list(attrs), removed, items, field, frames)
+                    for removed, items in groups.items()
+                )
+            if written and "label" in attrs:  # the lists keep their items' labels
+                self._recount_labels(dataset_id, list(new), field, frames)
+            return written
 
     def _edit_in_sql(
         self,
@@ -102,7 +105,8 @@ class LabelEdits(ItemCounts):
         for chunk in self._chunks(list(new), 50):
             cond, params = self._in("id", chunk)
             found = self._all(
-                f"SELECT id, data FROM labels WHERE dataset_id=? AND {cond}{extra}",
+                f"SELECT id, data FROM {self.dialect.labels_by_id} WHERE dataset_id=? AND "
+                f"{cond}{extra}",
                 (dataset_id, *params, *args),
             )
             changed = []
@@ -131,6 +135,7 @@ class LabelEdits(ItemCounts):
         with self.transaction():
             for chunk in self._chunks(texts, 50):
                 self._write_texts(dataset_id, chunk, field, frames)
+            self._recount_labels(dataset_id, [t[0] for t in texts], field, frames)
 
     def _write_texts(
         self, dataset_id: str, rows: list[tuple[str, str]], field: str, frames: bool
@@ -168,7 +173,8 @@ class LabelEdits(ItemCounts):
                 cond, params = self._in("id", chunk)
                 touched.update(
                     self._exec(
-                        f"DELETE FROM labels WHERE dataset_id=? AND {cond}{extra} "
+                        f"DELETE FROM {self.dialect.labels_by_id} WHERE dataset_id=? AND "
+                        f"{cond}{extra} "
                         "RETURNING sample_id, field, frame_number",
                         (dataset_id, *params, *args),
                     ).fetchall()

@@ -29,7 +29,8 @@ logger = logging.getLogger(__name__)
 #: 4: ``labels_values``: per-label counts stream in label order (:mod:`labelloop.store.hot`).
 #: 5: no ``labels_values``: it slowed every label edit more than it sped counts up.
 #: 6: ``labels.items``, the item count of each list (:mod:`labelloop.store.counts`).
-SCHEMA_VERSION = 6
+#: 7: ``labels.item_labels``, the items' labels of each list, in its index ``labels_lists``.
+SCHEMA_VERSION = 7
 #: Bytes of the file read through a memory map (SQLite caps it at its build's maximum).
 MMAP_BYTES = 1 << 32
 

@@ -95,6 +95,17 @@ class SQLiteDialect(Dialect):
     # the hot index's order is (..., sample_id, position): groups by sample see their rows
     # in position order (SQLite 3.40 has no ORDER BY inside an aggregate)
     labels_by_field = "labels INDEXED BY labels_hot"
+    # without statistics SQLite takes labels_hot (dataset, field, frame) for a field's
+    # labels by id and walks the whole field for each chunk of ids: deleting 20k of 1M
+    # labels by id took 5.1 s that way
+    labels_by_id = "labels INDEXED BY labels_key"
+
+    def labels_in_order(self, alias: str) -> str:
+        return f"labels AS {alias} INDEXED BY labels_hot"
+
+    def text_list(self, item: str, cond: str, separator: int = 31, order: str | None = None) -> str:
+        # in the rows' order: labels_in_order reads a sample's labels by position
+        return f"group_concat({item}, char({separator})) FILTER (WHERE {cond})"
 
     def json_string(self, expr: str) -> str:
         return expr  # json_group_array quotes text

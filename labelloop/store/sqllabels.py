@@ -97,7 +97,8 @@ class LabelQueries(ItemCounts):
         for chunk in self._chunks(list(ids)):
             cond, params = self._in("id", chunk)
             rows = self._all(
-                f"SELECT {_READ_COLS} FROM labels WHERE dataset_id=? AND {cond}{extra}",
+                f"SELECT {_READ_COLS} FROM {self.dialect.labels_by_id} WHERE dataset_id=? AND "
+                f"{cond}{extra}",
                 (dataset_id, *params, *args),
             )
             out += _label_rows(rows)

@@ -1,8 +1,10 @@
-"""The item count each list keeps in its container row stays true through every write.
+"""The item count and labels each list keeps in its container row stay true through every
+write.
 
-``length()`` of a label list as stored reads that count (``labelloop.store.counts``)
-instead of counting the list's labels. After each kind of write, views on the length
-compiled to SQL must give the Python evaluator's samples, in order. Runs on whichever
+``length()`` of a label list as stored reads that count, and ``values`` of the items'
+labels those texts (``labelloop.store.counts``), instead of reading the list's labels.
+After each kind of write, views on the length compiled to SQL must give the Python
+evaluator's samples, in order, and the values the samples' own labels. Runs on whichever
 engine the suite uses.
 """
 
@@ -10,7 +12,7 @@ from __future__ import annotations
 
 import labelloop as ll
 from labelloop import ViewField as F
-from labelloop.core import planner
+from labelloop.core import labelops, planner
 from tests.core.python_views import python_ids
 
 
@@ -25,6 +27,8 @@ def _check(ds, field: str = "det") -> None:
         assert compiled is not None, view
         assert compiled == python_ids(view), view
         assert view.count() == len(compiled), view
+    walked = [None if s[field] is None else [d.label for d in s[field].detections] for s in ds]
+    assert ds.values(f"{field}.detections.label") == walked
 
 
 def _dets(n: int, label: str = "cat") -> ll.Detections:
@@ -73,6 +77,21 @@ def test_counts_follow_deleted_labels_set_values_and_field_changes():
     ds.delete_labels(tags="gone")
     _check(ds)
     ds.set_values("det", [_dets(i % 4) for i in range(len(ds))])
+    _check(ds)
+    names = ["a", None, "b\x1fc", "", 7]  # strings, a null, the separator, another kind
+    labels = [
+        [names[(i + k) % 5] for k in range(len(ids))]
+        for i, ids in enumerate(ds.values("det.detections.id"))
+    ]
+    ds.set_values("det.detections.label", labels)
+    _check(ds)
+    ds.set_values("det.detections.label", [[f"c{k}" for k in range(len(v))] for v in labels])
+    _check(ds)
+    written = ds.match(F("det.detections").length() == 3).first().det.detections
+    docs = [{k: v for k, v in d.to_dict().items() if k != "id"} for d in written]
+    labelops.write_label_data(
+        ds, "det", [(d.id, {**doc, "label": "new"}) for d, doc in zip(written, docs)]
+    )
     _check(ds)
     ds.rename_sample_field("det", "boxes")
     _check(ds, "boxes")

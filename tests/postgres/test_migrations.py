@@ -73,8 +73,8 @@ def test_sqlite_store_upgrades_an_older_one(tmp_path):
     store.close()
     with sqlite3.connect(path) as conn:  # as version 1 was: no hot columns, no counts
         conn.execute("DROP INDEX labels_hot")
-        conn.execute("DROP INDEX labels_items")
-        for name in ("a_label", "a_confidence", "a_index", "items"):
+        conn.execute("DROP INDEX labels_lists")
+        for name in ("a_label", "a_confidence", "a_index", "items", "item_labels"):
             conn.execute(f"ALTER TABLE labels DROP COLUMN {name}")
         conn.execute("CREATE INDEX labels_field ON labels(dataset_id, field, frame_number)")
         conn.execute("UPDATE meta SET value='1' WHERE key='schema_version'")
@@ -114,7 +114,7 @@ def test_sqlite_file_of_schema_4_loses_its_label_order_index(tmp_path):
     with sqlite3.connect(path) as conn:
         version = conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()[0]
         indexes = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='index'")}
-    assert int(version) == SQLITE_VERSION == 6
+    assert int(version) == SQLITE_VERSION == 7
     assert "labels_hot" in indexes and "labels_values" not in indexes
 
 
@@ -202,7 +202,7 @@ def test_postgres_database_of_schema_1_is_upgraded_to_ids_unique_per_field(
     with _connect(uri) as conn:  # the key and columns labelloop 1 made
         conn.execute("DROP INDEX labels_key")
         conn.execute("ALTER TABLE labels ADD PRIMARY KEY (dataset_id, id)")
-        for name in ("a_label", "a_confidence", "a_index", "items"):
+        for name in ("a_label", "a_confidence", "a_index", "items", "item_labels"):
             conn.execute(f"ALTER TABLE labels DROP COLUMN {name}")
         conn.execute("UPDATE meta SET value='1' WHERE key='schema_version'")
         count = conn.execute("SELECT COUNT(*) FROM labels").fetchone()[0]
@@ -210,7 +210,7 @@ def test_postgres_database_of_schema_1_is_upgraded_to_ids_unique_per_field(
     with _connect(uri) as conn:
         assert _index_exists(conn, "labels_key") and not _index_exists(conn, "labels_pkey")
         version = conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()[0]
-    assert int(version) == pg_schema.SCHEMA_VERSION == 5 and count == 5
+    assert int(version) == pg_schema.SCHEMA_VERSION == 6 and count == 5
 
 
 # -- v6 (SQLite) / v4 (PostgreSQL): the item count of each list --------------------------
@@ -254,13 +254,14 @@ def test_sqlite_file_of_schema_5_gets_the_counts_of_its_lists(tmp_path, monkeypa
     path = tmp_path / "v5.sqlite"
     _lists_on(f"sqlite:///{path}", monkeypatch, "lists-sqlite")
     with sqlite3.connect(path) as conn:  # as version 5 was: no counts
-        conn.execute("DROP INDEX labels_items")
+        conn.execute("DROP INDEX labels_lists")
         conn.execute("ALTER TABLE labels DROP COLUMN items")
+        conn.execute("ALTER TABLE labels DROP COLUMN item_labels")
         conn.execute("UPDATE meta SET value='5' WHERE key='schema_version'")
     _check_counts("lists-sqlite")
     with sqlite3.connect(path) as conn:
         version = conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()[0]
-    assert int(version) == SQLITE_VERSION == 6
+    assert int(version) == SQLITE_VERSION == 7
 
 
 def test_postgres_database_of_schema_3_gets_the_counts_of_its_lists(new_database, monkeypatch):
@@ -268,12 +269,13 @@ def test_postgres_database_of_schema_3_gets_the_counts_of_its_lists(new_database
     _lists_on(uri, monkeypatch, "lists-postgres")
     with _connect(uri) as conn:  # as version 3 was: no counts
         conn.execute("ALTER TABLE labels DROP COLUMN items")
+        conn.execute("ALTER TABLE labels DROP COLUMN item_labels")
         conn.execute("UPDATE meta SET value='3' WHERE key='schema_version'")
     _check_counts("lists-postgres")
     with _connect(uri) as conn:
         assert _index_exists(conn, "labels_items")
         version = conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()[0]
-    assert int(version) == pg_schema.SCHEMA_VERSION == 5
+    assert int(version) == pg_schema.SCHEMA_VERSION == 6
 
 
 # -- v5 (PostgreSQL): a covering index of labels in sample order -------------------------
@@ -284,6 +286,7 @@ def test_postgres_database_of_schema_4_gets_the_covering_label_index(new_databas
     _lists_on(uri, monkeypatch, "hot-postgres")
     with _connect(uri) as conn:  # as version 4 was
         conn.execute("DROP INDEX labels_hot")
+        conn.execute("ALTER TABLE labels DROP COLUMN item_labels")
         conn.execute("CREATE INDEX labels_field ON labels(dataset_id, field, frame_number)")
         conn.execute("UPDATE meta SET value='4' WHERE key='schema_version'")
     import labelloop as ll
@@ -298,5 +301,76 @@ def test_postgres_database_of_schema_4_gets_the_covering_label_index(new_databas
     with _connect(uri) as conn:
         assert _index_exists(conn, "labels_hot") and not _index_exists(conn, "labels_field")
         version = conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()[0]
-    assert int(version) == pg_schema.SCHEMA_VERSION == 5
+    assert int(version) == pg_schema.SCHEMA_VERSION == 6
     ds.delete()
+
+
+# -- v7 (SQLite) / v6 (PostgreSQL): the items' labels kept in each list ------------------
+
+
+_LABELLED = """
+import labelloop as ll
+names = ["cat", "dog", "a\x1fb", None, ""]
+ds = ll.Dataset(NAME, persistent=True)
+ds.add_samples([
+    ll.Sample(f"/data/{i}.jpg", gt=ll.Detections(detections=[
+        ll.Detection(label=names[(i + k) % 5] if i % 3 else "cat") for k in range(i % 4)
+    ]))
+    for i in range(12)
+] + [ll.Sample("/data/none.jpg")])
+"""
+
+
+def _check_labels(name: str) -> None:
+    """``values`` of the lists' labels (read from the texts the upgrade kept) equal the
+    samples', before and after an edit."""
+    import labelloop as ll
+
+    ds = ll.load_dataset(name)
+    for _ in range(2):
+        walked = [None if s.gt is None else [d.label for d in s.gt.detections] for s in ds]
+        assert ds.values("gt.detections.label") == walked
+        assert walked.count(None) == 1 and [] in walked
+        for sample in ds.iter_samples(autosave=True):
+            if sample.gt is not None and sample.gt.detections:
+                sample.gt.detections[0].label = "edited"
+    ds.delete()
+
+
+def _labelled_on(uri: str, monkeypatch, name: str) -> None:
+    env = {**os.environ, "LABELLOOP_DATABASE_URI": uri}
+    subprocess.run(
+        [sys.executable, "-c", f"NAME = {name!r}\n" + _LABELLED], env=env, check=True, timeout=120
+    )
+    monkeypatch.setenv("LABELLOOP_DATABASE_URI", uri)
+
+
+def test_sqlite_file_of_schema_6_keeps_the_labels_of_its_lists(tmp_path, monkeypatch):
+    path = tmp_path / "v6.sqlite"
+    _labelled_on(f"sqlite:///{path}", monkeypatch, "labels-sqlite")
+    with sqlite3.connect(path) as conn:  # as version 6 was: counts, no texts
+        conn.execute("DROP INDEX labels_lists")
+        conn.execute("ALTER TABLE labels DROP COLUMN item_labels")
+        conn.execute(
+            "CREATE INDEX labels_items ON labels(dataset_id, field, frame_number, items, "
+            "sample_id) WHERE position = -1"
+        )
+        conn.execute("UPDATE meta SET value='6' WHERE key='schema_version'")
+    _check_labels("labels-sqlite")
+    with sqlite3.connect(path) as conn:
+        version = conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()[0]
+        indexes = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='index'")}
+    assert int(version) == SQLITE_VERSION == 7
+    assert "labels_lists" in indexes and "labels_items" not in indexes
+
+
+def test_postgres_database_of_schema_5_keeps_the_labels_of_its_lists(new_database, monkeypatch):
+    uri = new_database()
+    _labelled_on(uri, monkeypatch, "labels-postgres")
+    with _connect(uri) as conn:  # as version 5 was: counts, no texts
+        conn.execute("ALTER TABLE labels DROP COLUMN item_labels")
+        conn.execute("UPDATE meta SET value='5' WHERE key='schema_version'")
+    _check_labels("labels-postgres")
+    with _connect(uri) as conn:
+        version = conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()[0]
+    assert int(version) == pg_schema.SCHEMA_VERSION == 6
