@@ -11,25 +11,23 @@ groups by more than the value itself (on 1M labels, SQLite: grouping by
 
 from __future__ import annotations
 
-import bisect
-import functools
-import itertools
-import operator
+import collections
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from labelloop.collector import collector_paused
 from labelloop.store import codec, hot
 from labelloop.store.base import CONTAINER
+from labelloop.store.counts import ItemCounts
 from labelloop.store.dialect import NUMBER, STRING, TEXT_SEPARATOR
-from labelloop.store.sqlconn import SQLConnection, decode_texts
+from labelloop.store.joined import joined_lists
+from labelloop.store.sqlconn import decode_texts
 from labelloop.store.sqlexpr import compile_expr
 
 #: Per-sample lists: one group per sample, kept only when its container row is there.
 _BY_SAMPLE = f" GROUP BY sample_id HAVING MIN(position)={CONTAINER}"
 
 
-class LabelAggregates(SQLConnection):
+class LabelAggregates(ItemCounts):
     """Label aggregates of :class:`~labelloop.store.sqlcore.SQLStore`."""
 
     def _label_filter(
@@ -89,7 +87,7 @@ class LabelAggregates(SQLConnection):
         list field is set (``[]`` when no item passes ``where``), aggregated by the database.
 
         Attributes held in a column (the id, the hot attributes) cross as a few long texts
-        where the dialect can write the column's values exactly (:func:`_joined_lists`): on
+        where the dialect can write the column's values exactly (:func:`~labelloop.store.joined.joined_lists`): on
         100k samples x 10 labels PostgreSQL built a JSON array of labels per sample in 1.1 s,
         these in 0.45 s. The samples where some value is not exact in the column (missing,
         another kind, see ``Dialect.exact_text``), all when a value holds the separator,
@@ -103,7 +101,7 @@ class LabelAggregates(SQLConnection):
         rows += f"(position={CONTAINER} OR position >= 0 AND ({cond}))"
         args = (dataset_id, field, *params)
         if attr == "label" and where is None:
-            return self._kept_labels(dataset_id, field, rows, args)
+            return self._kept_lists(dataset_id, field, rows, args)
         d, item = self.dialect, "position >= 0"
         column, kind = ("id", STRING) if attr == "id" else hot.HOT.get(attr, ("", ""))
         exact = d.exact_text(column, kind) if column else None
@@ -122,33 +120,23 @@ class LabelAggregates(SQLConnection):
             f"{d.text_list('sample_id', 'inexact > 0')} FROM ({per_sample}) AS g",
             args,
         )
-        lists = _joined_lists(*found[:4], numbers=kind == NUMBER)
+        lists = joined_lists(*found[:4], numbers=kind == NUMBER)
         if lists is None:  # a value or an id holds the separator
             return self._json_lists(attr, rows, args)
         inexact = found[4].split(TEXT_SEPARATOR) if found[4] is not None else []
         return self._with_json_lists(lists, inexact, attr, rows, args)
 
-    def _kept_labels(
+    def _kept_lists(
         self, dataset_id: str, field: str, rows: str, args: Sequence[Any]
     ) -> dict[str, list[Any]]:
-        """``label_lists`` of ``label`` with no filter, from the texts each container row
-        keeps (:mod:`labelloop.store.counts`): one row per sample, joined into one row as
-        :func:`_joined_lists` reads it. JSON for the lists whose texts are not exact (an
-        item's label is not a string), or for all when a label holds the separator."""
-        d = self.dialect
-        exact = "COALESCE(items = 0 OR items > 0 AND item_labels IS NOT NULL, FALSE)"
-        found = self._one(
-            f"SELECT {d.text_list('sample_id', exact)}, {d.text_list('items', exact)}, "
-            f"{d.text_list('item_labels', exact)}, {d.text_list('sample_id', f'NOT {exact}')} "
-            f"FROM labels WHERE dataset_id=? AND field=? AND frame_number=0 AND "
-            f"position={CONTAINER}",
-            (dataset_id, field),
-        )
-        lists = _joined_lists(*found[:3], None, in_order=True)
+        """``label_lists`` of ``label`` with no filter, from the labels each list keeps
+        (:meth:`_kept_labels`). JSON for the lists whose labels are not all strings, or for
+        all when a label holds the separator."""
+        kept = self._kept_labels(dataset_id, field)
+        lists = joined_lists(kept.ids, kept.counts, kept.texts, None, in_order=True)
         if lists is None:
             return self._json_lists("label", rows, args)
-        inexact = found[3].split(TEXT_SEPARATOR) if found[3] is not None else []
-        return self._with_json_lists(lists, inexact, "label", rows, args)
+        return self._with_json_lists(lists, kept.inexact, "label", rows, args)
 
     def _with_json_lists(
         self,
@@ -223,6 +211,22 @@ class LabelAggregates(SQLConnection):
         self, dataset_id: str, field: str, frames: bool, items: bool, attr: str, where: Any = None
     ) -> list[tuple[Any, int]]:
         sql, params = self._label_filter(field, frames, items, where)
+        rows = None
+        if attr == "label" and items and not frames and where is None:
+            rows = self._kept_label_counts(dataset_id, field, sql, params)
+        if rows is None:
+            rows = self._value_counts(dataset_id, attr, sql, params)
+        merged: dict[str, Any] = {}
+        for value, n in rows:  # texts differing only in spacing/keys order
+            key = codec.dumps(value)
+            merged[key] = (value, merged.get(key, (None, 0))[1] + n)
+        return list(merged.values())
+
+    def _value_counts(
+        self, dataset_id: str, attr: str, sql: str, params: list[Any]
+    ) -> list[tuple[Any, int]]:
+        """``(value, count)`` of ``attr`` over the labels ``sql`` (``params``) selects,
+        grouped by the database (a value may come twice: from its column and from JSON)."""
         d = self.dialect
         kind = hot.HOT.get(attr, ("", ""))[1]
         rest, _, found = self._hot_rows(
@@ -237,11 +241,25 @@ class LabelAggregates(SQLConnection):
                 (d.path(attr), dataset_id, *params),
             )
             rows += zip(decode_texts([r[0] for r in found]), (r[1] for r in found))
-        merged: dict[str, Any] = {}
-        for value, n in rows:  # texts differing only in spacing/keys order
-            key = codec.dumps(value)
-            merged[key] = (value, merged.get(key, (None, 0))[1] + n)
-        return list(merged.values())
+        return rows
+
+    def _kept_label_counts(
+        self, dataset_id: str, field: str, sql: str, params: list[Any]
+    ) -> list[tuple[Any, int]] | None:
+        """``_value_counts`` of the sample-level list ``field``'s labels, counted in the
+        labels its lists keep (:meth:`_kept_labels`): 1M labels need no ``GROUP BY``. The
+        lists not kept exactly are counted by the database; ``None`` when most are, or a
+        label holds the separator."""
+        kept = self._kept_labels(dataset_id, field)
+        n = sum(map(int, kept.counts.split(TEXT_SEPARATOR))) if kept.counts is not None else 0
+        values = kept.texts.split(TEXT_SEPARATOR) if kept.texts is not None else []
+        if len(values) != n or len(kept.inexact) > len(values):
+            return None
+        rows: list[tuple[Any, int]] = list(collections.Counter(values).items())
+        for chunk in self._chunks(kept.inexact):
+            cond, ids = self._in("sample_id", chunk)
+            rows += self._value_counts(dataset_id, "label", f"{sql} AND {cond}", [*params, *ids])
+        return rows
 
     def label_bounds(
         self, dataset_id: str, field: str, frames: bool, items: bool, attr: str, where: Any = None
@@ -337,64 +355,3 @@ class LabelAggregates(SQLConnection):
         if row[0]:
             return None
         return [high - low for low, high in zip(row[2:], row[3:])], int(row[1])
-
-
-#: Separates the samples' positions in ``_joined_lists`` (record separator).
-_SAMPLES = "\x1e"
-
-
-@functools.lru_cache(maxsize=256)
-def _run(count: int) -> str:
-    """The positions text of a whole list of ``count`` items in order."""
-    return TEXT_SEPARATOR.join(map(str, range(count)))
-
-
-def _joined_lists(
-    ids: str | None,
-    counts: str | None,
-    texts: str | None,
-    positions: str | None,
-    numbers: bool = False,
-    in_order: bool = False,
-) -> dict[str, list[Any]] | None:
-    """``{sample id: its values in position order}`` from the texts that ``label_lists``
-    joins: the samples' ids and item counts, all their values (sample after sample: texts,
-    or JSON numbers with ``numbers``), and the positions of the items of each sample that
-    has any. A sample's values and positions are joined in the same row order, which SQL
-    leaves unspecified: sorted here when it is not the positions' own (unless
-    ``in_order``: each sample's values are joined in order). ``None`` when the ids or
-    values do not split into one per sample or item (a separator inside)."""
-    if ids is None:
-        return {}
-    n = list(map(int, counts.split(TEXT_SEPARATOR)))  # type: ignore[union-attr]
-    samples = ids.split(TEXT_SEPARATOR)
-    if texts is None:
-        values: list[Any] = []
-    elif numbers:
-        values = codec.loads("[" + texts.replace(TEXT_SEPARATOR, ",") + "]")
-    else:
-        values = texts.split(TEXT_SEPARATOR)
-    if len(values) != sum(n) or len(samples) != len(n):
-        return None
-    starts = list(itertools.accumulate(n, initial=0))
-    with collector_paused():  # 100k new lists: the collector's passes cost 4x the slicing
-        lists = [values[a:b] for a, b in zip(starts, starts[1:])]
-    ordered = in_order or (positions or "") == _SAMPLES.join(_run(c) for c in n if c)
-    if not ordered:  # filtered or unordered
-        _sort_by_position(lists, positions or "")
-    return dict(zip(samples, lists))
-
-
-def _sort_by_position(lists: list[list[Any]], positions: str) -> None:
-    """Sort by position the lists whose items came out of order, given the positions
-    text of ``_joined_lists`` (the non-empty lists' positions, in the same order)."""
-    flat = list(map(int, positions.replace(_SAMPLES, TEXT_SEPARATOR).split(TEXT_SEPARATOR)))
-    filled = [i for i, values in enumerate(lists) if values]
-    starts = list(itertools.accumulate((len(lists[i]) for i in filled), initial=0))
-    # a position not above the one before it, but at a list's first item
-    steps = map(operator.sub, flat[1:], flat[:-1])
-    late = {k + 1 for k, step in enumerate(steps) if step <= 0}.difference(starts)
-    for j in {bisect.bisect_right(starts, k) - 1 for k in late}:
-        order = flat[starts[j] : starts[j + 1]]
-        values = lists[filled[j]]
-        lists[filled[j]] = [v for _, v in sorted(zip(order, values), key=lambda pair: pair[0])]

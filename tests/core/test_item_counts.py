@@ -10,6 +10,8 @@ engine the suite uses.
 
 from __future__ import annotations
 
+from collections import Counter
+
 import labelloop as ll
 from labelloop import ViewField as F
 from labelloop.core import labelops, planner
@@ -29,6 +31,8 @@ def _check(ds, field: str = "det") -> None:
         assert view.count() == len(compiled), view
     walked = [None if s[field] is None else [d.label for d in s[field].detections] for s in ds]
     assert ds.values(f"{field}.detections.label") == walked
+    flat = [label for labels in walked if labels for label in labels if label is not None]
+    assert ds.count_values(f"{field}.detections.label") == Counter(flat)
 
 
 def _dets(n: int, label: str = "cat") -> ll.Detections:
