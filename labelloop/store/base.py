@@ -37,7 +37,9 @@ from labelloop.store.base_runs import StoreRuns
 
 #: Frame number used for sample-level labels.
 SAMPLE_LEVEL = 0
-#: Position of a single label or of a list label's container row.
+#: Position of a single label or of a list label's container row. A list's items (positions
+#: 0, 1, ...) are written and deleted with their container row, which keeps their count and
+#: labels (:mod:`labelloop.store.counts`): aggregates of lists read those.
 CONTAINER = -1
 
 

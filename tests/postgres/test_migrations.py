@@ -68,8 +68,11 @@ def test_sqlite_store_upgrades_an_older_one(tmp_path):
     path = str(tmp_path / "old.sqlite")
     store = SQLiteStore(path)
     store.create_dataset("e" * 24, "kept", True, {})
-    row = LabelRow("s" * 24, 0, "gt", 0, "l" * 24, {"label": "cat", "confidence": 0.5})
-    store.upsert_labels("e" * 24, [row])
+    rows = [  # a list of one label, with its container
+        LabelRow("s" * 24, 0, "gt", -1, "c" * 24, {"_cls": "Detections"}),
+        LabelRow("s" * 24, 0, "gt", 0, "l" * 24, {"label": "cat", "confidence": 0.5}),
+    ]
+    store.upsert_labels("e" * 24, rows)
     store.close()
     with sqlite3.connect(path) as conn:  # as version 1 was: no hot columns, no counts
         conn.execute("DROP INDEX labels_hot")
@@ -88,14 +91,15 @@ def test_sqlite_store_upgrades_an_older_one(tmp_path):
     assert int(version) == SQLITE_VERSION and names == ["kept"]
     assert "labels_hot" in indexes and "labels_field" not in indexes
     with sqlite3.connect(path) as conn:  # the label written before reads from the column
-        assert conn.execute("SELECT a_label, a_confidence FROM labels").fetchall() == [("cat", 0.5)]
+        found = conn.execute("SELECT a_label, a_confidence FROM labels WHERE position = 0")
+        assert found.fetchall() == [("cat", 0.5)]
 
 
 def test_sqlite_file_of_schema_4_loses_its_label_order_index(tmp_path):
     path = str(tmp_path / "v4.sqlite")
     store = SQLiteStore(path)
     store.create_dataset("e" * 24, "kept", True, {})
-    rows = [
+    rows = [LabelRow("s" * 24, 0, "gt", -1, "c" * 24, {"_cls": "Detections"})] + [
         LabelRow("s" * 24, 0, "gt", k, f"{k:024d}", {"label": "cat" if k % 3 else "dog"})
         for k in range(5)
     ]
