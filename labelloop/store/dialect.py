@@ -172,6 +172,9 @@ class Dialect:
     labels_by_field = "labels"
     #: The labels table as a query of labels by id (``id IN ...``) in one field reads it.
     labels_by_id = "labels"
+    #: Whether ``count_values`` of a list's labels counts the labels its lists keep, in
+    #: Python, rather than grouping the label rows (:mod:`labelloop.store.counts`).
+    counts_kept_labels = False
 
     def labels_in_order(self, alias: str) -> str:
         """:attr:`labels_by_field` as ``alias``."""

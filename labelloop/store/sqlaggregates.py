@@ -212,7 +212,8 @@ class LabelAggregates(ItemCounts):
     ) -> list[tuple[Any, int]]:
         sql, params = self._label_filter(field, frames, items, where)
         rows = None
-        if attr == "label" and items and not frames and where is None:
+        kept = self.dialect.counts_kept_labels and attr == "label" and items and not frames
+        if kept and where is None:
             rows = self._kept_label_counts(dataset_id, field, sql, params)
         if rows is None:
             rows = self._value_counts(dataset_id, attr, sql, params)

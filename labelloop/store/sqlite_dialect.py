@@ -99,6 +99,9 @@ class SQLiteDialect(Dialect):
     # labels by id and walks the whole field for each chunk of ids: deleting 20k of 1M
     # labels by id took 5.1 s that way
     labels_by_id = "labels INDEXED BY labels_key"
+    # 100k samples x 10 labels: 0.38-0.45 s; GROUP BY sorts 1M labels: 1.0-1.15 s
+    # (PostgreSQL hashes them in 0.26-0.28 s, its kept texts took 0.35-0.46 s)
+    counts_kept_labels = True
 
     def labels_in_order(self, alias: str) -> str:
         return f"labels AS {alias} INDEXED BY labels_hot"
