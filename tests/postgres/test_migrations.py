@@ -246,10 +246,11 @@ def _check_counts(name: str) -> None:
     ds.delete()
 
 
-def _lists_on(uri: str, monkeypatch, name: str) -> None:
+def _lists_on(uri: str, monkeypatch, name: str, script: str = _LISTS) -> None:
+    """Make dataset ``name`` with ``script`` in a process of its own, at ``uri``."""
     env = {**os.environ, "LABELLOOP_DATABASE_URI": uri}
     subprocess.run(
-        [sys.executable, "-c", f"NAME = {name!r}\n" + _LISTS], env=env, check=True, timeout=120
+        [sys.executable, "-c", f"NAME = {name!r}\n" + script], env=env, check=True, timeout=120
     )
     monkeypatch.setenv("LABELLOOP_DATABASE_URI", uri)
 
@@ -341,17 +342,9 @@ def _check_labels(name: str) -> None:
     ds.delete()
 
 
-def _labelled_on(uri: str, monkeypatch, name: str) -> None:
-    env = {**os.environ, "LABELLOOP_DATABASE_URI": uri}
-    subprocess.run(
-        [sys.executable, "-c", f"NAME = {name!r}\n" + _LABELLED], env=env, check=True, timeout=120
-    )
-    monkeypatch.setenv("LABELLOOP_DATABASE_URI", uri)
-
-
 def test_sqlite_file_of_schema_6_keeps_the_labels_of_its_lists(tmp_path, monkeypatch):
     path = tmp_path / "v6.sqlite"
-    _labelled_on(f"sqlite:///{path}", monkeypatch, "labels-sqlite")
+    _lists_on(f"sqlite:///{path}", monkeypatch, "labels-sqlite", _LABELLED)
     with sqlite3.connect(path) as conn:  # as version 6 was: counts, no texts
         conn.execute("DROP INDEX labels_lists")
         conn.execute("ALTER TABLE labels DROP COLUMN item_labels")
@@ -370,7 +363,7 @@ def test_sqlite_file_of_schema_6_keeps_the_labels_of_its_lists(tmp_path, monkeyp
 
 def test_postgres_database_of_schema_5_keeps_the_labels_of_its_lists(new_database, monkeypatch):
     uri = new_database()
-    _labelled_on(uri, monkeypatch, "labels-postgres")
+    _lists_on(uri, monkeypatch, "labels-postgres", _LABELLED)
     with _connect(uri) as conn:  # as version 5 was: counts, no texts
         conn.execute("ALTER TABLE labels DROP COLUMN item_labels")
         conn.execute("UPDATE meta SET value='5' WHERE key='schema_version'")
