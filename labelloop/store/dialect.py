@@ -150,12 +150,12 @@ class Dialect:
         raise NotImplementedError
 
     def json_edit(
-        self, column: str, sets: Sequence[str], drops: Sequence[str]
+        self, column: str, sets: Sequence[str], drops: Sequence[str], values: Sequence[str]
     ) -> tuple[str, str] | None:
-        """``(edited, same)``: ``column`` with the top-level keys ``sets`` set to JSON texts
-        (one ``?`` each, in order) and the keys ``drops`` removed, the other keys keeping
-        their order and text; and a condition true when the edit would change nothing (its
-        ``?``: the same texts again). ``None`` when the engine cannot (the caller edits in
+        """``(edited, same)``: ``column`` with the top-level keys ``sets`` set to the JSON
+        texts of the SQL ``values`` (one per key, in order) and the keys ``drops`` removed,
+        the other keys keeping their order and text; and a condition true when the edit
+        would change nothing. ``None`` when the engine cannot (the caller edits in
         Python)."""
         return None
 

@@ -80,15 +80,16 @@ class SQLiteDialect(Dialect):
         return f"instr({column}, ?) > 0"
 
     def json_edit(
-        self, column: str, sets: Sequence[str], drops: Sequence[str]
+        self, column: str, sets: Sequence[str], drops: Sequence[str], values: Sequence[str]
     ) -> tuple[str, str] | None:
         paths = ["'" + self.path(key).replace("'", "''") + "'" for key in (*sets, *drops)]
+        pairs = list(zip(paths, values))
         edited = column
         if sets:
-            edited = f"json_set({edited}, {', '.join(f'{p}, json(?)' for p in paths[: len(sets)])})"
+            edited = f"json_set({edited}, {', '.join(f'{p}, json({v})' for p, v in pairs)})"
         if drops:
             edited = f"json_remove({edited}, {', '.join(paths[len(sets) :])})"
-        same = [f"({column} -> {p}) IS json(?)" for p in paths[: len(sets)]]
+        same = [f"({column} -> {p}) IS json({v})" for p, v in pairs]
         same += [f"json_type({column}, {p}) IS NULL" for p in paths[len(sets) :]]
         return edited, " AND ".join(same) or "TRUE"
 
