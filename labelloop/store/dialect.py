@@ -168,16 +168,15 @@ class Dialect:
         (``(name, "text" | "int")``, in each array's order)."""
         raise NotImplementedError
 
-    #: The labels table as per-sample aggregates read it: in (sample, position) order.
-    labels_by_field = "labels"
     #: The labels table as a query of labels by id (``id IN ...``) in one field reads it.
     labels_by_id = "labels"
     #: Whether ``count_values`` of a list's labels counts the labels its lists keep, in
     #: Python, rather than grouping the label rows (:mod:`labelloop.store.counts`).
     counts_kept_labels = False
 
-    def labels_in_order(self, alias: str) -> str:
-        """:attr:`labels_by_field` as ``alias``."""
+    def labels_in_order(self, alias: str = "labels") -> str:
+        """The labels table, as ``alias``, as per-sample aggregates read it: a sample's
+        labels in position order."""
         return f"labels AS {alias}"
 
     def json_string(self, expr: str) -> str:

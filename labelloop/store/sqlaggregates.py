@@ -87,11 +87,13 @@ class LabelAggregates(ItemCounts):
         list field is set (``[]`` when no item passes ``where``), aggregated by the database.
 
         Attributes held in a column (the id, the hot attributes) cross as a few long texts
-        where the dialect can write the column's values exactly (:func:`~labelloop.store.joined.joined_lists`): on
-        100k samples x 10 labels PostgreSQL built a JSON array of labels per sample in 1.1 s,
-        these in 0.45 s. The samples where some value is not exact in the column (missing,
-        another kind, see ``Dialect.exact_text``), all when a value holds the separator,
-        and every other attribute are read as one JSON array per sample
+        where the dialect can write the column's values exactly
+        (:func:`~labelloop.store.joined.joined_lists`): on 100k samples x 10 labels
+        PostgreSQL built a JSON array of labels per sample in 1.1 s, these in 0.45 s.
+        ``label`` with no filter is read from the labels each list keeps
+        (:meth:`_kept_lists`). The samples where some value is not exact in the column
+        (missing, another kind, see ``Dialect.exact_text``), all when a value holds the
+        separator, and every other attribute are read as one JSON array per sample
         (:meth:`_json_lists`)."""
         cond, params = "TRUE", []
         if where is not None:
@@ -111,7 +113,7 @@ class LabelAggregates(ItemCounts):
             f"SELECT sample_id, COUNT(*) FILTER (WHERE {item}) AS n, "
             f"COUNT(*) FILTER (WHERE {item} AND NOT ({exact})) AS inexact, "
             f"{d.text_list(column, item)} AS texts, {d.text_list('position', item)} AS positions "
-            f"FROM {d.labels_by_field} WHERE {rows}{_BY_SAMPLE}"
+            f"FROM {d.labels_in_order()} WHERE {rows}{_BY_SAMPLE}"
         )
         found = self._one(
             f"SELECT {d.text_list('sample_id', 'inexact = 0')}, "
@@ -150,7 +152,7 @@ class LabelAggregates(ItemCounts):
         if len(inexact) > len(lists):  # most: one pass is cheaper than finding each
             return self._json_lists(attr, rows, args)
         for chunk in self._chunks(inexact):
-            where_ids, ids = self.dialect.in_list("sample_id", chunk)
+            where_ids, ids = self._in("sample_id", chunk)
             lists.update(self._json_lists(attr, f"{where_ids} AND {rows}", (*ids, *args)))
         return lists
 
@@ -169,7 +171,7 @@ class LabelAggregates(ItemCounts):
             value, value_params = d.json_item("data"), [d.path(attr)]
         found = self._all(
             f"SELECT sample_id, {d.json_list(value, 'position >= 0')} "
-            f"FROM {d.labels_by_field} WHERE {rows}{_BY_SAMPLE}",
+            f"FROM {d.labels_in_order()} WHERE {rows}{_BY_SAMPLE}",
             (*value_params, *args),
         )
         lists = codec.loads("[" + ",".join(r[1] or "[]" for r in found) + "]")
@@ -212,8 +214,8 @@ class LabelAggregates(ItemCounts):
     ) -> list[tuple[Any, int]]:
         sql, params = self._label_filter(field, frames, items, where)
         rows = None
-        kept = self.dialect.counts_kept_labels and attr == "label" and items and not frames
-        if kept and where is None:
+        listed = attr == "label" and items and not frames  # a sample-level list's labels
+        if self.dialect.counts_kept_labels and listed and where is None:
             rows = self._kept_label_counts(dataset_id, field, sql, params)
         if rows is None:
             rows = self._value_counts(dataset_id, attr, sql, params)
@@ -252,9 +254,9 @@ class LabelAggregates(ItemCounts):
         lists not kept exactly are counted by the database; ``None`` when most are, or a
         label holds the separator."""
         kept = self._kept_labels(dataset_id, field)
-        n = sum(map(int, kept.counts.split(TEXT_SEPARATOR))) if kept.counts is not None else 0
+        counts = kept.counts.split(TEXT_SEPARATOR) if kept.counts is not None else []
         values = kept.texts.split(TEXT_SEPARATOR) if kept.texts is not None else []
-        if len(values) != n or len(kept.inexact) > len(values):
+        if len(values) != sum(map(int, counts)) or len(kept.inexact) > len(counts):
             return None
         rows: list[tuple[Any, int]] = list(collections.Counter(values).items())
         for chunk in self._chunks(kept.inexact):

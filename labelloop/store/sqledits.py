@@ -4,9 +4,10 @@ Setting attributes of many labels (``set_values`` on a label attribute, label
 tags, evaluation results) writes only the labels whose values change, in one
 transaction. Where the engine edits JSON in SQL (SQLite's ``json_set``, which
 keeps the other keys' order and text) that is one ``UPDATE ... FROM`` per 20k
-labels, skipping those whose stored value is already the new one; otherwise (PostgreSQL, whose ``jsonb`` would reorder keys and rewrite numbers)
-the documents are edited in Python, compared, and the changed ones written back
-with one ``UPDATE ... FROM`` per chunk.
+labels, skipping those whose stored value is already the new one; otherwise
+(PostgreSQL, whose ``jsonb`` would reorder keys and rewrite numbers) the documents
+are edited in Python, compared, and the changed ones written back with one
+``UPDATE ... FROM`` per chunk.
 """
 
 from __future__ import annotations

@@ -93,9 +93,6 @@ class SQLiteDialect(Dialect):
         same += [f"json_type({column}, {p}) IS NULL" for p in paths[len(sets) :]]
         return edited, " AND ".join(same) or "TRUE"
 
-    # the hot index's order is (..., sample_id, position): groups by sample see their rows
-    # in position order (SQLite 3.40 has no ORDER BY inside an aggregate)
-    labels_by_field = "labels INDEXED BY labels_hot"
     # without statistics SQLite takes labels_hot (dataset, field, frame) for a field's
     # labels by id and walks the whole field for each chunk of ids: deleting 20k of 200k
     # labels by id took 7.7 s CPU that way, 2.2 s through labels_key
@@ -104,7 +101,9 @@ class SQLiteDialect(Dialect):
     # (PostgreSQL hashes them in 0.26-0.28 s, its kept texts took 0.35-0.46 s)
     counts_kept_labels = True
 
-    def labels_in_order(self, alias: str) -> str:
+    def labels_in_order(self, alias: str = "labels") -> str:
+        # the hot index's order is (..., sample_id, position): groups by sample see their
+        # rows in position order (SQLite 3.40 has no ORDER BY inside an aggregate)
         return f"labels AS {alias} INDEXED BY labels_hot"
 
     def text_list(self, item: str, cond: str, separator: int = 31, order: str | None = None) -> str:
