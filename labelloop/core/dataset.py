@@ -35,6 +35,7 @@ from labelloop.core.fields import (
     SAMPLE_BUILTINS,
 )
 from labelloop.core.ids import new_id
+from labelloop.core.indexes import DatasetIndexes
 from labelloop.core.labels import Label
 from labelloop.core.sample import Frame, Sample
 from labelloop.core.stages import Stage, load_stage
@@ -86,7 +87,7 @@ def _default_name() -> str:
     return name
 
 
-class Dataset(FieldSchema, SampleCollection):
+class Dataset(FieldSchema, DatasetIndexes, SampleCollection):
     """A named collection of samples stored in the database.
 
     ``Dataset()`` creates a new dataset (generated name); ``Dataset("name")``
@@ -501,6 +502,8 @@ class Dataset(FieldSchema, SampleCollection):
                 self._store.copy_dataset(self._id, clone._id)
             else:
                 clone._add(reader.detached(collection), keep_ids=True)
+            for path in self.list_indexes():
+                clone.create_index(path)
         return clone
 
     def stats(self, include_media: bool = False) -> dict[str, Any]:

@@ -94,6 +94,7 @@ class FieldSchema:
             self._update_schema(
                 lambda doc: doc["frame_fields" if frame else "sample_fields"].pop(name, None)
             )
+            self._move_indexes(("frames." if frame else "") + name)
 
     def rename_sample_field(self, field_name: str, new_field_name: str) -> None:
         """Rename a sample field everywhere."""
@@ -128,3 +129,5 @@ class FieldSchema:
                         self._doc[prop][new] = self._doc[prop].pop(old)
 
             self._update_schema(rename)
+            prefix = "frames." if frame else ""
+            self._move_indexes(prefix + old, prefix + new)

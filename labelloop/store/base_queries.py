@@ -99,3 +99,20 @@ class StoreQueries(ABC):
     ) -> int | None:
         """How many samples :meth:`view_ids` would give, counted in the database (the
         order does not matter: a sort is left out); ``None`` when not compiled."""
+
+    # -- indexes -----------------------------------------------------------
+
+    @abstractmethod
+    def label_indexes(self, dataset_id: str) -> dict[str, list[str]]:
+        """The dataset's indexed label attribute paths and the JSON kinds each index holds."""
+
+    @abstractmethod
+    def create_label_index(
+        self, dataset_id: str, path: str, field: str, frames: bool, attr: str
+    ) -> list[str]:
+        """Index attribute ``attr`` of the labels of ``field`` (``path`` names it in the
+        dataset) so filters on it read no label document; returns the JSON kinds indexed."""
+
+    @abstractmethod
+    def drop_label_index(self, dataset_id: str, path: str) -> None:
+        """Drop ``path``'s index (``KeyError`` if it has none)."""

@@ -48,6 +48,9 @@ class Dialect:
     """SQL spelling of one engine. Every fragment takes its values as ``?`` parameters."""
 
     name = ""
+    #: ``(attribute, kind)`` pairs of label attributes a store has indexes on
+    #: (:mod:`labelloop.store.hot`): a store's own copy says (:meth:`indexing`).
+    indexed: frozenset[tuple[str, str]] = frozenset()
     #: Ids per query when matching a column against a list.
     chunk = 500
     #: Appended to string expressions so ``MIN``/``ORDER BY`` compare bytes, as Python does.
@@ -56,6 +59,12 @@ class Dialect:
     def sql(self, text: str) -> str:
         """``text`` with the engine's placeholders."""
         return text
+
+    def indexing(self, indexed: frozenset[tuple[str, str]]) -> Dialect:
+        """This dialect, compiling for a database with these label attribute indexes."""
+        copy = type(self)()
+        copy.indexed = indexed
+        return copy
 
     def in_list(
         self, column: str, values: list[Any], array_type: str = "text"
@@ -76,11 +85,18 @@ class Dialect:
         object) for the value at path ``?`` (NULL when missing)."""
         raise NotImplementedError
 
-    def json_typed(self, column: str, kind: str) -> str:
-        """The value at path ``?`` as an SQL value when it has JSON ``kind``, else NULL.
+    def json_typed(self, column: str, kind: str, path: str = "?") -> str:
+        """The value at ``path`` as an SQL value when it has JSON ``kind``, else NULL.
 
-        The path parameter is passed twice.
+        ``path`` is a placeholder, its parameter passed twice, or a :meth:`path_literal`
+        (what an expression index and the queries it serves must spell alike).
         """
+        raise NotImplementedError
+
+    def path_literal(self, key: str) -> str | None:
+        """The JSON path of a dotted key as an SQL literal, or ``None`` when the engine
+        cannot spell it (PostgreSQL: a key holding ``?``, which :meth:`sql` would take for a
+        placeholder)."""
         raise NotImplementedError
 
     def typed_param(self, kind: str) -> str:

@@ -16,10 +16,24 @@ attribute, a tag) 15-20 us slower; plain columns the writer fills would
 avoid both costs.
 Measured on 1M labels (SQLite): ``COUNT`` of ``confidence > 0.8`` 11.4 s from
 JSON, 1.35 s from the index; ``GROUP BY label`` 48 s vs 3.1 s.
+
+Any other attribute is made hot by an index the user creates
+(``Dataset.create_index``; :mod:`labelloop.store.sqlindexes` keeps the
+list): one per JSON kind the attribute holds, on the dataset, field, the
+attribute's typed value (:func:`indexed_value`, spelled alike in the index and
+in queries: a literal JSON path) and the sample. The compiler, told which
+attributes are indexed (:attr:`Dialect.indexed <labelloop.store.dialect.Dialect.indexed>`),
+then also compares that value bare, which the index answers without reading a
+document. 1M labels (SQLite): ``eval == "tp"`` counted from JSON 1.4 s, from the
+index 0.06-0.1 s; ``iou > 0.9`` 1.6 s and 0.02 s; the two indexes took 9 s to build.
+The value comes after ``field`` so that a query not on it keeps ``labels_hot``, in
+sample order: through the attribute's index the table rows come in random order
+(3x slower where a query reads every row's document).
 """
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 from labelloop.store.dialect import NUMBER, STRING, Dialect
@@ -66,6 +80,33 @@ def schema(dialect: Dialect, present: frozenset[str] = frozenset()) -> list[str]
         out.append("DROP INDEX IF EXISTS labels_field")
         out.append("DROP INDEX IF EXISTS labels_values")  # schema 4's: see above
     return out
+
+
+def indexed_value(dialect: Dialect, data: str, attr: str, kind: str) -> str | None:
+    """The typed value an index of ``attr`` holds, spelled on the document column ``data``
+    (``alias.data`` in queries, ``data`` in the index), or ``None`` if it cannot be
+    indexed."""
+    column = typed(data, attr, kind)
+    if column is not None:
+        return column
+    path = dialect.path_literal(attr)
+    return None if path is None else dialect.json_typed(data, kind, path)
+
+
+def index_name(attr: str, kind: str) -> str:
+    """The name of the index of ``attr``'s values of JSON ``kind``."""
+    return "labels_attr_" + hashlib.sha1(f"{kind}:{attr}".encode()).hexdigest()[:16]
+
+
+def create_index(dialect: Dialect, attr: str, kind: str) -> str:
+    """The statement creating the index of ``attr``'s values of JSON ``kind``."""
+    value = indexed_value(dialect, "data", attr, kind)
+    if value is None:
+        raise ValueError(f"the attribute {attr!r} cannot be indexed on {dialect.name}")
+    return (
+        f"CREATE INDEX IF NOT EXISTS {index_name(attr, kind)} "
+        f"ON labels(dataset_id, field, ({value}), frame_number, sample_id)"
+    )
 
 
 def decode(dialect: Dialect, kind: str, value: Any) -> Any:

@@ -11,8 +11,8 @@ from labelloop.store.dialect import BOOLEAN, NUMBER, STRING, Dialect
 from labelloop.store.sqlregex import to_posix
 
 
-def _kind_sql(column: str) -> str:
-    return f"json_typeof({column}::json #> ?::text[])"
+def _kind_sql(column: str, path: str = "?::text[]") -> str:
+    return f"json_typeof({column}::json #> {path})"
 
 
 class PostgresDialect(Dialect):
@@ -46,11 +46,19 @@ class PostgresDialect(Dialect):
             "WHEN 'object' THEN 'other' END)"
         )
 
-    def json_typed(self, column: str, kind: str) -> str:
+    def json_typed(self, column: str, kind: str, path: str = "?") -> str:
+        path = "?::text[]" if path == "?" else path
         return (
-            f"(CASE WHEN {_kind_sql(column)} = '{kind}' "
-            f"THEN ({column}::json #>> ?::text[])::{self._CASTS[kind]} END)"
+            f"(CASE WHEN {_kind_sql(column, path)} = '{kind}' "
+            f"THEN ({column}::json #>> {path})::{self._CASTS[kind]} END)"
         )
+
+    def path_literal(self, key: str) -> str | None:
+        if "?" in key:
+            return None
+        quoted = (p.replace("\\", "\\\\").replace('"', '\\"') for p in self.path(key))
+        items = ",".join(f'"{p}"' for p in quoted)
+        return "'{" + items.replace("'", "''") + "}'::text[]"
 
     def typed_param(self, kind: str) -> str:
         return f"?::{self._CASTS[kind]}"

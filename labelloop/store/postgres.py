@@ -72,6 +72,7 @@ class PostgresStore(SQLStore):
         # JIT compiling costs more than it saves on these short JSON-reading scans
         self._conn.execute("SET jit = off")
         self._migrate()
+        self._read_indexes()
         logger.debug("Opened PostgreSQL store %s", self.display_uri)
 
     def __repr__(self) -> str:

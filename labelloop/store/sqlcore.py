@@ -23,6 +23,7 @@ from labelloop.store.run_docs import RunDocs
 from labelloop.store.sqlaggregates import LabelAggregates
 from labelloop.store.sqlconn import decode_texts
 from labelloop.store.sqledits import LabelEdits
+from labelloop.store.sqlindexes import LabelIndexes
 from labelloop.store.sqllabels import LabelQueries
 from labelloop.store.sqlview import compile_view
 
@@ -41,7 +42,7 @@ def _value(text: str | None) -> Any:
     return None if text is None else codec.loads(text)
 
 
-class SQLStore(RunDocs, LabelQueries, LabelAggregates, LabelEdits, Store):
+class SQLStore(RunDocs, LabelQueries, LabelAggregates, LabelEdits, LabelIndexes, Store):
     """The queries of a store on an SQL database; engines supply the connection."""
 
     # -- datasets ----------------------------------------------------------
@@ -85,6 +86,7 @@ class SQLStore(RunDocs, LabelQueries, LabelAggregates, LabelEdits, Store):
     def delete_dataset(self, dataset_id: str) -> None:
         with self.transaction():
             self._drop_run_docs(dataset_id)
+            self._drop_label_indexes(dataset_id)
             for table in ("labels", "frames", "samples", "runs", "users"):
                 self._exec(f"DELETE FROM {table} WHERE dataset_id=?", (dataset_id,))
             self._exec("DELETE FROM datasets WHERE id=?", (dataset_id,))

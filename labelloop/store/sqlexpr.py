@@ -214,11 +214,17 @@ class ExprCompiler:
         sql, params = value.typed(kind)
         if kind == STRING and op not in ("==", "!="):
             sql += self.d.collate  # code points, as Python orders strings
-        mark = self.d.typed_param(kind)
-        return f"COALESCE({sql} {CMP[op]} {mark}, {default})", [
-            *params,
-            self.d.param_value(lit),
-        ]
+        test, params = (
+            f"{sql} {CMP[op]} {self.d.typed_param(kind)}",
+            [
+                *params,
+                self.d.param_value(lit),
+            ],
+        )
+        if default == "FALSE" and value.indexed(kind):
+            # the bare comparison too, which the value's index answers: together never NULL
+            return f"({test} AND COALESCE({test}, FALSE))", params * 2
+        return f"COALESCE({test}, {default})", params
 
     def exists(self, value: Any, flag: bool) -> Sql:
         if not isinstance(value, Value):

@@ -106,6 +106,7 @@ class SQLiteStore(SQLStore):
                     "INSERT OR REPLACE INTO meta(key, value) VALUES('schema_version', ?)",
                     (str(SCHEMA_VERSION),),
                 )
+        self._read_indexes()
         logger.debug("Opened SQLite store %s", path)
 
     def _upgrade(self) -> None:

@@ -36,9 +36,14 @@ class SQLiteDialect(Dialect):
             "'other' END)"
         )
 
-    def json_typed(self, column: str, kind: str) -> str:
+    def json_typed(self, column: str, kind: str, path: str = "?") -> str:
         types = {NUMBER: "('integer','real')", STRING: "('text')", BOOLEAN: "('true','false')"}
-        return f"(CASE WHEN json_type({column}, ?) IN {types[kind]} THEN {column} ->> ? END)"
+        return (
+            f"(CASE WHEN json_type({column}, {path}) IN {types[kind]} THEN {column} ->> {path} END)"
+        )
+
+    def path_literal(self, key: str) -> str | None:
+        return "'" + self.path(key).replace("'", "''") + "'"
 
     def param_value(self, value: Any) -> Any:
         return int(value) if isinstance(value, bool) else value

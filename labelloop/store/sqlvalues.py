@@ -37,6 +37,11 @@ class Value:
         """The value as a number when it is a number or a boolean (as 0/1), else NULL."""
         raise NotImplementedError
 
+    def indexed(self, kind: str) -> bool:
+        """Whether an index holds :meth:`typed` of ``kind`` (then a bare comparison of it
+        is one the index answers)."""
+        return False
+
     def null(self) -> Sql | None:
         """Whether the value is ``None`` (never NULL); ``None`` when SQL cannot tell."""
         return None
@@ -98,10 +103,19 @@ class Json(Value):
         self.path = d.path(path)
 
     def typed(self, kind: str) -> Sql:
+        if self.indexed(kind):  # spelled as its index is
+            return hot.indexed_value(self.d, self.column, self.key, kind) or "", []
         column = hot.typed(self.column, self.key, kind)
         if column is not None:
             return column, []
         return self.d.json_typed(self.column, kind), [self.path, self.path]
+
+    def indexed(self, kind: str) -> bool:
+        return (
+            (self.key, kind) in self.d.indexed
+            and self.column.rpartition(".")[2] == "data"  # a label's document
+            and hot.indexed_value(self.d, self.column, self.key, kind) is not None
+        )
 
     def number(self) -> Sql:
         column = hot.typed(self.column, self.key, NUMBER)

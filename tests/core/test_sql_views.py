@@ -26,6 +26,25 @@ CLASSES = ["cat", "dog", "Cat", ""]
 @pytest.fixture(scope="module")
 def mixed():
     """Samples with missing, null, empty and oddly typed fields and label attributes."""
+    ds = _mixed_dataset()
+    yield ds
+    ds.delete()
+
+
+@pytest.fixture
+def indexed():
+    """The same samples, with the label attributes the expressions compare indexed (the
+    indexes are the database's: deleting the dataset drops them, so ``mixed`` is again
+    compiled without)."""
+    ds = _mixed_dataset()
+    for path in ("predictions.detections.score", "predictions.detections.label", "gt.confidence"):
+        ds.create_index(path)
+    yield ds
+    ds.delete()
+    assert not ds._store.dialect.indexed
+
+
+def _mixed_dataset():
     rng = random.Random(11)
     ds = ll.Dataset()
     samples = []
@@ -54,8 +73,7 @@ def mixed():
         tags = rng.sample(["a", "b", "c"], rng.randrange(0, 3))
         samples.append(ll.Sample(f"/s/{i}.jpg", tags=tags, **fields))
     ds.add_samples(samples)
-    yield ds
-    ds.delete()
+    return ds
 
 
 literals = st.one_of(
@@ -227,6 +245,20 @@ def _view(ds, steps):
 )
 @given(steps=st.lists(selecting, min_size=1, max_size=3), sort=st.lists(sorts, max_size=2))
 def test_views_compiled_to_sql_equalpython_ids(mixed, steps, sort):
+    _check_view(mixed, steps, sort)
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(steps=st.lists(selecting, min_size=1, max_size=3), sort=st.lists(sorts, max_size=2))
+def test_views_over_indexed_attributes_equalpython_ids(indexed, steps, sort):
+    """Comparisons of indexed attributes are spelled for their index: the same samples."""
+    assert indexed._store.dialect.indexed
+    _check_view(indexed, steps, sort)
+
+
+def _check_view(mixed, steps, sort):
     view = _view(mixed, steps + sort)
     compiled = planner.view_ids(view)
     if compiled is None:  # only a sort on a field holding a list somewhere falls back, or on
