@@ -104,6 +104,22 @@ def _run_size(n: int) -> None:
         "evaluate_detections(eval_key)",
         lambda: ds.evaluate_detections("predictions", gt_field="ground_truth", eval_key="ev"),
     )
+    fp = F("ev") == "fp"
+    fps = timed(
+        "filter_labels(ev==fp).count",
+        lambda: ds.filter_labels("predictions", fp).count("predictions.detections"),
+    )
+    counts = timed("count_values(ev)", lambda: ds.count_values("predictions.detections.ev"))
+    timed("create_index(ev)", lambda: ds.create_index("predictions.detections.ev"))
+    indexed = timed(
+        "filter_labels(ev==fp).count, index",
+        lambda: ds.filter_labels("predictions", fp).count("predictions.detections"),
+    )
+    assert indexed == fps
+    assert (
+        timed("count_values(ev), index", lambda: ds.count_values("predictions.detections.ev"))
+        == counts
+    )
 
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"N={n:>7}  {'peak RSS':<30} {peak_mb:8.0f} MB  ({high} detections > 0.8)")

