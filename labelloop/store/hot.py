@@ -21,7 +21,9 @@ Any other attribute is made hot by an index the user creates
 (``Dataset.create_index``; :mod:`labelloop.store.sqlindexes` keeps the
 list): one per JSON kind the attribute holds, on the dataset, field, the
 attribute's typed value (:func:`indexed_value`, spelled alike in the index and
-in queries: a literal JSON path) and the sample. The compiler, told which
+in queries: a literal JSON path), the sample and the position (which SQLite
+then reads from the index: counting 1M labels' ``eval == "tp"`` took 0.49 s
+through the table rows, 0.11 s without). The compiler, told which
 attributes are indexed (:attr:`Dialect.indexed <labelloop.store.dialect.Dialect.indexed>`),
 then also compares that value bare, which the index answers without reading a
 document. 1M labels (SQLite): ``eval == "tp"`` counted from JSON 1.4 s, from the
@@ -34,6 +36,7 @@ sample order: through the attribute's index the table rows come in random order
 from __future__ import annotations
 
 import hashlib
+import re
 from typing import Any
 
 from labelloop.store.dialect import BOOLEAN, NUMBER, STRING, Dialect
@@ -82,6 +85,22 @@ def schema(dialect: Dialect, present: frozenset[str] = frozenset()) -> list[str]
     return out
 
 
+#: Keys JSON writes as they are (no escapes): a document holding one holds its text.
+_PLAIN_KEY = re.compile(r"[A-Za-z0-9_ -]+")
+
+
+def present(data: str, attr: str) -> str:
+    """SQL true where the document column ``data`` may hold ``attr``: false only where its
+    text lacks the key, which rules a document out without parsing it (the labels of a
+    field without ``confidence``: 1M, SQLite, bounds 3.8 s from JSON, 0.5 s so)."""
+    key = attr.split(".")[0]
+    if not _PLAIN_KEY.fullmatch(key):
+        return "TRUE"
+    # LIKE: the same on both engines; its wildcard "_" (and SQLite's case folding) only
+    # lets more documents through to the JSON path
+    return f"({data} LIKE '%\"{key}\":%')"
+
+
 def indexed_value(dialect: Dialect, data: str, attr: str, kind: str) -> str | None:
     """The typed value an index of ``attr`` holds, spelled on the document column ``data``
     (``alias.data`` in queries, ``data`` in the index), or ``None`` if it cannot be
@@ -105,7 +124,7 @@ def create_index(dialect: Dialect, attr: str, kind: str) -> str:
         raise ValueError(f"the attribute {attr!r} cannot be indexed on {dialect.name}")
     return (
         f"CREATE INDEX IF NOT EXISTS {index_name(attr, kind)} "
-        f"ON labels(dataset_id, field, ({value}), frame_number, sample_id)"
+        f"ON labels(dataset_id, field, ({value}), frame_number, sample_id, position)"
     )
 
 

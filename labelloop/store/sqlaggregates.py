@@ -240,10 +240,9 @@ class LabelAggregates(ItemCounts):
             )
             rows = [(hot.decode(d, kind, r[0]), r[1]) for r in found]
         if rest is not None:
+            text = f"CASE WHEN {hot.present('data', attr)} THEN {d.json_text('data')} END"
             found = self._all(
-                f"SELECT {d.json_text('data')}, COUNT(*) FROM labels WHERE dataset_id=?"
-                + rest
-                + " GROUP BY 1",
+                f"SELECT {text}, COUNT(*) FROM labels WHERE dataset_id=?" + rest + " GROUP BY 1",
                 (d.path(attr), dataset_id, *params),
             )
             rows += zip(decode_texts([r[0] for r in found]), (r[1] for r in found))
@@ -302,8 +301,10 @@ class LabelAggregates(ItemCounts):
             rows = self._all(
                 f"SELECT {d.json_kind('data')}, {d.number_out(f'MIN({number})')}, "
                 f"{d.number_out(f'MAX({number})')}, MIN({string}), MAX({string}) "
-                "FROM labels WHERE dataset_id=?" + rest + " GROUP BY 1",
-                (path, path, path, path, path, path, path, path, path, dataset_id, *params),
+                f"FROM labels WHERE dataset_id=?{rest} AND {hot.present('data', attr)} "
+                # one parse rules a null out, before the four reads of a value
+                f"AND {d.json_kind('data')} <> 'null' GROUP BY 1",
+                (*[path] * 9, dataset_id, *params, path),
             )
             kinds.update((r[0], list(r[1:])) for r in rows)  # never the column's kind
         if "other" in kinds:
@@ -325,12 +326,14 @@ class LabelAggregates(ItemCounts):
         sql, params = self._label_filter(field, frames, items, where)
         d = self.dialect
         path = d.path(attr)
-        other = f"CASE {d.json_kind('data')} WHEN 'other' THEN 1 END"
+        held = hot.present("data", attr)  # the documents lacking attr are not parsed
+        other = f"CASE WHEN {held} THEN (CASE {d.json_kind('data')} WHEN 'other' THEN 1 END) END"
         name = hot.column(attr, NUMBER)
         if name is not None:  # only the rows the column leaves NULL may hold lists
             number, number_params, other = name, [], f"CASE WHEN {name} IS NULL THEN {other} END"
         else:
-            number, number_params = d.json_typed("data", NUMBER), [path, path]
+            number = f"CASE WHEN {held} THEN {d.json_typed('data', NUMBER)} END"
+            number_params = [path, path]
         frm = f"FROM labels WHERE dataset_id=?{sql}"
         return frm, [dataset_id, *params], number, number_params, other
 

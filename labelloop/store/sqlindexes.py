@@ -46,6 +46,9 @@ class LabelIndexes(SQLConnection):
                 f"{self.dialect.name}: rename it without '?'"
             )
         with self.transaction():
+            known = self._registry().get(dataset_id, {}).get(path)
+            if known is not None:
+                return known[1]
             where, params = level_filter(field, frames)
             found = self._all(
                 f"SELECT DISTINCT {self.dialect.json_kind('data')} FROM labels "

@@ -306,3 +306,25 @@ def test_values_of_an_attribute_most_labels_leave_unset_are_the_documents(datase
     for view in (dataset, dataset.filter_labels("det", F("label") == "a", only_matches=False)):
         got, walked = view.values("det.detections.index"), _walk_lists(view, "det", "index")
         assert repr(got) == repr(walked)
+
+
+def test_documents_without_the_key_are_skipped_only_when_they_lack_it(dataset):
+    """Aggregates skip, unparsed, the documents whose text lacks the attribute's key; a
+    key only nested elsewhere, or differing in case or one character, is still read."""
+    dets = [
+        ll.Detection(label="a", sc_ore=5, attributes={"score": 9}),  # "score" only nested
+        ll.Detection(label="b", Score=4),  # another case
+        ll.Detection(label="c", score=2),
+        ll.Detection(label="d", score="x"),
+        ll.Detection(label="e", confidence=None, score=[3]),
+        ll.Detection(label="f"),  # no score, no confidence
+    ]
+    dataset.add_sample(ll.Sample("/k/a.jpg", predictions=ll.Detections(detections=dets)))
+    path = "predictions.detections"
+    for attr in ("score", "sc_ore", "Score", "confidence"):
+        walked = _walk(dataset, "predictions", attr)
+        assert dataset.count_values(f"{path}.{attr}") == dict(Counter(walked)), attr
+    assert Counter(_walk(dataset, "predictions", "score")) == {2: 1, "x": 1, 3: 1}
+    assert dataset.bounds(f"{path}.sc_ore") == (5, 5)
+    assert dataset.bounds(f"{path}.confidence") == (None, None)
+    assert dataset.sum(f"{path}.sc_ore") == 5 and dataset.mean(f"{path}.Score") == 4
