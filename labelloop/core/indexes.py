@@ -12,29 +12,26 @@ from __future__ import annotations
 
 from typing import Any
 
-from labelloop.core.label_stages import LabelPath
+from labelloop.core.fields import is_label_spec, list_attr
 
 #: Attributes that are not indexed: ``id`` is a column, ``tags`` a list, ``_cls`` fixed.
 _NOT_INDEXED = ("id", "_id", "_cls", "tags")
 
 
-def _label_attribute(dataset: Any, path: str) -> tuple[LabelPath, str]:
-    """The label field and attribute a path names (``ValueError`` naming the forms)."""
-    parts = path.split(".")
-    for n in range(len(parts) - 1, 0, -1):  # the longest label field the path starts with
-        field = ".".join(parts[:n])
-        try:
-            label = LabelPath(dataset, field)
-        except ValueError:
-            continue
-        rest = parts[n:]
-        if label.list_attr:
-            if rest[0] != label.list_attr:
-                break
-            rest = rest[1:]
+def _label_attribute(dataset: Any, path: str) -> tuple[str, bool, str]:
+    """``(field, frame-level, attribute)`` of a label attribute path (``ValueError`` naming
+    the forms)."""
+    frames = path.startswith("frames.")
+    schema = dataset.frame_schema if frames else dataset.sample_schema
+    parts = path[len("frames.") :].split(".") if frames else path.split(".")
+    field, rest = parts[0], parts[1:]
+    spec = schema.get(field)
+    if is_label_spec(spec):
+        items = list_attr(spec)
+        if items:  # a list's attributes are its items'
+            rest = rest[1:] if rest[:1] == [items] else []
         if rest and rest[0] not in _NOT_INDEXED:
-            return label, ".".join(rest)
-        break
+            return field, frames, ".".join(rest)
     raise ValueError(
         f"Cannot index '{path}': name an attribute of a label field's labels, such as "
         "'predictions.detections.eval', 'ground_truth.label' or "
@@ -49,8 +46,8 @@ class DatasetIndexes:
         """Index the label attribute ``path`` (``"predictions.detections.eval"``) so that
         filters comparing it with a value read it from the index, not from every label's
         document. Takes one pass over the labels; later writes keep it. Returns ``path``."""
-        label, attr = _label_attribute(self, path)
-        self._store.create_label_index(self._id, path, label.field, label.is_frame, attr)
+        field, frames, attr = _label_attribute(self, path)
+        self._store.create_label_index(self._id, path, field, frames, attr)
         return path
 
     def list_indexes(self) -> list[str]:

@@ -186,6 +186,9 @@ class Dialect:
 
     #: The labels table as a query of labels by id (``id IN ...``) in one field reads it.
     labels_by_id = "labels"
+    #: Whether ``count_values`` of an indexed attribute groups over its indexes (SQLite reads
+    #: the values there; PostgreSQL would read each row's document for them: no faster).
+    counts_over_indexes = False
     #: Whether ``count_values`` of a list's labels counts the labels its lists keep, in
     #: Python, rather than grouping the label rows (:mod:`labelloop.store.counts`).
     counts_kept_labels = False

@@ -159,19 +159,30 @@ class PostgresStore(SQLStore):
                     copy.write_row(row)
             self._copied += max(cur.rowcount, 0)
 
-    def _analyze_after_growth(self) -> None:
-        """Refresh the planner's statistics once bulk copies have doubled what it knew.
+    def _index_built(self) -> None:
+        # an expression's statistics come with ANALYZE: without them the planner takes
+        # eval == "fp" (87% of 1M labels) for 0.5% and walks the index to every row
+        # (7.1 s instead of 5.4 s from the documents)
+        if not self.in_transaction:
+            self._conn.execute("ANALYZE labels")
 
-        Autovacuum analyzes late; until then the planner believes a freshly
-        filled table is empty and picks plans that scan every label per batch.
-        Doubling steps keep the cost of ``ANALYZE`` (a fixed-size sample) small.
+    def _analyze_after_growth(self) -> None:
+        """Refresh the planner's statistics and the visibility map once bulk copies have
+        doubled what they knew.
+
+        Autovacuum runs late; until then the planner believes a freshly filled
+        table is empty and picks plans that scan every label per batch, and no
+        index-only scan can skip the table's rows (100k samples x 10:
+        ``match(length > 5).count()`` 0.30 s wall instead of 0.1 s). ``VACUUM``
+        visits only the pages changed since the last one; doubling steps keep its
+        cost and ``ANALYZE``'s (a fixed-size sample) small.
         """
         if self._copied < max(_ANALYZE_MIN, self._analyzed_rows):
             return
         self._analyzed_rows += self._copied
         self._copied = 0
         try:
-            self._conn.execute("ANALYZE samples, frames, labels")
+            self._conn.execute("VACUUM (ANALYZE, SKIP_LOCKED) samples, frames, labels")
         except psycopg.Error:  # statistics are an optimisation: never fail a commit for them
             logger.debug("ANALYZE failed on %s", self.display_uri, exc_info=True)
 

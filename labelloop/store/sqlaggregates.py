@@ -232,7 +232,7 @@ class LabelAggregates(ItemCounts):
         grouped by the database (a value may come twice: from its column and from JSON)."""
         d = self.dialect
         kind = hot.HOT.get(attr, ("", ""))[1]
-        if not kind and any(a == attr for a, _ in d.indexed):
+        if not kind and d.counts_over_indexes and any(a == attr for a, _ in d.indexed):
             rows, rest = self._indexed_counts(dataset_id, attr, sql, params)
         else:
             rest, _, found = self._hot_rows(

@@ -98,6 +98,11 @@ class SQLConnection(ABC):
     def _finish(self, commit: bool) -> None:
         """Commit or roll back the open transaction."""
 
+    @abstractmethod
+    def _index_built(self) -> None:
+        """After an index was created (outside any transaction): an engine whose planner
+        keeps statistics of indexed expressions refreshes them."""
+
     @contextmanager
     def transaction(self) -> Iterator[None]:
         """All writes inside commit together or not at all; nesting joins the outer one."""

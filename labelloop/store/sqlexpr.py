@@ -222,8 +222,10 @@ class ExprCompiler:
             ],
         )
         if default == "FALSE" and value.indexed(kind):
-            # the bare comparison too, which the value's index answers: together never NULL
-            return f"({test} AND COALESCE({test}, FALSE))", params * 2
+            # the bare comparison and a test the index also answers, never NULL together
+            # (a COALESCE of the comparison made PostgreSQL read each row's document: 20k
+            # samples x 10, eval == "fp" 0.9 s instead of 0.08 s)
+            return f"({test} AND {sql} IS NOT NULL)", [*params, *params[:-1]]
         return f"COALESCE({test}, {default})", params
 
     def exists(self, value: Any, flag: bool) -> Sql:

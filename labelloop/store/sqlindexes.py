@@ -61,6 +61,7 @@ class LabelIndexes(SQLConnection):
             registry = self._registry()
             registry.setdefault(dataset_id, {})[path] = (attr, kinds)
             self._save_registry(registry)
+        self._index_built()
         return kinds
 
     def drop_label_index(self, dataset_id: str, path: str) -> None:

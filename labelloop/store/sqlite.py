@@ -156,6 +156,10 @@ class SQLiteStore(SQLStore):
         elif self._conn.in_transaction:  # SQLite may have rolled back already (disk full)
             self._conn.execute("ROLLBACK")
 
+    def _index_built(self) -> None:
+        """Nothing: SQLite plans without statistics here (an ANALYZE would change every
+        plan, not only those of the new index)."""
+
     def _executemany(self, sql: str, rows: list[Sequence[Any]]) -> int:
         with self._lock:
             return self._conn.executemany(sql, rows).rowcount

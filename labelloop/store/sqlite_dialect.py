@@ -105,6 +105,8 @@ class SQLiteDialect(Dialect):
     # 100k samples x 10 labels: 0.38-0.45 s; GROUP BY sorts 1M labels: 1.0-1.15 s
     # (PostgreSQL hashes them in 0.26-0.28 s, its kept texts took 0.35-0.46 s)
     counts_kept_labels = True
+    # 1M labels: 0.30-0.44 s instead of 3.6-4.0 s from the documents
+    counts_over_indexes = True
 
     def labels_in_order(self, alias: str = "labels") -> str:
         # the hot index's order is (..., sample_id, position): groups by sample see their

@@ -6,6 +6,7 @@ datasets that asked for them. Runs on whichever engine the suite uses."""
 from __future__ import annotations
 
 import random
+import uuid
 
 import pytest
 
@@ -171,6 +172,7 @@ def test_frame_attributes_are_indexed(dataset):
         "predictions.detections.id",
         "predictions.detections.tags",
         "predictions.ev",
+        "predictions.x.ev",
         "nothing.label",
         "gt.id",
     ],
@@ -183,21 +185,24 @@ def test_paths_that_are_not_label_attributes_are_refused(dataset, path):
 
 
 def test_indexes_go_with_the_last_dataset_needing_them():
+    attr = "only_here_" + uuid.uuid4().hex[:8]  # no other dataset of the database has it
+    path = f"predictions.detections.{attr}"
     first, second = ll.Dataset(), ll.Dataset()
     try:
         for ds in (first, second):
-            ds.add_samples(_samples(10))
-            ds.create_index("predictions.detections.ev")
+            dets = [ll.Detection(label="a", **{attr: v}) for v in ("tp", 1, True)]
+            ds.add_sample(ll.Sample("/g/a.jpg", predictions=ll.Detections(detections=dets)))
+            ds.create_index(path)
         store = first._store
-        assert ("ev", "string") in store.dialect.indexed
-        first.drop_index("predictions.detections.ev")
-        assert first.list_indexes() == [] and second.list_indexes() == ["predictions.detections.ev"]
-        assert ("ev", "string") in store.dialect.indexed  # the second still asks for it
+        assert (attr, "string") in store.dialect.indexed
+        first.drop_index(path)
+        assert first.list_indexes() == [] and second.list_indexes() == [path]
+        assert (attr, "string") in store.dialect.indexed  # the second still asks for it
         with pytest.raises(ValueError, match="has no index"):
-            first.drop_index("predictions.detections.ev")
+            first.drop_index(path)
         second.delete()
-        assert not any(attr == "ev" for attr, _ in store.dialect.indexed)
-        names = [hot.index_name("ev", k) for k in ("string", "number", "boolean")]
+        assert not any(a == attr for a, _ in store.dialect.indexed)
+        names = [hot.index_name(attr, k) for k in ("string", "number", "boolean")]
         assert not _physical(store, names)
     finally:
         for ds in (first, second):
