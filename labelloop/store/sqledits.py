@@ -131,7 +131,7 @@ class LabelEdits(ItemCounts):
                         data[attr] = value  # in Python: keys keep their order
                 if edited:
                     changed.append((label_id, codec.dumps(data)))
-            self._write_texts(dataset_id, changed, field, frames)
+            self._set_texts("labels", "data", dataset_id, changed, level_filter(field, frames))
             written += len(changed)
         return written
 
@@ -145,29 +145,8 @@ class LabelEdits(ItemCounts):
         texts = [(label_id, codec.dumps(data)) for label_id, data in rows]
         with self.transaction():
             for chunk in self._chunks(texts, 50):
-                self._write_texts(dataset_id, chunk, field, frames)
+                self._set_texts("labels", "data", dataset_id, chunk, level_filter(field, frames))
             self._recount_labels(dataset_id, [t[0] for t in texts], field, frames)
-
-    def _write_texts(
-        self, dataset_id: str, rows: list[tuple[str, str]], field: str, frames: bool
-    ) -> None:
-        """Replace the data text of labels ``(id, text)``: one statement per label run
-        in-process (SQLite), else one ``UPDATE ... FROM`` of all of them."""
-        if not rows:
-            return
-        extra, args = level_filter(field, frames)
-        if self.dialect.name == "sqlite":
-            self._write_many(
-                f"UPDATE labels SET data=? WHERE dataset_id=? AND id=?{extra}",
-                ((text, dataset_id, label_id, *args) for label_id, text in rows),
-            )
-            return
-        pairs, params = self.dialect.pairs(rows)
-        self._exec(
-            f"WITH v(id, value) AS MATERIALIZED {pairs} UPDATE labels "
-            f"SET data=v.value FROM v WHERE labels.dataset_id=? AND labels.id=v.id{extra}",
-            (*params, dataset_id, *args),
-        )
 
     def delete_labels(
         self,
