@@ -91,8 +91,8 @@ _PLAIN_KEY = re.compile(r"[A-Za-z0-9_ -]+")
 
 def present(data: str, attr: str) -> str:
     """SQL true where the document column ``data`` may hold ``attr``: false only where its
-    text lacks the key, which rules a document out without parsing it (the labels of a
-    field without ``confidence``: 1M, SQLite, bounds 3.8 s from JSON, 0.5 s so)."""
+    text lacks the key, which rules a document out without parsing it (600k labels,
+    SQLite: the text test took 0.7 s, a JSON type test 1.2-1.4 s)."""
     key = attr.split(".")[0]
     if not _PLAIN_KEY.fullmatch(key):
         return "TRUE"

@@ -23,8 +23,8 @@ _KEY = "label_indexes"
 #: Kinds indexed for an attribute no label holds yet.
 _DEFAULT_KINDS = [STRING, NUMBER]
 
-#: dataset id -> path -> (attribute, JSON kinds indexed)
-Registry = dict[str, dict[str, tuple[str, list[str]]]]
+#: dataset id -> path -> [attribute, JSON kinds indexed] (the ``meta`` row's JSON)
+Registry = dict[str, dict[str, list]]
 
 
 class LabelIndexes(SQLConnection):
@@ -46,7 +46,8 @@ class LabelIndexes(SQLConnection):
                 f"{self.dialect.name}: rename it without '?'"
             )
         with self.transaction():
-            known = self._registry().get(dataset_id, {}).get(path)
+            registry = self._registry()
+            known = registry.get(dataset_id, {}).get(path)
             if known is not None:
                 return known[1]
             where, params = level_filter(field, frames)
@@ -58,8 +59,7 @@ class LabelIndexes(SQLConnection):
             kinds = [k for k in (STRING, NUMBER, BOOLEAN) if (k,) in found] or _DEFAULT_KINDS
             for kind in kinds:
                 self._exec(hot.create_index(type(self).dialect, attr, kind))
-            registry = self._registry()
-            registry.setdefault(dataset_id, {})[path] = (attr, kinds)
+            registry.setdefault(dataset_id, {})[path] = [attr, kinds]
             self._save_registry(registry)
         self._index_built()
         return kinds
@@ -80,12 +80,7 @@ class LabelIndexes(SQLConnection):
 
     def _registry(self) -> Registry:
         row = self._one("SELECT value FROM meta WHERE key=?", (_KEY,))
-        if row is None:
-            return {}
-        return {
-            ds: {p: (attr, kinds) for p, (attr, kinds) in paths.items()}
-            for ds, paths in json.loads(row[0]).items()
-        }
+        return {} if row is None else json.loads(row[0])
 
     def _save_registry(self, registry: Registry) -> None:
         """Store the list, drop the indexes it no longer needs, and compile with it."""
